@@ -1,0 +1,217 @@
+//! The command line: `caisse serve`, `caisse migrate`, `caisse seed-demo`.
+
+use crate::config::{Config, ConfigError};
+use crate::db::local::{LocalPostgres, LocalPostgresError};
+use crate::db::{self, seed};
+use crate::http::TERMINAL_API;
+use crate::startup::{Application, shutdown_signal};
+use crate::telemetry;
+use clap::{Parser, Subcommand};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "caisse",
+    version,
+    about = "Sync server for offline point-of-sale tills",
+    long_about = "Sync server for offline point-of-sale tills: records every sale exactly once, \
+                  keeps stock and its journal right, and keeps each shop's data to itself.\n\n\
+                  Configuration comes from the environment (and a .env file): DATABASE_URL, \
+                  CAISSE_ADDR, CAISSE_BODY_LIMIT, CAISSE_MAX_BATCH, CAISSE_DB_POOL_SIZE, CAISSE_LOG, \
+                  CAISSE_DATA_DIR. Without DATABASE_URL every command uses a private PostgreSQL \
+                  kept under CAISSE_DATA_DIR (default .data)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default command).
+    ///
+    /// Applies pending migrations first. With DATABASE_URL unset, starts a private
+    /// PostgreSQL from the machine's installed binaries (data under CAISSE_DATA_DIR, loopback
+    /// only), loads the demo shops the first time, and stops that PostgreSQL on Ctrl-C or
+    /// SIGTERM.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Load the demo shops "Ma Boutique" (BTQ-009) and "Autre Boutique" (BTQ-010) with
+    /// their tills, categories and articles. Idempotent: what exists is left as it is.
+    SeedDemo,
+    /// Check the invariants of stock and sales over the whole database: every article's
+    /// stock equals its initial stock plus its movements, movements chain without gaps,
+    /// every sale's total and movements match its lines. Exits 1 if any is broken.
+    Check,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Local(#[from] LocalPostgresError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0} invariant(s) broken")]
+    Broken(usize),
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("caisse: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log_filter);
+    let result = match Database::open(&config).await {
+        Ok(db) => {
+            let result = match cli.command.unwrap_or(Command::Serve) {
+                Command::Serve => serve(&config, &db).await,
+                Command::Migrate => migrate(&db).await,
+                Command::SeedDemo => seed_demo(&db).await,
+                Command::Check => check(&db).await,
+            };
+            db.close().await;
+            result
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Config(e)) => {
+            eprintln!("caisse: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("caisse: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The database a command works on, and the private PostgreSQL behind it, if any.
+struct Database {
+    pool: PgPool,
+    local: Option<LocalPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or starts the private PostgreSQL when there is none.
+    async fn open(config: &Config) -> Result<Self, Failure> {
+        let (url, local) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let local = LocalPostgres::start(&config.data_dir).await?;
+                (local.url.clone(), Some(local))
+            }
+        };
+        match db::connect(&url, config.pool_size).await {
+            Ok(pool) => Ok(Database { pool, local }),
+            Err(e) => {
+                if let Some(local) = &local {
+                    local.stop().await;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Closes the pool, then stops the private PostgreSQL if there is one.
+    async fn close(self) {
+        self.pool.close().await;
+        if let Some(local) = &self.local {
+            local.stop().await;
+        }
+    }
+}
+
+async fn migrate(db: &Database) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    println!("migrations applied");
+    Ok(())
+}
+
+async fn seed_demo(db: &Database) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    seed::seed_demo(&db.pool).await?;
+    println!("demo data loaded");
+    Ok(())
+}
+
+async fn check(db: &Database) -> Result<(), Failure> {
+    let violations = db::check::check_invariants(&db.pool).await?;
+    for violation in &violations {
+        println!("{violation}");
+    }
+    if violations.is_empty() {
+        println!("all invariants hold");
+        Ok(())
+    } else {
+        Err(Failure::Broken(violations.len()))
+    }
+}
+
+async fn serve(config: &Config, db: &Database) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    if db.local.as_ref().is_some_and(|local| local.created) {
+        seed::seed_demo(&db.pool).await?;
+        tracing::info!("demo data loaded into the new private database");
+    }
+    let app = Application::bind(config, db.pool.clone()).await?;
+    let addr = app.local_addr()?;
+    print_banner(addr, config, db).await;
+    app.serve(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Where the server is and a request to paste, with the real id of a demo article.
+async fn print_banner(addr: SocketAddr, config: &Config, db: &Database) {
+    let host = if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", addr.port())
+    } else {
+        addr.to_string()
+    };
+    let base = format!("http://{host}{TERMINAL_API}");
+    let database = match &db.local {
+        Some(_) => format!(
+            "private PostgreSQL under {}",
+            config.data_dir.join("postgres").display()
+        ),
+        None => "DATABASE_URL".to_owned(),
+    };
+    println!(
+        "caisse {} serving on http://{host} ({database})",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("\nCheck it:\n  curl -s {base}/status/");
+    let demo_article = sqlx::query_scalar!(
+        r#"SELECT a.id FROM articles a JOIN boutiques b ON b.id = a.boutique_id
+           WHERE b.code_boutique = 'BTQ-009' AND a.code = 'CHG-001'"#
+    )
+    .fetch_optional(&db.pool)
+    .await
+    .ok()
+    .flatten();
+    match demo_article {
+        Some(article_id) => println!(
+            "\nSync a sale from the demo till of \"Ma Boutique\":\n  \
+             curl -s -X POST {base}/ventes/sync \\\n    \
+             -H 'Content-Type: application/json' -H 'X-Device-Serial: {serial}' \\\n    \
+             -d '[{{\"numero_facture\": \"FAC-DEMO-0001\", \"mode_paiement\": \"CASH\", \"paye\": true, \
+             \"lignes\": [{{\"article_id\": {article_id}, \"quantite\": 2, \"prix_unitaire\": 25000.00}}]}}]'",
+            serial = seed::DEMO_SERIAL
+        ),
+        None => println!("\nNo demo data here; load it with: caisse seed-demo"),
+    }
+    println!("\nStop with Ctrl-C.");
+}

@@ -1,0 +1,77 @@
+//! The machine-readable codes of the API: what a till switches on when a request or a
+//! sale is refused. One vocabulary for the whole server.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    // Whole-request errors.
+    InvalidJson,
+    InvalidFormat,
+    EmptyData,
+    PayloadTooLarge,
+    BatchTooLarge,
+    MissingSerial,
+    TerminalNotFound,
+    BoutiqueInactive,
+    BoutiqueMismatch,
+    NotFound,
+    MethodNotAllowed,
+    DatabaseUnavailable,
+    InternalError,
+    // Sale-level refusals, as the till app already knows them.
+    InsufficientStock,
+    ArticleNotFound,
+    Duplicate,
+    EmptySale,
+    InvoiceConflict,
+    Other,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidJson => "INVALID_JSON",
+            Code::InvalidFormat => "INVALID_FORMAT",
+            Code::EmptyData => "EMPTY_DATA",
+            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Code::BatchTooLarge => "BATCH_TOO_LARGE",
+            Code::MissingSerial => "MISSING_SERIAL",
+            Code::TerminalNotFound => "TERMINAL_NOT_FOUND",
+            Code::BoutiqueInactive => "BOUTIQUE_INACTIVE",
+            Code::BoutiqueMismatch => "BOUTIQUE_MISMATCH",
+            Code::NotFound => "NOT_FOUND",
+            Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Code::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Code::InternalError => "INTERNAL_ERROR",
+            Code::InsufficientStock => "INSUFFICIENT_STOCK",
+            Code::ArticleNotFound => "ARTICLE_NOT_FOUND",
+            Code::Duplicate => "DUPLICATE",
+            Code::EmptySale => "EMPTY_SALE",
+            Code::InvoiceConflict => "INVOICE_CONFLICT",
+            Code::Other => "OTHER",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialised_as_written() {
+        for code in [Code::InvalidJson, Code::InsufficientStock, Code::Other] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().into())
+            );
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Server configuration, read from the environment (and a `.env` file when present).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Everything the server reads from its environment, parsed once at start-up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`. When absent, `caisse` runs its own private PostgreSQL.
+    pub database_url: Option<String>,
+    /// `CAISSE_ADDR`: where the HTTP server listens.
+    pub addr: SocketAddr,
+    /// `CAISSE_BODY_LIMIT`: largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// `CAISSE_MAX_BATCH`: most sales accepted in one sync request.
+    pub max_batch: usize,
+    /// `CAISSE_DB_POOL_SIZE`: database connections kept by the server.
+    pub pool_size: u32,
+    /// `CAISSE_LOG` (or `RUST_LOG`): a `tracing` filter such as `info` or `caisse=debug`.
+    pub log_filter: String,
+    /// `CAISSE_DATA_DIR`: where the private PostgreSQL keeps its data.
+    pub data_dir: PathBuf,
+}
+
+/// The variables, their defaults and meaning; the README's configuration table mirrors it.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "DATABASE_URL",
+        "(unset)",
+        "PostgreSQL to use; unset: start a private one under CAISSE_DATA_DIR",
+    ),
+    ("CAISSE_ADDR", "127.0.0.1:8000", "listen address"),
+    (
+        "CAISSE_BODY_LIMIT",
+        "8MiB",
+        "largest request body (bytes, or with a KiB/MiB suffix)",
+    ),
+    ("CAISSE_MAX_BATCH", "1000", "most sales in one sync request"),
+    ("CAISSE_DB_POOL_SIZE", "16", "database connections"),
+    (
+        "CAISSE_LOG",
+        "info",
+        "log filter (tracing syntax); RUST_LOG also works",
+    ),
+    (
+        "CAISSE_DATA_DIR",
+        ".data",
+        "data directory of the private PostgreSQL",
+    ),
+];
+
+/// A variable that is set to something the server cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                return Err(ConfigError {
+                    variable: ".env",
+                    value: String::new(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any source of variables (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let log_filter = match get("CAISSE_LOG").map(|v| ("CAISSE_LOG", v)) {
+            Some(found) => Some(found),
+            None => get("RUST_LOG").map(|v| ("RUST_LOG", v)),
+        };
+        let log_filter = match log_filter {
+            Some((variable, value)) => {
+                if let Err(e) = tracing_subscriber::EnvFilter::try_new(&value) {
+                    return Err(ConfigError {
+                        variable,
+                        value,
+                        reason: e.to_string(),
+                    });
+                }
+                value
+            }
+            None => "info".to_owned(),
+        };
+        Ok(Config {
+            database_url: get("DATABASE_URL"),
+            addr: parse(&get, "CAISSE_ADDR", "127.0.0.1:8000", |v| {
+                SocketAddr::from_str(v).map_err(|e| e.to_string())
+            })?,
+            body_limit: parse(&get, "CAISSE_BODY_LIMIT", "8MiB", parse_size)?,
+            max_batch: parse(&get, "CAISSE_MAX_BATCH", "1000", |v| positive(v, 1_000_000))?,
+            pool_size: parse(&get, "CAISSE_DB_POOL_SIZE", "16", |v| {
+                positive(v, 1_000).map(|n| n as u32)
+            })?,
+            log_filter,
+            data_dir: PathBuf::from(get("CAISSE_DATA_DIR").unwrap_or_else(|| ".data".into())),
+        })
+    }
+}
+
+fn parse<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let value = get(variable).unwrap_or_else(|| default.to_owned());
+    parse(value.trim()).map_err(|reason| ConfigError {
+        variable,
+        value,
+        reason,
+    })
+}
+
+fn positive(value: &str, max: usize) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {max}")),
+    }
+}
+
+/// `1048576`, `512KiB`, `8MiB` (also `k`/`K`/`KB`, `m`/`M`/`MB`, all binary).
+fn parse_size(value: &str) -> Result<usize, String> {
+    let lower = value.to_ascii_lowercase();
+    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), ""),
+    };
+    let multiplier = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err("expected a size in bytes, e.g. 1048576, 512KiB or 8MiB".into()),
+    };
+    match digits.parse::<usize>() {
+        Ok(n) if n > 0 => n
+            .checked_mul(multiplier)
+            .filter(|n| *n <= 1024 * 1024 * 1024)
+            .ok_or_else(|| "at most 1GiB".to_owned()),
+        _ => Err("expected a size in bytes, e.g. 1048576, 512KiB or 8MiB".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.max_batch, 1000);
+        assert_eq!(c.body_limit, 8 * 1024 * 1024);
+        assert_eq!(c.pool_size, 16);
+        assert_eq!(c.log_filter, "info");
+        assert!(c.database_url.is_none());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512KiB"), Ok(512 * 1024));
+        assert_eq!(parse_size("2m"), Ok(2 * 1024 * 1024));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("5GiB").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let e = config(&[("CAISSE_ADDR", "nowhere")]).unwrap_err();
+        assert_eq!(e.variable, "CAISSE_ADDR");
+        assert!(
+            e.to_string()
+                .starts_with("invalid configuration: CAISSE_ADDR=")
+        );
+        assert_eq!(
+            config(&[("CAISSE_MAX_BATCH", "0")]).unwrap_err().variable,
+            "CAISSE_MAX_BATCH"
+        );
+        assert_eq!(
+            config(&[("CAISSE_DB_POOL_SIZE", "x")])
+                .unwrap_err()
+                .variable,
+            "CAISSE_DB_POOL_SIZE"
+        );
+        assert_eq!(
+            config(&[("CAISSE_LOG", "=[")]).unwrap_err().variable,
+            "CAISSE_LOG"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! The invariants of the stock journal and the sales, checked over the whole database.
+//!
+//! - every article's stock is its initial stock plus the sum of its movements;
+//! - each article's movements chain: the first starts from the initial stock, each next one
+//!   from where the previous one ended (`stock_apres = stock_avant + quantite` is a CHECK);
+//! - every sale has lines, its total is the sum of its lines, and its `VENTE` movements take
+//!   out exactly what its lines sold.
+//!
+//! The one-sale-per-invoice and same-shop rules are enforced by the schema's keys.
+
+use sqlx::PgPool;
+
+/// One broken invariant, described for an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub boutique_id: i64,
+    pub what: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "boutique {}: {}", self.boutique_id, self.what)
+    }
+}
+
+pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Error> {
+    let mut violations = Vec::new();
+
+    for row in sqlx::query!(
+        r#"SELECT a.boutique_id, a.id, a.code, a.stock_initial, a.quantite_stock,
+                  COALESCE(sum(m.quantite), 0)::int8 AS "mouvements!"
+           FROM articles a
+           LEFT JOIN mouvements_stock m ON m.boutique_id = a.boutique_id AND m.article_id = a.id
+           GROUP BY a.boutique_id, a.id
+           HAVING a.quantite_stock <> a.stock_initial + COALESCE(sum(m.quantite), 0)
+           ORDER BY a.boutique_id, a.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.boutique_id,
+            what: format!(
+                "article {} ({}): stock {} but initial stock {} plus movements {} makes {}",
+                row.id,
+                row.code,
+                row.quantite_stock,
+                row.stock_initial,
+                row.mouvements,
+                i64::from(row.stock_initial) + row.mouvements
+            ),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT m.boutique_id AS "boutique_id!", m.article_id AS "article_id!", m.id AS "id!",
+                  m.stock_avant AS "stock_avant!", m.expected AS "expected!"
+           FROM (
+               SELECT mv.boutique_id, mv.article_id, mv.id, mv.stock_avant,
+                      COALESCE(lag(mv.stock_apres) OVER (PARTITION BY mv.boutique_id, mv.article_id ORDER BY mv.id),
+                               a.stock_initial) AS expected
+               FROM mouvements_stock mv
+               JOIN articles a ON a.boutique_id = mv.boutique_id AND a.id = mv.article_id
+           ) m
+           WHERE m.stock_avant <> m.expected
+           ORDER BY m.boutique_id, m.article_id, m.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.boutique_id,
+            what: format!(
+                "article {}: movement {} starts from {} where the previous one left {}",
+                row.article_id, row.id, row.stock_avant, row.expected
+            ),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT v.boutique_id, v.id, v.numero_facture, v.montant_total,
+                  l.total AS "lignes_total?", l.quantite AS "lignes_quantite?",
+                  m.quantite AS "mouvements_quantite?"
+           FROM ventes v
+           LEFT JOIN (SELECT boutique_id, vente_id, sum(quantite * prix_unitaire) AS total,
+                             sum(quantite)::int8 AS quantite
+                      FROM lignes_vente GROUP BY boutique_id, vente_id) l
+             ON l.boutique_id = v.boutique_id AND l.vente_id = v.id
+           LEFT JOIN (SELECT boutique_id, vente_id, -sum(quantite)::int8 AS quantite
+                      FROM mouvements_stock WHERE type_mouvement = 'VENTE'
+                      GROUP BY boutique_id, vente_id) m
+             ON m.boutique_id = v.boutique_id AND m.vente_id = v.id
+           WHERE l.total IS NULL OR l.total <> v.montant_total
+              OR m.quantite IS DISTINCT FROM l.quantite
+           ORDER BY v.boutique_id, v.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        let what = match (
+            row.lignes_total,
+            row.lignes_quantite,
+            row.mouvements_quantite,
+        ) {
+            (None, _, _) => "has no lines".to_owned(),
+            (Some(total), _, _) if total != row.montant_total => {
+                format!(
+                    "total {} but its lines add up to {total}",
+                    row.montant_total
+                )
+            }
+            (_, lines, movements) => format!(
+                "lines sold {} units but its movements took out {}",
+                lines.unwrap_or(0),
+                movements.unwrap_or(0)
+            ),
+        };
+        violations.push(Violation {
+            boutique_id: row.boutique_id,
+            what: format!("sale {} ({}) {what}", row.id, row.numero_facture),
+        });
+    }
+
+    Ok(violations)
+}

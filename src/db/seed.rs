@@ -1,0 +1,272 @@
+//! Demo data: two shops, their tills, categories and articles. Loading it twice changes
+//! nothing. Tools, docs and tests rely on these serials and codes staying as written.
+
+use crate::secret::hash_key;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+pub struct DemoShop {
+    pub nom: &'static str,
+    pub code: &'static str,
+    pub type_commerce: &'static str,
+    pub ville: &'static str,
+    pub adresse: &'static str,
+    /// (serial, name, active, demo key)
+    pub terminals: &'static [(&'static str, &'static str, bool, &'static str)],
+    /// (name, description)
+    pub categories: &'static [(&'static str, &'static str)],
+    /// (code, name, category, selling price in cents, buying price in cents, stock, active)
+    pub articles: &'static [(&'static str, &'static str, usize, i64, i64, i32, bool)],
+}
+
+/// The demo till of "Ma Boutique", as in the founding document's examples.
+pub const DEMO_SERIAL: &str = "0a1badae951f8473";
+
+pub const DEMO_SHOPS: &[DemoShop] = &[
+    DemoShop {
+        nom: "Ma Boutique",
+        code: "BTQ-009",
+        type_commerce: "Téléphonie et accessoires",
+        ville: "Kinshasa",
+        adresse: "12 avenue du Commerce, Gombe",
+        terminals: &[
+            (
+                DEMO_SERIAL,
+                "Terminal MAUI",
+                true,
+                "demo-cle-0a1badae951f8473",
+            ),
+            (
+                "TERM-INACTIVE",
+                "Ancien terminal",
+                false,
+                "demo-cle-term-inactive",
+            ),
+        ],
+        categories: &[
+            ("Téléphones", "Smartphones et téléphones simples"),
+            ("Accessoires", "Chargeurs, câbles, écouteurs, coques"),
+        ],
+        articles: &[
+            (
+                "CHG-001",
+                "Chargeur USB-C 25 W",
+                1,
+                2_500_000,
+                1_800_000,
+                100,
+                true,
+            ),
+            (
+                "ECO-001",
+                "Écouteurs Bluetooth",
+                1,
+                7_500_000,
+                5_500_000,
+                10,
+                true,
+            ),
+            (
+                "CAB-001",
+                "Câble USB-C 1 m",
+                1,
+                500_000,
+                300_000,
+                10_000,
+                true,
+            ),
+            (
+                "COQ-001",
+                "Coque Galaxy A15",
+                1,
+                1_500_000,
+                900_000,
+                5,
+                true,
+            ),
+            (
+                "BAT-001",
+                "Batterie externe 10000 mAh",
+                1,
+                4_500_000,
+                3_200_000,
+                3,
+                true,
+            ),
+            (
+                "TEL-001",
+                "Samsung Galaxy A15",
+                0,
+                35_000_000,
+                29_000_000,
+                0,
+                true,
+            ),
+            (
+                "TEL-002",
+                "Tecno Spark 20",
+                0,
+                28_000_000,
+                23_000_000,
+                20,
+                true,
+            ),
+            (
+                "CRT-001",
+                "Carte mémoire 64 Go",
+                1,
+                3_000_000,
+                2_100_000,
+                50,
+                true,
+            ),
+            (
+                "TEL-OLD",
+                "Nokia 105 (retiré)",
+                0,
+                2_500_000,
+                1_500_000,
+                7,
+                false,
+            ),
+        ],
+    },
+    DemoShop {
+        nom: "Autre Boutique",
+        code: "BTQ-010",
+        type_commerce: "Alimentation",
+        ville: "Lubumbashi",
+        adresse: "5 avenue Mama Yemo",
+        terminals: &[(
+            "TERM-B-001",
+            "Caisse principale",
+            true,
+            "demo-cle-term-b-001",
+        )],
+        categories: &[
+            ("Boissons", "Eau, jus, sodas"),
+            ("Épicerie", "Riz, farine, huile, sucre"),
+        ],
+        articles: &[
+            (
+                "EAU-150",
+                "Eau minérale 1,5 L",
+                0,
+                250_000,
+                150_000,
+                10_000,
+                true,
+            ),
+            ("COC-033", "Coca-Cola 33 cl", 0, 150_000, 100_000, 100, true),
+            ("RIZ-005", "Riz 5 kg", 1, 2_500_000, 2_000_000, 10, true),
+            (
+                "HUI-001",
+                "Huile végétale 1 L",
+                1,
+                750_000,
+                550_000,
+                5,
+                true,
+            ),
+            ("SUC-001", "Sucre 1 kg", 1, 450_000, 350_000, 3, true),
+            (
+                "FAR-010",
+                "Farine de maïs 10 kg",
+                1,
+                7_500_000,
+                6_000_000,
+                0,
+                true,
+            ),
+            (
+                "LAI-400",
+                "Lait en poudre 400 g",
+                1,
+                1_200_000,
+                900_000,
+                50,
+                true,
+            ),
+            (
+                "SAV-001",
+                "Savon de Marseille",
+                1,
+                200_000,
+                120_000,
+                200,
+                true,
+            ),
+        ],
+    },
+];
+
+/// Loads the demo shops; what already exists (by code, serial or name) is left as it is.
+pub async fn seed_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for shop in DEMO_SHOPS {
+        let boutique_id = sqlx::query_scalar!(
+            r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (code_boutique) DO UPDATE SET code_boutique = EXCLUDED.code_boutique
+               RETURNING id"#,
+            shop.nom,
+            shop.code,
+            shop.type_commerce,
+            shop.ville,
+            shop.adresse
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+
+        for (serial, name, active, key) in shop.terminals {
+            sqlx::query!(
+                r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, est_actif, cle_api_hash)
+                   VALUES ($1, $2, $3, $4, $5)
+                   ON CONFLICT (numero_serie) DO NOTHING"#,
+                boutique_id,
+                serial,
+                name,
+                active,
+                hash_key(key)
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+
+        let mut category_ids = Vec::with_capacity(shop.categories.len());
+        for (name, description) in shop.categories {
+            let id = sqlx::query_scalar!(
+                r#"INSERT INTO categories (boutique_id, nom, description)
+                   VALUES ($1, $2, $3)
+                   ON CONFLICT (boutique_id, nom) DO UPDATE SET nom = EXCLUDED.nom
+                   RETURNING id"#,
+                boutique_id,
+                name,
+                description
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            category_ids.push(id);
+        }
+
+        for (code, name, category, price, cost, stock, active) in shop.articles {
+            sqlx::query!(
+                r#"INSERT INTO articles (boutique_id, code, nom, prix_vente, prix_achat, categorie_id,
+                                         stock_initial, quantite_stock, est_actif)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
+                   ON CONFLICT (boutique_id, code) DO NOTHING"#,
+                boutique_id,
+                code,
+                name,
+                Decimal::new(*price, 2),
+                Decimal::new(*cost, 2),
+                category_ids[*category],
+                stock,
+                active
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
+}

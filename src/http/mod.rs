@@ -1,0 +1,99 @@
+//! The HTTP API: the router, its shared state, and one module per resource.
+
+pub mod body;
+pub mod error;
+pub mod status;
+pub mod sync;
+pub mod terminal;
+
+use crate::code::Code;
+use crate::config::Config;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, get, post};
+use error::ApiError;
+use sqlx::PgPool;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub body_limit: usize,
+    pub max_batch: usize,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, config: &Config) -> Self {
+        AppState {
+            pool,
+            limits: Limits {
+                body_limit: config.body_limit,
+                max_batch: config.max_batch,
+            },
+        }
+    }
+}
+
+/// The terminal API lives under this prefix, as the deployed tills expect.
+pub const TERMINAL_API: &str = "/api/v2/simple";
+
+pub fn router(state: AppState) -> Router {
+    let terminal_api = Router::new();
+    let terminal_api = both(terminal_api, "/status", get(status::status));
+    let terminal_api = both(terminal_api, "/ventes/sync", post(sync::sync));
+
+    Router::new()
+        .nest(TERMINAL_API, terminal_api)
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                Code::MethodNotAllowed,
+                "Méthode non autorisée pour cette adresse",
+            )
+        })
+        .layer(DefaultBodyLimit::max(state.limits.body_limit))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::internal())
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let serial = request
+                        .headers()
+                        .get("x-device-serial")
+                        .or_else(|| request.headers().get("device-serial"))
+                        .or_else(|| request.headers().get("serial-number"))
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        serial = %serial,
+                    )
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
+        .with_state(state)
+}
+
+/// Routes `path` and `path/`: the tills use both.
+fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> Router<AppState> {
+    router
+        .route(path, route.clone())
+        .route(&format!("{path}/"), route)
+}

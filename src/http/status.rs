@@ -1,0 +1,50 @@
+//! `GET status/`: is the server up, and can it reach its database. No authentication.
+
+use super::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let check = sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.pool);
+    let database_up = matches!(
+        tokio::time::timeout(DATABASE_CHECK_TIMEOUT, check).await,
+        Ok(Ok(_))
+    );
+    let (code, status, message) = if database_up {
+        (StatusCode::OK, "ok", "API caisse opérationnelle")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "degraded",
+            "API caisse en service, mais la base de données est injoignable",
+        )
+    };
+    let base = "/api/v2/simple";
+    let body = json!({
+        "api_version": "v2-simple",
+        "version": env!("CARGO_PKG_VERSION"),
+        "status": status,
+        "message": message,
+        "authentication": "En-tête X-Device-Serial (numéro de série du terminal)",
+        "endpoints": {
+            "status": format!("{base}/status/"),
+            "articles": format!("{base}/articles/"),
+            "categories": format!("{base}/categories/"),
+            "ventes": format!("{base}/ventes/"),
+            "ventes_sync": format!("{base}/ventes/sync/"),
+            "ventes_historique": format!("{base}/ventes/historique/"),
+            "statistiques": format!("{base}/statistiques/"),
+            "mouvements_stock": format!("{base}/mouvements-stock/"),
+            "boutiques": format!("{base}/boutiques/"),
+            "terminal_info": format!("{base}/terminal/<numero_serie>/"),
+        },
+        "note": "Chaque terminal ne voit que les données de sa propre boutique.",
+        "database": if database_up { "ok" } else { "down" },
+    });
+    (code, Json(body))
+}

@@ -1,0 +1,366 @@
+//! `POST /api/v2/simple/ventes/sync`: a till posts the sales it made offline.
+//!
+//! Body → batch of sales → each parsed on its own → all recorded by
+//! [`sales::record_sales`] → the response the tills already parse.
+
+use super::AppState;
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::terminal::Terminal;
+use crate::code::Code;
+use crate::money::Money;
+use crate::sales::{
+    self, ParseContext, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome, Seller,
+};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::Value;
+
+pub async fn sync(
+    State(state): State<AppState>,
+    terminal: Terminal,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<SyncResponse>), ApiError> {
+    let items = batch_items(body, state.limits.max_batch)?;
+
+    let shop = &terminal.boutique;
+    let ctx = ParseContext {
+        boutique_id: shop.id,
+        time_zone: shop.time_zone,
+        now: Utc::now(),
+        version_app: terminal.app_version.clone(),
+    };
+    let seller = Seller {
+        terminal_id: terminal.id,
+        nom_terminal: terminal.nom_terminal.clone(),
+        adresse_ip: terminal.client_ip.clone(),
+    };
+
+    // Parse every sale; those that parse are recorded together.
+    let mut results: Vec<Option<SaleOutcome>> = Vec::with_capacity(items.len());
+    let mut pending = Vec::with_capacity(items.len());
+    let mut pending_index = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match sales::parse_sale(item, &ctx) {
+            Ok(draft) => {
+                pending.push(PendingSale {
+                    seller: &seller,
+                    draft,
+                });
+                pending_index.push(index);
+                results.push(None);
+            }
+            Err(refusal) => results.push(Some(SaleOutcome::Refused(refusal))),
+        }
+    }
+    let recorded = sales::record_sales(&state.pool, shop, &pending).await?;
+    for (index, outcome) in pending_index.into_iter().zip(recorded) {
+        results[index] = Some(outcome);
+    }
+    let alerts = sales::stock_alerts(&state.pool, shop).await?;
+
+    let mut response = SyncResponse::new(&terminal, items.len());
+    for (index, outcome) in results.into_iter().enumerate() {
+        let outcome = outcome.unwrap_or_else(|| {
+            SaleOutcome::Refused(Refusal::new(Code::Other, "Vente non traitée"))
+        });
+        response.add(index + 1, &items[index], outcome, &terminal);
+    }
+    let status = response.finish(alerts);
+    Ok((status, Json(response)))
+}
+
+/// The sales of the body: a JSON array of sale objects.
+fn batch_items(body: Value, max_batch: usize) -> Result<Vec<Value>, ApiError> {
+    let Value::Array(items) = body else {
+        return Err(ApiError::bad_request(
+            Code::InvalidFormat,
+            "Format invalide : une liste JSON de ventes est attendue",
+        ));
+    };
+    if items.is_empty() {
+        return Err(ApiError::bad_request(
+            Code::EmptyData,
+            "Aucune vente à synchroniser",
+        ));
+    }
+    if items.len() > max_batch {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::BatchTooLarge,
+            format!(
+                "Trop de ventes dans une seule requête : {} (au plus {max_batch}) ; envoyez-les en plusieurs fois",
+                items.len()
+            ),
+        )
+        .with("max_ventes", max_batch));
+    }
+    Ok(items)
+}
+
+#[derive(Serialize)]
+pub struct SyncResponse {
+    success: bool,
+    /// When no sale of the batch could be stored: why, as for any refused request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<Code>,
+    message: String,
+    ventes_creees: usize,
+    ventes_erreurs: usize,
+    details: Details,
+    boutique: BoutiqueRef,
+    terminal: TerminalRef,
+    statistiques: Statistics,
+}
+
+#[derive(Serialize)]
+struct Details {
+    creees: Vec<CreatedEntry>,
+    erreurs: Vec<ErrorEntry>,
+}
+
+#[derive(Serialize)]
+struct BoutiqueRef {
+    id: i64,
+    nom: String,
+    code: String,
+}
+
+#[derive(Serialize)]
+struct TerminalRef {
+    id: i64,
+    nom: String,
+    numero_serie: String,
+}
+
+#[derive(Serialize)]
+struct Statistics {
+    total_envoyees: usize,
+    reussies: usize,
+    erreurs: usize,
+    articles_stock_bas: i64,
+    articles_stock_zero: i64,
+    alerte_stock: bool,
+}
+
+#[derive(Serialize)]
+struct CreatedEntry {
+    index: usize,
+    numero_facture: String,
+    status: &'static str,
+    id: i64,
+    boutique_id: i64,
+    boutique_nom: String,
+    montant_total: Money,
+    date_vente: String,
+    lignes_count: usize,
+    lignes: Vec<LineEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_vente_corrigee: Option<DateCorrection>,
+}
+
+#[derive(Serialize)]
+struct DateCorrection {
+    date_envoyee: Option<String>,
+    motif: &'static str,
+}
+
+#[derive(Serialize)]
+struct LineEntry {
+    article_id: i64,
+    article_nom: String,
+    quantite: i32,
+    prix_unitaire: Money,
+    sous_total: Money,
+}
+
+#[derive(Serialize)]
+struct ErrorEntry {
+    index: usize,
+    numero_facture: String,
+    erreur: String,
+    code: Code,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article_nom: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stock_disponible: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stock_demande: Option<i64>,
+}
+
+/// A timestamp as the API writes it: ISO 8601 with the boutique's offset.
+pub fn timestamp(at: DateTime<Utc>, time_zone: Tz) -> String {
+    at.with_timezone(&time_zone)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+impl SyncResponse {
+    fn new(terminal: &Terminal, total: usize) -> Self {
+        SyncResponse {
+            success: true,
+            error: None,
+            code: None,
+            message: String::new(),
+            ventes_creees: 0,
+            ventes_erreurs: 0,
+            details: Details {
+                creees: Vec::new(),
+                erreurs: Vec::new(),
+            },
+            boutique: BoutiqueRef {
+                id: terminal.boutique.id,
+                nom: terminal.boutique.nom.clone(),
+                code: terminal.boutique.code.clone(),
+            },
+            terminal: TerminalRef {
+                id: terminal.id,
+                nom: terminal.nom_terminal.clone(),
+                numero_serie: terminal.numero_serie.clone(),
+            },
+            statistiques: Statistics {
+                total_envoyees: total,
+                reussies: 0,
+                erreurs: 0,
+                articles_stock_bas: 0,
+                articles_stock_zero: 0,
+                alerte_stock: false,
+            },
+        }
+    }
+
+    fn add(&mut self, index: usize, item: &Value, outcome: SaleOutcome, terminal: &Terminal) {
+        let sent_number = || sales::sent_invoice_number(item).unwrap_or_else(|| "N/A".into());
+        match outcome {
+            SaleOutcome::Created(sale) => {
+                self.details
+                    .creees
+                    .push(CreatedEntry::new(index, sale, terminal));
+            }
+            SaleOutcome::Duplicate { id } => {
+                tracing::info!(index, numero_facture = %sent_number(), id, "sale already stored");
+                self.details.erreurs.push(ErrorEntry {
+                    status: Some("already_exists"),
+                    id: Some(id),
+                    ..ErrorEntry::new(
+                        index,
+                        sent_number(),
+                        Refusal::new(Code::Duplicate, "Vente déjà existante"),
+                    )
+                });
+            }
+            SaleOutcome::Refused(refusal) => {
+                tracing::warn!(index, numero_facture = %sent_number(), code = %refusal.code, "sale refused: {}", refusal.message);
+                self.details
+                    .erreurs
+                    .push(ErrorEntry::new(index, sent_number(), refusal));
+            }
+        }
+    }
+
+    /// Fills in the counts, and says the status of the response: `201` when at least one
+    /// sale is stored (created now, or before); when every sale was refused, the request
+    /// achieved nothing and is answered as a refused request: `400` for malformed sales,
+    /// `403` for sales of another boutique, `422` otherwise.
+    fn finish(&mut self, alerts: sales::StockAlerts) -> StatusCode {
+        let created = self.details.creees.len();
+        let errors = self.details.erreurs.len();
+        self.ventes_creees = created;
+        self.ventes_erreurs = errors;
+        self.message = if errors == 0 {
+            format!("{created} vente(s) synchronisée(s) avec succès")
+        } else {
+            format!("{created} vente(s) synchronisée(s) avec succès, {errors} erreur(s)")
+        };
+        let stats = &mut self.statistiques;
+        stats.reussies = created;
+        stats.erreurs = errors;
+        stats.articles_stock_bas = alerts.stock_bas;
+        stats.articles_stock_zero = alerts.stock_zero;
+        stats.alerte_stock = alerts.stock_bas > 0 || alerts.stock_zero > 0;
+
+        let stored = created
+            + self
+                .details
+                .erreurs
+                .iter()
+                .filter(|e| e.code == Code::Duplicate)
+                .count();
+        let Some(first) = self.details.erreurs.first().filter(|_| stored == 0) else {
+            return StatusCode::CREATED;
+        };
+        self.success = false;
+        self.error = Some(first.erreur.clone());
+        self.code = Some(first.code);
+        let all = |codes: &[Code]| self.details.erreurs.iter().all(|e| codes.contains(&e.code));
+        if all(&[Code::InvalidFormat, Code::EmptySale]) {
+            StatusCode::BAD_REQUEST
+        } else if all(&[Code::BoutiqueMismatch]) {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+}
+
+impl CreatedEntry {
+    fn new(index: usize, sale: RecordedSale, terminal: &Terminal) -> Self {
+        CreatedEntry {
+            index,
+            numero_facture: sale.numero_facture,
+            status: "created",
+            id: sale.id,
+            boutique_id: terminal.boutique.id,
+            boutique_nom: terminal.boutique.nom.clone(),
+            montant_total: sale.montant_total,
+            date_vente: timestamp(sale.date_vente, terminal.boutique.time_zone),
+            lignes_count: sale.lines.len(),
+            lignes: sale.lines.into_iter().map(LineEntry::from).collect(),
+            date_vente_corrigee: sale.date_correction.map(|motif| DateCorrection {
+                date_envoyee: sale.date_vente_terminal,
+                motif,
+            }),
+        }
+    }
+}
+
+impl From<RecordedLine> for LineEntry {
+    fn from(line: RecordedLine) -> Self {
+        LineEntry {
+            article_id: line.article_id,
+            article_nom: line.article_nom,
+            quantite: line.quantite,
+            prix_unitaire: line.prix_unitaire,
+            sous_total: line.sous_total,
+        }
+    }
+}
+
+impl ErrorEntry {
+    fn new(index: usize, numero_facture: String, refusal: Refusal) -> Self {
+        let shortage = refusal.shortage;
+        ErrorEntry {
+            index,
+            numero_facture,
+            erreur: refusal.message,
+            code: refusal.code,
+            status: None,
+            id: None,
+            article_id: refusal.article_id,
+            stock_disponible: shortage.as_ref().map(|s| s.stock_disponible),
+            stock_demande: shortage.as_ref().map(|s| s.stock_demande),
+            article_nom: shortage.map(|s| s.article_nom),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The terminal gate: the one place that decides which till is calling and which boutique
+//! it may see. Every terminal endpoint takes a [`Terminal`], so none can forget it.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::code::Code;
+use crate::shop::{Shop, time_zone};
+use axum::extract::{ConnectInfo, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// The header tills send their serial number in, then the names older app versions use.
+const SERIAL_HEADERS: [&str; 3] = ["x-device-serial", "device-serial", "serial-number"];
+/// The header that may carry the till's app version.
+const APP_VERSION_HEADER: &str = "x-app-version";
+/// `derniere_activite` is refreshed at most this often per terminal.
+const ACTIVITY_RESOLUTION: Duration = Duration::minutes(1);
+
+/// An active terminal of an active boutique, as resolved from the request's serial header.
+#[derive(Debug, Clone)]
+pub struct Terminal {
+    pub id: i64,
+    pub numero_serie: String,
+    pub nom_terminal: String,
+    pub boutique: Shop,
+    /// The peer address of the request.
+    pub client_ip: Option<String>,
+    /// The app version the request announced, if any.
+    pub app_version: Option<String>,
+}
+
+pub fn terminal_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        Code::TerminalNotFound,
+        "Terminal non trouvé ou inactif",
+    )
+}
+
+pub fn boutique_mismatch() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        Code::BoutiqueMismatch,
+        "Accès refusé : cette boutique n'est pas celle du terminal",
+    )
+}
+
+fn serial(headers: &HeaderMap) -> Option<&str> {
+    SERIAL_HEADERS.iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    })
+}
+
+impl FromRequestParts<AppState> for Terminal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let serial = serial(&parts.headers).ok_or_else(|| {
+            ApiError::bad_request(
+                Code::MissingSerial,
+                "En-tête X-Device-Serial manquant : le terminal doit envoyer son numéro de série",
+            )
+            .with("header_required", "X-Device-Serial")
+        })?;
+        if serial.len() > 100 {
+            return Err(terminal_not_found());
+        }
+
+        let row = sqlx::query!(
+            r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite,
+                      b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.devise,
+                      b.alerte_stock_bas, b.fuseau_horaire, b.est_active
+               FROM terminaux t
+               JOIN boutiques b ON b.id = t.boutique_id
+               WHERE t.numero_serie = $1"#,
+            serial
+        )
+        .fetch_optional(&state.pool)
+        .await?
+        .filter(|row| row.est_actif)
+        .ok_or_else(terminal_not_found)?;
+        if !row.est_active {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Code::BoutiqueInactive,
+                "Boutique inactive : contactez votre gestionnaire",
+            ));
+        }
+
+        // A boutique named in the query string is never a way into another shop.
+        if let Ok(Query(query)) = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            && let Some(asked) = query.get("boutique_id")
+            && asked.trim().parse::<i64>().ok() != Some(row.boutique_id)
+        {
+            return Err(boutique_mismatch());
+        }
+
+        touch_activity(state, row.id, row.derniere_activite);
+
+        Ok(Terminal {
+            id: row.id,
+            numero_serie: serial.to_owned(),
+            nom_terminal: row.nom_terminal,
+            boutique: Shop {
+                id: row.boutique_id,
+                nom: row.boutique_nom,
+                code: row.code_boutique,
+                devise: row.devise,
+                alerte_stock_bas: row.alerte_stock_bas,
+                time_zone: time_zone(&row.fuseau_horaire),
+            },
+            client_ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            app_version: parts
+                .headers
+                .get(APP_VERSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().chars().take(100).collect::<String>())
+                .filter(|v| !v.is_empty()),
+        })
+    }
+}
+
+/// Records that the terminal was seen, off the request's path and at most once a minute:
+/// the last activity read with the terminal tells whether it is due.
+fn touch_activity(state: &AppState, terminal_id: i64, last: Option<DateTime<Utc>>) {
+    if last.is_some_and(|last| Utc::now() - last < ACTIVITY_RESOLUTION) {
+        return;
+    }
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        let result = sqlx::query!(
+            r#"UPDATE terminaux SET derniere_activite = now()
+               WHERE id = $1 AND (derniere_activite IS NULL OR derniere_activite < now() - interval '1 minute')"#,
+            terminal_id
+        )
+        .execute(&pool)
+        .await;
+        if let Err(error) = result {
+            tracing::debug!(%error, "terminal activity not recorded");
+        }
+    });
+}

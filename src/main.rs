@@ -1,0 +1,7 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    caisse::cli::run(caisse::cli::Cli::parse()).await
+}

@@ -1,0 +1,156 @@
+//! Recording sales: the heart of the server.
+//!
+//! A till's sale arrives as JSON, is parsed into a [`SaleDraft`] at the edge (`parse`), and
+//! is recorded by [`record::record_sales`], which stores it exactly once with its lines,
+//! stock decrements and stock movements, or refuses it leaving nothing behind.
+
+pub mod parse;
+pub mod record;
+
+use crate::code::Code;
+use crate::money::Money;
+use chrono::{DateTime, Utc};
+
+pub use parse::{ParseContext, parse_sale, sent_invoice_number};
+pub use record::{StockAlerts, record_sales, stock_alerts};
+
+/// Most lines one sale may carry.
+pub const MAX_LINES_PER_SALE: usize = 1_000;
+/// Most units of one article on one line.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+
+/// A sale as the till described it, checked for form but not yet against the database.
+#[derive(Debug, Clone)]
+pub struct SaleDraft {
+    pub numero_facture: String,
+    pub date_vente: DateTime<Utc>,
+    /// The date exactly as the till sent it.
+    pub date_vente_terminal: Option<String>,
+    /// Why the till's date was replaced by the server's time, when it was.
+    pub date_correction: Option<&'static str>,
+    pub mode_paiement: String,
+    pub paye: bool,
+    pub version_app: Option<String>,
+    pub lines: Vec<LineDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineDraft {
+    pub article_id: i64,
+    pub quantite: i32,
+    /// `None`: the article's current selling price.
+    pub prix_unitaire: Option<Money>,
+}
+
+/// Who sells: the till and what the request says about it. Sales of one call to
+/// [`record_sales`] all belong to one boutique but may come from several of its tills.
+#[derive(Debug, Clone)]
+pub struct Seller {
+    pub terminal_id: i64,
+    pub nom_terminal: String,
+    pub adresse_ip: Option<String>,
+}
+
+/// One sale waiting to be recorded.
+#[derive(Debug, Clone)]
+pub struct PendingSale<'a> {
+    pub seller: &'a Seller,
+    pub draft: SaleDraft,
+}
+
+/// What became of one sale.
+#[derive(Debug, Clone)]
+pub enum SaleOutcome {
+    Created(RecordedSale),
+    /// The till had already sent this invoice number; nothing was touched.
+    Duplicate {
+        id: i64,
+    },
+    Refused(Refusal),
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordedSale {
+    pub id: i64,
+    pub numero_facture: String,
+    pub date_vente: DateTime<Utc>,
+    pub date_correction: Option<&'static str>,
+    pub date_vente_terminal: Option<String>,
+    pub montant_total: Money,
+    pub mode_paiement: String,
+    pub paye: bool,
+    pub lines: Vec<RecordedLine>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordedLine {
+    pub article_id: i64,
+    pub article_nom: String,
+    pub article_code: String,
+    pub quantite: i32,
+    pub prix_unitaire: Money,
+    pub sous_total: Money,
+}
+
+/// Why a sale was refused, in the till's vocabulary, with a French message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub code: Code,
+    pub message: String,
+    pub article_id: Option<i64>,
+    pub shortage: Option<Shortage>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortage {
+    pub article_nom: String,
+    pub stock_disponible: i32,
+    pub stock_demande: i64,
+}
+
+impl Refusal {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+            article_id: None,
+            shortage: None,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Refusal::new(Code::InvalidFormat, message)
+    }
+
+    pub fn article_not_found(article_id: i64) -> Self {
+        Refusal {
+            article_id: Some(article_id),
+            ..Refusal::new(
+                Code::ArticleNotFound,
+                format!("Article {article_id} introuvable ou inactif dans cette boutique"),
+            )
+        }
+    }
+
+    pub fn insufficient_stock(
+        article_id: i64,
+        article_nom: &str,
+        stock_disponible: i32,
+        stock_demande: i64,
+    ) -> Self {
+        Refusal {
+            article_id: Some(article_id),
+            shortage: Some(Shortage {
+                article_nom: article_nom.to_owned(),
+                stock_disponible,
+                stock_demande,
+            }),
+            ..Refusal::new(
+                Code::InsufficientStock,
+                format!(
+                    "Stock insuffisant pour {article_nom} : disponible {stock_disponible}, demandé {stock_demande}"
+                ),
+            )
+        }
+    }
+}

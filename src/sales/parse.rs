@@ -1,0 +1,412 @@
+//! Turning one element of a sync batch (or the body of an online sale) into a [`SaleDraft`].
+//!
+//! The tills send loosely typed JSON; every field is checked here, once, with a French
+//! message that names it. A sale that does not parse is refused on its own: the other
+//! sales of the batch go on.
+
+use super::{LineDraft, MAX_LINES_PER_SALE, MAX_QUANTITY, Refusal, SaleDraft};
+use crate::code::Code;
+use crate::money::Money;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+
+/// A till clock more than this far ahead of the server is wrong.
+const FUTURE_TOLERANCE_MINUTES: i64 = 30;
+/// Longest invoice number, payment mode and app version kept.
+const MAX_TEXT: usize = 100;
+
+/// What parsing needs to know about the request.
+#[derive(Debug, Clone)]
+pub struct ParseContext {
+    /// The terminal's boutique: a sale naming another one is refused.
+    pub boutique_id: i64,
+    /// The boutique's time zone, for dates sent without an offset.
+    pub time_zone: Tz,
+    pub now: DateTime<Utc>,
+    /// The app version from the request headers, when the sale does not give one.
+    pub version_app: Option<String>,
+}
+
+/// The invoice number as the till sent it, for reporting a refusal.
+pub fn sent_invoice_number(sale: &Value) -> Option<String> {
+    match sale.get("numero_facture")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal> {
+    let Value::Object(sale) = sale else {
+        return Err(Refusal::invalid(
+            "Vente invalide : un objet JSON est attendu",
+        ));
+    };
+
+    check_boutique(sale, ctx.boutique_id)?;
+
+    let lines = match sale.get("lignes") {
+        None | Some(Value::Null) => return Err(empty_sale()),
+        Some(Value::Array(lines)) if lines.is_empty() => return Err(empty_sale()),
+        Some(Value::Array(lines)) => lines,
+        Some(_) => {
+            return Err(Refusal::invalid(
+                "Le champ 'lignes' doit être une liste de lignes",
+            ));
+        }
+    };
+    if lines.len() > MAX_LINES_PER_SALE {
+        return Err(Refusal::invalid(format!(
+            "La vente contient trop de lignes (au plus {MAX_LINES_PER_SALE})"
+        )));
+    }
+    let lines = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| parse_line(line, i + 1))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let numero_facture = match sale.get("numero_facture") {
+        None | Some(Value::Null) => generated_invoice_number(ctx.now),
+        Some(Value::String(s)) if s.trim().is_empty() => generated_invoice_number(ctx.now),
+        Some(Value::String(s)) if s.trim().chars().count() <= MAX_TEXT => s.trim().to_owned(),
+        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+        Some(_) => {
+            return Err(Refusal::invalid(format!(
+                "'numero_facture' doit être une chaîne de 1 à {MAX_TEXT} caractères"
+            )));
+        }
+    };
+
+    let mode_paiement = match sale.get("mode_paiement") {
+        None | Some(Value::Null) => "CASH".to_owned(),
+        Some(Value::String(s)) if s.trim().is_empty() => "CASH".to_owned(),
+        Some(Value::String(s)) if s.trim().chars().count() <= MAX_TEXT => s.trim().to_owned(),
+        Some(_) => {
+            return Err(Refusal::invalid(format!(
+                "'mode_paiement' doit être une chaîne d'au plus {MAX_TEXT} caractères"
+            )));
+        }
+    };
+
+    let paye = match sale.get("paye") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(Refusal::invalid("'paye' doit être true ou false")),
+    };
+
+    let version_app = match sale.get("version_app_maui") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            Some(s.trim().chars().take(MAX_TEXT).collect())
+        }
+        _ => ctx.version_app.clone(),
+    };
+
+    let (date_vente, date_vente_terminal, date_correction) = match sale.get("date_vente") {
+        None | Some(Value::Null) => (ctx.now, None, None),
+        Some(Value::String(raw)) => {
+            let raw = raw.trim();
+            let kept = Some(raw.chars().take(MAX_TEXT).collect::<String>());
+            match parse_date(raw, ctx.time_zone) {
+                None => (ctx.now, kept, Some(DATE_UNREADABLE)),
+                Some(date)
+                    if date - ctx.now > chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) =>
+                {
+                    (ctx.now, kept, Some(DATE_IN_FUTURE))
+                }
+                Some(date) if date < earliest_plausible_date() => {
+                    (ctx.now, kept, Some(DATE_TOO_OLD))
+                }
+                Some(date) => (date, kept, None),
+            }
+        }
+        Some(_) => {
+            return Err(Refusal::invalid(
+                "'date_vente' doit être une date ISO 8601 (ex. 2024-11-04T10:30:00+01:00)",
+            ));
+        }
+    };
+
+    Ok(SaleDraft {
+        numero_facture,
+        date_vente,
+        date_vente_terminal,
+        date_correction,
+        mode_paiement,
+        paye,
+        version_app,
+        lines,
+    })
+}
+
+pub const DATE_IN_FUTURE: &str =
+    "Date de vente dans le futur (horloge du terminal) : remplacée par l'heure du serveur";
+pub const DATE_TOO_OLD: &str =
+    "Date de vente invraisemblable (horloge du terminal) : remplacée par l'heure du serveur";
+pub const DATE_UNREADABLE: &str = "Date de vente illisible : remplacée par l'heure du serveur";
+
+fn empty_sale() -> Refusal {
+    Refusal::new(Code::EmptySale, "La vente ne contient aucune ligne")
+}
+
+fn check_boutique(sale: &Map<String, Value>, boutique_id: i64) -> Result<(), Refusal> {
+    let sent = match sale.get("boutique_id") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(_) => None,
+    };
+    match sent {
+        Some(id) if id == boutique_id => Ok(()),
+        Some(_) => Err(Refusal::new(
+            Code::BoutiqueMismatch,
+            "Cette vente est adressée à une autre boutique que celle du terminal",
+        )),
+        None => Err(Refusal::invalid("'boutique_id' doit être un entier")),
+    }
+}
+
+fn parse_line(line: &Value, n: usize) -> Result<LineDraft, Refusal> {
+    let Value::Object(line) = line else {
+        return Err(Refusal::invalid(format!(
+            "Ligne {n} : un objet JSON est attendu"
+        )));
+    };
+    let article_id = match line.get("article_id") {
+        Some(Value::Number(id)) => id.as_i64().filter(|id| *id > 0),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|id| *id > 0),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Refusal::invalid(format!(
+            "Ligne {n} : 'article_id' doit être un entier positif"
+        ))
+    })?;
+    let quantite = match line.get("quantite") {
+        None => Some(1),
+        Some(Value::Number(q)) => q.as_i64().filter(|q| (1..=MAX_QUANTITY).contains(q)),
+        Some(_) => None,
+    }
+    .ok_or_else(|| {
+        Refusal::invalid(format!(
+            "Ligne {n} : 'quantite' doit être un entier de 1 à {MAX_QUANTITY}"
+        ))
+    })? as i32;
+    let prix_unitaire = match line.get("prix_unitaire") {
+        None | Some(Value::Null) => None,
+        Some(price) => Some(Money::parse_price(price).ok_or_else(|| {
+            Refusal::invalid(format!(
+                "Ligne {n} : 'prix_unitaire' doit être un montant positif ou nul, inférieur à 10000000000"
+            ))
+        })?),
+    };
+    Ok(LineDraft {
+        article_id,
+        quantite,
+        prix_unitaire,
+    })
+}
+
+/// An invoice number for a sale the till sent without one: unique without relying on the
+/// clock (two tills, or one till twice in the same instant, never get the same one).
+fn generated_invoice_number(now: DateTime<Utc>) -> String {
+    format!(
+        "AUTO-{}-{}",
+        now.format("%Y%m%d"),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+fn earliest_plausible_date() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// ISO 8601 with an offset, or without one (then in the boutique's time zone).
+pub fn parse_date(raw: &str, time_zone: Tz) -> Option<DateTime<Utc>> {
+    if let Ok(date) = DateTime::parse_from_rfc3339(raw) {
+        return Some(date.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(date) = DateTime::parse_from_str(raw, format) {
+            return Some(date.with_timezone(&Utc));
+        }
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(raw, format) {
+            return time_zone
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|d| d.with_timezone(&Utc));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx() -> ParseContext {
+        ParseContext {
+            boutique_id: 9,
+            time_zone: chrono_tz::Africa::Kinshasa,
+            now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+            version_app: None,
+        }
+    }
+
+    fn refusal(sale: Value) -> Refusal {
+        parse_sale(&sale, &ctx()).unwrap_err()
+    }
+
+    #[test]
+    fn the_founding_example() {
+        let sale = json!({"numero_facture": "FAC-20241104-001", "mode_paiement": "CASH", "paye": true,
+            "lignes": [{"article_id": 15, "quantite": 2, "prix_unitaire": 25000.00}]});
+        let draft = parse_sale(&sale, &ctx()).unwrap();
+        assert_eq!(draft.numero_facture, "FAC-20241104-001");
+        assert_eq!(draft.mode_paiement, "CASH");
+        assert!(draft.paye);
+        assert_eq!(draft.date_vente, ctx().now);
+        assert_eq!(
+            draft.lines,
+            vec![LineDraft {
+                article_id: 15,
+                quantite: 2,
+                prix_unitaire: Money::parse_price(&json!(25000))
+            }]
+        );
+    }
+
+    #[test]
+    fn defaults() {
+        let draft = parse_sale(&json!({"lignes": [{"article_id": 3}]}), &ctx()).unwrap();
+        assert!(draft.numero_facture.starts_with("AUTO-20261125-"));
+        assert_eq!(draft.mode_paiement, "CASH");
+        assert!(draft.paye);
+        assert_eq!(draft.lines[0].quantite, 1);
+        assert_eq!(draft.lines[0].prix_unitaire, None);
+        let other = parse_sale(&json!({"lignes": [{"article_id": 3}]}), &ctx()).unwrap();
+        assert_ne!(draft.numero_facture, other.numero_facture);
+    }
+
+    #[test]
+    fn bad_quantities() {
+        for q in [
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!("abc"),
+            json!(null),
+            json!(1_000_000_000_000i64),
+            json!(2.0),
+        ] {
+            let r = refusal(json!({"lignes": [{"article_id": 3, "quantite": q}]}));
+            assert_eq!(r.code, Code::InvalidFormat, "{q}");
+            assert!(r.message.contains("quantite"), "{}", r.message);
+        }
+    }
+
+    #[test]
+    fn empty_and_malformed_sales() {
+        assert_eq!(refusal(json!({})).code, Code::EmptySale);
+        assert_eq!(refusal(json!({"lignes": []})).code, Code::EmptySale);
+        assert_eq!(refusal(json!({"lignes": "x"})).code, Code::InvalidFormat);
+        assert_eq!(refusal(json!([1])).code, Code::InvalidFormat);
+        assert_eq!(refusal(json!({"lignes": [7]})).code, Code::InvalidFormat);
+        assert_eq!(refusal(json!({"lignes": [{}]})).code, Code::InvalidFormat);
+        assert_eq!(
+            refusal(json!({"lignes": [{"article_id": 1, "prix_unitaire": -5}]})).code,
+            Code::InvalidFormat
+        );
+        assert_eq!(
+            refusal(json!({"paye": "oui", "lignes": [{"article_id": 1}]})).code,
+            Code::InvalidFormat
+        );
+        assert_eq!(
+            refusal(json!({"date_vente": 5, "lignes": [{"article_id": 1}]})).code,
+            Code::InvalidFormat
+        );
+    }
+
+    #[test]
+    fn another_boutique() {
+        let r = refusal(json!({"boutique_id": 10, "lignes": [{"article_id": 1}]}));
+        assert_eq!(r.code, Code::BoutiqueMismatch);
+        assert!(
+            parse_sale(
+                &json!({"boutique_id": 9, "lignes": [{"article_id": 1}]}),
+                &ctx()
+            )
+            .is_ok()
+        );
+        assert!(
+            parse_sale(
+                &json!({"boutique_id": "9", "lignes": [{"article_id": 1}]}),
+                &ctx()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn dates() {
+        let kin = chrono_tz::Africa::Kinshasa;
+        // Without an offset: the boutique's local time (Kinshasa is UTC+1).
+        assert_eq!(
+            parse_date("2026-11-24T10:30:00", kin).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 24, 9, 30, 0).unwrap()
+        );
+        assert_eq!(
+            parse_date("2026-11-24T10:30:00.1234567", kin)
+                .unwrap()
+                .timestamp(),
+            Utc.with_ymd_and_hms(2026, 11, 24, 9, 30, 0)
+                .unwrap()
+                .timestamp()
+        );
+        assert_eq!(
+            parse_date("2026-11-24T10:30:00Z", kin).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 24, 10, 30, 0).unwrap()
+        );
+        assert!(parse_date("hier", kin).is_none());
+
+        let sale = |d: &str| {
+            parse_sale(
+                &json!({"date_vente": d, "lignes": [{"article_id": 1}]}),
+                &ctx(),
+            )
+            .unwrap()
+        };
+        let yesterday = sale("2026-11-24T18:00:00+01:00");
+        assert_eq!(
+            yesterday.date_vente,
+            Utc.with_ymd_and_hms(2026, 11, 24, 17, 0, 0).unwrap()
+        );
+        assert_eq!(yesterday.date_correction, None);
+        let future = sale("2026-11-25T13:00:00Z");
+        assert_eq!(future.date_vente, ctx().now);
+        assert_eq!(future.date_correction, Some(DATE_IN_FUTURE));
+        assert_eq!(
+            future.date_vente_terminal.as_deref(),
+            Some("2026-11-25T13:00:00Z")
+        );
+        // Within the tolerance, the till's time is kept.
+        assert_eq!(sale("2026-11-25T12:20:00Z").date_correction, None);
+        assert_eq!(
+            sale("n'importe quoi").date_correction,
+            Some(DATE_UNREADABLE)
+        );
+        assert_eq!(
+            sale("1970-01-01T00:00:00Z").date_correction,
+            Some(DATE_TOO_OLD)
+        );
+    }
+}

@@ -1,0 +1,509 @@
+//! The transaction that records sales.
+//!
+//! All the sales of one call (one sync request, or one online sale) are recorded in one
+//! database transaction, and each of them is still all-or-nothing: a refused sale writes
+//! nothing, because every check is made before its rows are written and a sale row whose
+//! stock check fails is removed before commit. The transaction goes:
+//!
+//! 1. lock every article the sales name, `FOR UPDATE`, in ascending id order (the one lock
+//!    order of the whole server: two transactions never wait on each other in a cycle);
+//! 2. price each sale and refuse those naming an article that is not an active article of
+//!    the boutique (`ARTICLE_NOT_FOUND`);
+//! 3. insert the sale rows `ON CONFLICT DO NOTHING` on the unique (boutique, terminal,
+//!    invoice number) index: a row not inserted is a sale already stored (`DUPLICATE`) —
+//!    no check-then-insert, so two retries racing each other store it once;
+//! 4. take stock sale by sale in batch order, refusing a sale that asks more than is left
+//!    (`INSUFFICIENT_STOCK`) and deleting its sale row;
+//! 5. write every line, stock decrement and `VENTE` movement in one statement;
+//! 6. commit. Only then is any sale reported created.
+//!
+//! Should the transaction fail for a reason other than the database being unreachable,
+//! the sales are recorded again one per transaction, so that one sale the database
+//! rejects cannot take the others down with it.
+
+use super::{PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
+use crate::code::Code;
+use crate::db::{is_transient, is_unavailable};
+use crate::money::Money;
+use crate::shop::Shop;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How many times a transaction that lost a deadlock or serialization race is replayed.
+const TRANSIENT_RETRIES: usize = 3;
+
+/// Records `sales` (all of `shop`) and says what became of each, in the same order.
+///
+/// `Err` only when the database cannot be reached: then nothing may be assumed about the
+/// sales, and the till must retry (duplicates are recognised).
+pub async fn record_sales(
+    pool: &PgPool,
+    shop: &Shop,
+    sales: &[PendingSale<'_>],
+) -> Result<Vec<SaleOutcome>, sqlx::Error> {
+    if sales.is_empty() {
+        return Ok(Vec::new());
+    }
+    match record_in_transaction(pool, shop, sales).await {
+        Ok(outcomes) => return Ok(outcomes),
+        Err(e) if is_unavailable(&e) => return Err(e),
+        Err(e) if sales.len() == 1 => {
+            tracing::error!(error = %e, "sale could not be recorded");
+            return Ok(vec![unexpected()]);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, sales = sales.len(), "batch failed; recording its sales one by one");
+        }
+    }
+    let mut outcomes = Vec::with_capacity(sales.len());
+    for sale in sales {
+        match record_in_transaction(pool, shop, std::slice::from_ref(sale)).await {
+            Ok(mut outcome) => outcomes.push(outcome.pop().unwrap_or_else(unexpected)),
+            Err(e) if is_unavailable(&e) => return Err(e),
+            Err(e) => {
+                tracing::error!(error = %e, numero_facture = %sale.draft.numero_facture, "sale could not be recorded");
+                outcomes.push(unexpected());
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+fn unexpected() -> SaleOutcome {
+    SaleOutcome::Refused(Refusal::new(
+        Code::Other,
+        "Erreur inattendue lors de l'enregistrement de la vente ; elle n'a pas été enregistrée",
+    ))
+}
+
+async fn record_in_transaction(
+    pool: &PgPool,
+    shop: &Shop,
+    sales: &[PendingSale<'_>],
+) -> Result<Vec<SaleOutcome>, sqlx::Error> {
+    let mut attempt = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        match record_batch(&mut tx, shop, sales).await {
+            Ok(outcomes) => {
+                tx.commit().await?;
+                return Ok(outcomes);
+            }
+            Err(e) if is_transient(&e) && attempt < TRANSIENT_RETRIES => {
+                attempt += 1;
+                tracing::debug!(error = %e, attempt, "transaction replayed");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+struct LockedArticle {
+    nom: String,
+    code: String,
+    prix_vente: Money,
+    stock: i32,
+}
+
+/// A sale whose articles all exist, with its prices settled.
+struct Priced {
+    index: usize,
+    total: Money,
+    lines: Vec<RecordedLine>,
+}
+
+/// Key of the unique index, within the boutique.
+type InvoiceKey<'a> = (i64, &'a str);
+
+async fn record_batch(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    sales: &[PendingSale<'_>],
+) -> Result<Vec<SaleOutcome>, sqlx::Error> {
+    let mut outcomes: Vec<Option<SaleOutcome>> = vec![None; sales.len()];
+
+    // 1. Lock the articles, ascending ids.
+    let ids: Vec<i64> = sales
+        .iter()
+        .flat_map(|s| s.draft.lines.iter().map(|l| l.article_id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let articles: HashMap<i64, LockedArticle> = sqlx::query!(
+        r#"SELECT id, nom, code, prix_vente, quantite_stock
+           FROM articles
+           WHERE boutique_id = $1 AND id = ANY($2) AND est_actif
+           ORDER BY id
+           FOR UPDATE"#,
+        shop.id,
+        &ids
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| {
+        let article = LockedArticle {
+            nom: row.nom,
+            code: row.code,
+            prix_vente: Money::from(row.prix_vente),
+            stock: row.quantite_stock,
+        };
+        (row.id, article)
+    })
+    .collect();
+
+    // 2. Price the sales; a repeat of an invoice number within the batch waits for the
+    //    outcome of its first occurrence.
+    let mut first_occurrence: HashMap<InvoiceKey, usize> = HashMap::new();
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut priced: Vec<Priced> = Vec::new();
+    let mut unpriced: Vec<usize> = Vec::new();
+    for (index, sale) in sales.iter().enumerate() {
+        let key = (sale.seller.terminal_id, sale.draft.numero_facture.as_str());
+        if let Some(&first) = first_occurrence.get(&key) {
+            repeats.push((index, first));
+            continue;
+        }
+        first_occurrence.insert(key, index);
+        match price(sale, &articles) {
+            Ok((total, lines)) => priced.push(Priced {
+                index,
+                total,
+                lines,
+            }),
+            Err(refusal) => {
+                outcomes[index] = Some(SaleOutcome::Refused(refusal));
+                unpriced.push(index);
+            }
+        }
+    }
+
+    // 3. Insert the sale rows, in one order (terminal, invoice) so that two batches
+    //    sharing invoice numbers wait on each other in that order.
+    let mut order: Vec<&Priced> = priced.iter().collect();
+    order.sort_by_key(|p| {
+        let d = &sales[p.index];
+        (d.seller.terminal_id, d.draft.numero_facture.as_str())
+    });
+    let mut columns = SaleColumns::default();
+    for p in &order {
+        columns.push(&sales[p.index], p.total);
+    }
+    let inserted: HashMap<(i64, String), i64> = sqlx::query!(
+        r#"INSERT INTO ventes (boutique_id, terminal_id, numero_facture, date_vente,
+                               date_vente_terminal, montant_total, mode_paiement, paye,
+                               adresse_ip_client, version_app_maui)
+           SELECT $1, s.terminal_id, s.numero_facture, s.date_vente, NULLIF(s.date_vente_terminal, ''),
+                  s.montant_total, s.mode_paiement, s.paye, NULLIF(s.adresse_ip, ''),
+                  NULLIF(s.version_app, '')
+           FROM unnest($2::int8[], $3::text[], $4::timestamptz[], $5::text[], $6::numeric[],
+                       $7::text[], $8::bool[], $9::text[], $10::text[])
+                AS s(terminal_id, numero_facture, date_vente, date_vente_terminal, montant_total,
+                     mode_paiement, paye, adresse_ip, version_app)
+           ON CONFLICT (boutique_id, terminal_id, numero_facture) DO NOTHING
+           RETURNING id, terminal_id, numero_facture"#,
+        shop.id,
+        &columns.terminal_id,
+        &columns.numero_facture,
+        &columns.date_vente,
+        &columns.date_vente_terminal,
+        &columns.montant_total,
+        &columns.mode_paiement,
+        &columns.paye,
+        &columns.adresse_ip,
+        &columns.version_app,
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| ((row.terminal_id, row.numero_facture), row.id))
+    .collect();
+
+    // Sales not inserted are already stored. So may be a sale refused for its articles:
+    // a till re-sending a sale stored before one of its articles was withdrawn must hear
+    // "already stored", not "refused".
+    let lookup: Vec<usize> = priced
+        .iter()
+        .map(|p| p.index)
+        .filter(|&i| !inserted.contains_key(&owned_key(&sales[i])))
+        .chain(unpriced.iter().copied())
+        .collect();
+    if !lookup.is_empty() {
+        let existing = existing_sales(conn, shop.id, lookup.iter().map(|&i| &sales[i])).await?;
+        for index in lookup {
+            if let Some(&id) = existing.get(&owned_key(&sales[index])) {
+                outcomes[index] = Some(SaleOutcome::Duplicate { id });
+            }
+        }
+    }
+
+    // 4. Take stock in batch order.
+    let mut stock: HashMap<i64, i32> = articles.iter().map(|(id, a)| (*id, a.stock)).collect();
+    let mut writes = StockWrites::default();
+    let mut refused_rows: Vec<i64> = Vec::new();
+    for p in priced {
+        let sale = &sales[p.index];
+        let Some(&vente_id) = inserted.get(&owned_key(sale)) else {
+            continue; // a duplicate, settled above
+        };
+        let mut demand: BTreeMap<i64, i64> = BTreeMap::new();
+        for line in &p.lines {
+            *demand.entry(line.article_id).or_default() += i64::from(line.quantite);
+        }
+        let shortage = demand
+            .iter()
+            .find(|&(id, &wanted)| wanted > i64::from(stock[id]));
+        if let Some((&article_id, &wanted)) = shortage {
+            let article = &articles[&article_id];
+            outcomes[p.index] = Some(SaleOutcome::Refused(Refusal::insufficient_stock(
+                article_id,
+                &article.nom,
+                stock[&article_id],
+                wanted,
+            )));
+            refused_rows.push(vente_id);
+            continue;
+        }
+        for line in &p.lines {
+            let before = stock[&line.article_id];
+            stock.insert(line.article_id, before - line.quantite);
+            writes.push(vente_id, line, before, sale, &shop.devise);
+        }
+        outcomes[p.index] = Some(SaleOutcome::Created(RecordedSale {
+            id: vente_id,
+            numero_facture: sale.draft.numero_facture.clone(),
+            date_vente: sale.draft.date_vente,
+            date_correction: sale.draft.date_correction,
+            date_vente_terminal: sale.draft.date_vente_terminal.clone(),
+            montant_total: p.total,
+            mode_paiement: sale.draft.mode_paiement.clone(),
+            paye: sale.draft.paye,
+            lines: p.lines,
+        }));
+    }
+
+    if !refused_rows.is_empty() {
+        sqlx::query!(
+            "DELETE FROM ventes WHERE boutique_id = $1 AND id = ANY($2)",
+            shop.id,
+            &refused_rows
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // 5. Lines, stock and movements, together.
+    if !writes.vente_id.is_empty() {
+        let (sold_ids, sold_qty): (Vec<i64>, Vec<i32>) = articles
+            .iter()
+            .filter(|(id, a)| stock[*id] != a.stock)
+            .map(|(id, a)| (*id, a.stock - stock[id]))
+            .unzip();
+        sqlx::query!(
+            r#"WITH new_lines AS (
+                   INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire)
+                   SELECT $1, l.vente_id, l.article_id, l.quantite, l.prix_unitaire
+                   FROM unnest($2::int8[], $3::int8[], $4::int4[], $5::numeric[])
+                        AS l(vente_id, article_id, quantite, prix_unitaire)
+               ), stock AS (
+                   UPDATE articles AS a
+                   SET quantite_stock = a.quantite_stock - s.sold
+                   FROM unnest($6::int8[], $7::int4[]) AS s(article_id, sold)
+                   WHERE a.boutique_id = $1 AND a.id = s.article_id
+               )
+               INSERT INTO mouvements_stock (boutique_id, article_id, vente_id, type_mouvement,
+                                             quantite, stock_avant, stock_apres,
+                                             reference_document, utilisateur, commentaire)
+               SELECT $1, m.article_id, m.vente_id, 'VENTE', -m.quantite, m.stock_avant,
+                      m.stock_avant - m.quantite, m.reference, m.utilisateur, m.commentaire
+               FROM unnest($2::int8[], $3::int8[], $4::int4[], $8::int4[], $9::text[],
+                           $10::text[], $11::text[])
+                    AS m(vente_id, article_id, quantite, stock_avant, reference, utilisateur,
+                         commentaire)"#,
+            shop.id,
+            &writes.vente_id,
+            &writes.article_id,
+            &writes.quantite,
+            &writes.prix_unitaire,
+            &sold_ids,
+            &sold_qty,
+            &writes.stock_avant,
+            &writes.reference,
+            &writes.utilisateur,
+            &writes.commentaire,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // A repeat within the batch shares the fate of the first occurrence.
+    for (index, first) in repeats {
+        outcomes[index] = Some(match &outcomes[first] {
+            Some(SaleOutcome::Created(sale)) => SaleOutcome::Duplicate { id: sale.id },
+            Some(other) => other.clone(),
+            None => unexpected(),
+        });
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(unexpected))
+        .collect())
+}
+
+fn owned_key(sale: &PendingSale<'_>) -> (i64, String) {
+    (sale.seller.terminal_id, sale.draft.numero_facture.clone())
+}
+
+/// Settles the price of every line; refuses a sale naming an article that is not an
+/// active article of the boutique, or whose total no longer fits.
+fn price(
+    sale: &PendingSale<'_>,
+    articles: &HashMap<i64, LockedArticle>,
+) -> Result<(Money, Vec<RecordedLine>), Refusal> {
+    let mut lines = Vec::with_capacity(sale.draft.lines.len());
+    let mut total = Money::ZERO;
+    for line in &sale.draft.lines {
+        let article = articles
+            .get(&line.article_id)
+            .ok_or_else(|| Refusal::article_not_found(line.article_id))?;
+        let prix_unitaire = line.prix_unitaire.unwrap_or(article.prix_vente);
+        let sous_total = prix_unitaire.times(line.quantite);
+        total = match sous_total.and_then(|s| total.checked_add(s)) {
+            Some(t) if t.fits_total() => t,
+            _ => {
+                return Err(Refusal::invalid(
+                    "Le montant total de la vente dépasse la limite autorisée",
+                ));
+            }
+        };
+        lines.push(RecordedLine {
+            article_id: line.article_id,
+            article_nom: article.nom.clone(),
+            article_code: article.code.clone(),
+            quantite: line.quantite,
+            prix_unitaire,
+            sous_total: sous_total.unwrap_or_default(),
+        });
+    }
+    Ok((total, lines))
+}
+
+async fn existing_sales<'a>(
+    conn: &mut PgConnection,
+    boutique_id: i64,
+    sales: impl Iterator<Item = &'a PendingSale<'a>>,
+) -> Result<HashMap<(i64, String), i64>, sqlx::Error> {
+    let (terminals, numbers): (Vec<i64>, Vec<String>) = sales
+        .map(|s| (s.seller.terminal_id, s.draft.numero_facture.clone()))
+        .unzip();
+    Ok(sqlx::query!(
+        r#"SELECT v.id, v.terminal_id, v.numero_facture
+           FROM ventes v
+           JOIN unnest($2::int8[], $3::text[]) AS k(terminal_id, numero_facture)
+             ON v.terminal_id = k.terminal_id AND v.numero_facture = k.numero_facture
+           WHERE v.boutique_id = $1"#,
+        boutique_id,
+        &terminals,
+        &numbers
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| ((row.terminal_id, row.numero_facture), row.id))
+    .collect())
+}
+
+/// The sale rows of a batch, column by column, for one `INSERT … SELECT FROM unnest(…)`.
+#[derive(Default)]
+struct SaleColumns {
+    terminal_id: Vec<i64>,
+    numero_facture: Vec<String>,
+    date_vente: Vec<chrono::DateTime<chrono::Utc>>,
+    date_vente_terminal: Vec<String>,
+    montant_total: Vec<Decimal>,
+    mode_paiement: Vec<String>,
+    paye: Vec<bool>,
+    adresse_ip: Vec<String>,
+    version_app: Vec<String>,
+}
+
+impl SaleColumns {
+    fn push(&mut self, sale: &PendingSale<'_>, total: Money) {
+        let d = &sale.draft;
+        self.terminal_id.push(sale.seller.terminal_id);
+        self.numero_facture.push(d.numero_facture.clone());
+        self.date_vente.push(d.date_vente);
+        self.date_vente_terminal
+            .push(d.date_vente_terminal.clone().unwrap_or_default());
+        self.montant_total.push(total.amount());
+        self.mode_paiement.push(d.mode_paiement.clone());
+        self.paye.push(d.paye);
+        self.adresse_ip
+            .push(sale.seller.adresse_ip.clone().unwrap_or_default());
+        self.version_app
+            .push(d.version_app.clone().unwrap_or_default());
+    }
+}
+
+/// The lines of the created sales and their `VENTE` movements, column by column.
+#[derive(Default)]
+struct StockWrites {
+    vente_id: Vec<i64>,
+    article_id: Vec<i64>,
+    quantite: Vec<i32>,
+    prix_unitaire: Vec<Decimal>,
+    stock_avant: Vec<i32>,
+    reference: Vec<String>,
+    utilisateur: Vec<String>,
+    commentaire: Vec<String>,
+}
+
+impl StockWrites {
+    fn push(
+        &mut self,
+        vente_id: i64,
+        line: &RecordedLine,
+        stock_avant: i32,
+        sale: &PendingSale<'_>,
+        devise: &str,
+    ) {
+        let numero = &sale.draft.numero_facture;
+        self.vente_id.push(vente_id);
+        self.article_id.push(line.article_id);
+        self.quantite.push(line.quantite);
+        self.prix_unitaire.push(line.prix_unitaire.amount());
+        self.stock_avant.push(stock_avant);
+        self.reference.push(numero.clone());
+        self.utilisateur.push(sale.seller.nom_terminal.clone());
+        self.commentaire.push(format!(
+            "Vente #{numero} - Prix: {} {devise}",
+            line.prix_unitaire
+        ));
+    }
+}
+
+/// Active articles of a boutique at or below its low-stock threshold, and at or below zero.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StockAlerts {
+    pub stock_bas: i64,
+    pub stock_zero: i64,
+}
+
+/// Counts the boutique's stock alerts. The partial index on (boutique, stock) keeps this
+/// to the low-stock articles, however large the catalogue.
+pub async fn stock_alerts(pool: &PgPool, shop: &Shop) -> Result<StockAlerts, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "stock_bas!", count(*) FILTER (WHERE quantite_stock <= 0) AS "stock_zero!"
+           FROM articles
+           WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2"#,
+        shop.id,
+        shop.alerte_stock_bas
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(StockAlerts {
+        stock_bas: row.stock_bas,
+        stock_zero: row.stock_zero,
+    })
+}

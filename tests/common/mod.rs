@@ -1,0 +1,283 @@
+//! The test harness: the real server, on a random port, over a fresh database per test.
+//!
+//! `DATABASE_URL` names a PostgreSQL server (any database on it); `scripts/test` starts a
+//! throwaway one and sets it. The first test to run builds a template database (migrated,
+//! with the demo data) under an advisory lock; every test then gets its own copy of it.
+
+#![allow(dead_code)]
+
+use caisse::config::Config;
+use caisse::startup::Application;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::str::FromStr;
+
+pub const DEMO_SERIAL: &str = "0a1badae951f8473";
+pub const OTHER_SERIAL: &str = "TERM-B-001";
+pub const INACTIVE_SERIAL: &str = "TERM-INACTIVE";
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+}
+
+/// An article as the database holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: i64,
+    pub boutique_id: i64,
+    pub nom: String,
+    pub stock: i32,
+}
+
+/// A response: its status and its body as JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl TestApp {
+    /// The server with its default settings, over a database holding the demo data.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// The server with settings changed by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        if std::env::var_os("CAISSE_TEST_LOG").is_some() {
+            caisse::telemetry::init("info");
+        }
+        let database = fresh_database().await;
+        let mut config = Config::from_lookup(|name| match name {
+            "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
+            "CAISSE_DB_POOL_SIZE" => Some("8".into()),
+            _ => None,
+        })
+        .expect("test configuration");
+        adjust(&mut config);
+        let pool = caisse::db::connect_with(database, config.pool_size)
+            .await
+            .expect("connect to the test database");
+        let app = Application::bind(&config, pool.clone())
+            .await
+            .expect("bind");
+        let address = format!("http://{}", app.local_addr().unwrap());
+        tokio::spawn(app.serve(std::future::pending()));
+        TestApp {
+            address,
+            pool,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `POST /api/v2/simple/ventes/sync` as the till `serial`.
+    pub async fn sync(&self, serial: &str, body: &Value) -> Reply {
+        self.sync_raw(Some(serial), body.to_string()).await
+    }
+
+    pub async fn sync_raw(&self, serial: Option<&str>, body: impl Into<reqwest::Body>) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url("/api/v2/simple/ventes/sync"))
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(serial) = serial {
+            request = request.header("X-Device-Serial", serial);
+        }
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, serial: Option<&str>) -> Reply {
+        let mut request = self.client.get(self.url(path));
+        if let Some(serial) = serial {
+            request = request.header("X-Device-Serial", serial);
+        }
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    /// The article `code` of the boutique `code_boutique`.
+    pub async fn article(&self, code_boutique: &str, code: &str) -> Article {
+        let (id, boutique_id, nom, stock): (i64, i64, String, i32) = sqlx::query_as(
+            "SELECT a.id, a.boutique_id, a.nom, a.quantite_stock FROM articles a
+             JOIN boutiques b ON b.id = a.boutique_id
+             WHERE b.code_boutique = $1 AND a.code = $2",
+        )
+        .bind(code_boutique)
+        .bind(code)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("article {code_boutique}/{code}: {e}"));
+        Article {
+            id,
+            boutique_id,
+            nom,
+            stock,
+        }
+    }
+
+    pub async fn stock(&self, article_id: i64) -> i32 {
+        sqlx::query_scalar("SELECT quantite_stock FROM articles WHERE id = $1")
+            .bind(article_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// How many rows the sales tables and the stock journal hold, and the total stock: what a
+    /// refused request must leave unchanged.
+    pub async fn footprint(&self) -> (i64, i64, i64, i64) {
+        sqlx::query_as(
+            "SELECT (SELECT count(*) FROM ventes), (SELECT count(*) FROM lignes_vente),
+                    (SELECT count(*) FROM mouvements_stock),
+                    (SELECT sum(quantite_stock)::int8 FROM articles)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// How many sales the till `serial` has under `numero_facture`.
+    pub async fn sales_with_number(&self, serial: &str, numero_facture: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM ventes v JOIN terminaux t ON t.id = v.terminal_id
+             WHERE t.numero_serie = $1 AND v.numero_facture = $2",
+        )
+        .bind(serial)
+        .bind(numero_facture)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// Fails the test if any invariant of the stock journal or the sales is broken.
+    pub async fn assert_invariants(&self) {
+        let violations = caisse::db::check::check_invariants(&self.pool)
+            .await
+            .expect("check invariants");
+        assert!(violations.is_empty(), "invariants broken: {violations:#?}");
+    }
+}
+
+impl Reply {
+    pub async fn from(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("response is not JSON ({e}): {status} {text:?}"));
+        Reply { status, body }
+    }
+
+    /// Asserts a refused request: `status`, a JSON error with `code` and a French message.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
+        assert_eq!(self.body["code"], code, "{:#}", self.body);
+        assert!(
+            self.body["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "no error message: {:#}",
+            self.body
+        );
+    }
+}
+
+/// A new database, copied from the template (built once per server and schema).
+async fn fresh_database() -> PgConnectOptions {
+    let base = std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL",
+    );
+    let options = PgConnectOptions::from_str(&base).expect("DATABASE_URL");
+    let mut admin = PgConnection::connect_with(&options.clone().database("postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+
+    let template = format!("caisse_template_{}", template_fingerprint());
+    sqlx::query("SELECT pg_advisory_lock(727274)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    if !database_exists(&mut admin, &template).await {
+        let building = format!("{template}_building");
+        execute(
+            &mut admin,
+            &format!("DROP DATABASE IF EXISTS \"{building}\""),
+        )
+        .await;
+        execute(&mut admin, &format!("CREATE DATABASE \"{building}\"")).await;
+        let pool = PgPool::connect_with(options.clone().database(&building))
+            .await
+            .unwrap();
+        caisse::db::migrate(&pool).await.expect("migrate");
+        caisse::db::seed::seed_demo(&pool).await.expect("seed");
+        pool.close().await;
+        execute(
+            &mut admin,
+            &format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+        )
+        .await;
+    }
+    sqlx::query("SELECT pg_advisory_unlock(727274)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+
+    let name = format!("caisse_test_{}", uuid::Uuid::new_v4().simple());
+    execute(
+        &mut admin,
+        &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""),
+    )
+    .await;
+    admin.close().await.ok();
+    options.database(&name)
+}
+
+/// Changes with the migrations and the demo data, so a stale template is never used.
+fn template_fingerprint() -> String {
+    let mut hash = Sha256::new();
+    for migration in caisse::db::MIGRATOR.iter() {
+        hash.update(&migration.checksum);
+    }
+    hash.update(include_str!("../../src/db/seed.rs"));
+    hash.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+async fn execute(conn: &mut PgConnection, sql: &str) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A sale of the founding document's shape.
+pub fn sale(numero: &str, lines: &[(i64, i64, f64)]) -> Value {
+    serde_json::json!({
+        "numero_facture": numero,
+        "mode_paiement": "CASH",
+        "paye": true,
+        "lignes": lines
+            .iter()
+            .map(|(article_id, quantite, prix)| serde_json::json!({
+                "article_id": article_id, "quantite": quantite, "prix_unitaire": prix
+            }))
+            .collect::<Vec<_>>(),
+    })
+}
