@@ -28,7 +28,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default command).
     ///
@@ -42,6 +42,13 @@ pub enum Command {
     /// Load the demo shops "Ma Boutique" (BTQ-009) and "Autre Boutique" (BTQ-010) with
     /// their tills, categories and articles. Idempotent: what exists is left as it is.
     SeedDemo,
+    /// Create an administration token for the /api/admin/ API. The token is printed once
+    /// (only its hash is stored): keep it somewhere safe.
+    CreateAdminToken {
+        /// Who or what the token is for, e.g. "ops" or "jean".
+        #[arg(long, default_value = "admin")]
+        nom: String,
+    },
     /// Check the invariants of stock and sales over the whole database: every article's
     /// stock equals its initial stock plus its movements, movements chain without gaps,
     /// every sale's total and movements match its lines. Exits 1 if any is broken.
@@ -80,6 +87,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Command::Migrate => migrate(&db).await,
                 Command::SeedDemo => seed_demo(&db).await,
                 Command::Check => check(&db).await,
+                Command::CreateAdminToken { nom } => create_admin_token(&db, &nom).await,
             };
             db.close().await;
             result
@@ -148,6 +156,17 @@ async fn seed_demo(db: &Database) -> Result<(), Failure> {
     Ok(())
 }
 
+async fn create_admin_token(db: &Database, nom: &str) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let token = crate::http::admin::create_token(&db.pool, nom).await?;
+    println!("{token}");
+    eprintln!(
+        "administration token \"{nom}\" created; it is shown only now. Use it as:\n  \
+         curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8000/api/admin/boutiques"
+    );
+    Ok(())
+}
+
 async fn check(db: &Database) -> Result<(), Failure> {
     let violations = db::check::check_invariants(&db.pool).await?;
     for violation in &violations {
@@ -168,6 +187,11 @@ async fn serve(config: &Config, db: &Database) -> Result<(), Failure> {
         tracing::info!("demo data loaded into the new private database");
     }
     let app = Application::bind(config, db.pool.clone()).await?;
+    // Bound: no other server is using this data directory, so a private PostgreSQL found
+    // running was left behind and is this server's to stop.
+    if let Some(local) = &db.local {
+        local.take_over();
+    }
     let addr = app.local_addr()?;
     print_banner(addr, config, db).await;
     app.serve(shutdown_signal()).await?;

@@ -21,6 +21,8 @@ pub struct Config {
     pub log_filter: String,
     /// `CAISSE_DATA_DIR`: where the private PostgreSQL keeps its data.
     pub data_dir: PathBuf,
+    /// `CAISSE_REQUIRE_TERMINAL_KEY`: refuse terminal requests that carry no `cle_api`.
+    pub require_terminal_key: bool,
 }
 
 /// The variables, their defaults and meaning; the README's configuration table mirrors it.
@@ -47,6 +49,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "CAISSE_DATA_DIR",
         ".data",
         "data directory of the private PostgreSQL",
+    ),
+    (
+        "CAISSE_REQUIRE_TERMINAL_KEY",
+        "false",
+        "true: every terminal request must carry its cle_api",
     ),
 ];
 
@@ -108,6 +115,7 @@ impl Config {
             })?,
             log_filter,
             data_dir: PathBuf::from(get("CAISSE_DATA_DIR").unwrap_or_else(|| ".data".into())),
+            require_terminal_key: parse(&get, "CAISSE_REQUIRE_TERMINAL_KEY", "false", boolean)?,
         })
     }
 }
@@ -124,6 +132,14 @@ fn parse<T>(
         value,
         reason,
     })
+}
+
+fn boolean(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
 }
 
 fn positive(value: &str, max: usize) -> Result<usize, String> {
@@ -177,6 +193,7 @@ mod tests {
         assert_eq!(c.pool_size, 16);
         assert_eq!(c.log_filter, "info");
         assert!(c.database_url.is_none());
+        assert!(!c.require_terminal_key);
     }
 
     #[test]
@@ -210,6 +227,17 @@ mod tests {
         assert_eq!(
             config(&[("CAISSE_LOG", "=[")]).unwrap_err().variable,
             "CAISSE_LOG"
+        );
+        assert_eq!(
+            config(&[("CAISSE_REQUIRE_TERMINAL_KEY", "maybe")])
+                .unwrap_err()
+                .variable,
+            "CAISSE_REQUIRE_TERMINAL_KEY"
+        );
+        assert!(
+            config(&[("CAISSE_REQUIRE_TERMINAL_KEY", "yes")])
+                .unwrap()
+                .require_terminal_key
         );
     }
 }

@@ -10,4 +10,5 @@ pub mod sales;
 pub mod secret;
 pub mod shop;
 pub mod startup;
+pub mod stock;
 pub mod telemetry;

@@ -22,6 +22,15 @@ pub fn hash_key(key: &str) -> String {
         })
 }
 
+/// Compares two hashes in time that does not depend on where they differ.
+pub fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +45,8 @@ mod tests {
             hash_key("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        assert!(same_hash(&hash_key("abc"), &hash_key("abc")));
+        assert!(!same_hash(&hash_key("abc"), &hash_key("abd")));
+        assert!(!same_hash("ab", "abc"));
     }
 }

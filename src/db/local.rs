@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::process::Command;
 
 /// The cluster's superuser, and the database the server uses.
@@ -19,6 +20,10 @@ pub struct LocalPostgres {
     pub url: String,
     /// Whether this start created the cluster (so it holds no data yet).
     pub created: bool,
+    /// Whether this process is to stop the cluster when it is done: it started it, or took
+    /// it over (see [`LocalPostgres::take_over`]). A command run beside a serving server
+    /// uses the server's cluster and leaves it running.
+    owned: AtomicBool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +55,7 @@ impl LocalPostgres {
             as_postgres_user: is_root(),
             url: String::new(),
             created: false,
+            owned: AtomicBool::new(false),
         };
         let password = local_password(&data_dir.join("postgres.password"))?;
 
@@ -59,15 +65,28 @@ impl LocalPostgres {
         }
         let port = match local.running_port().await {
             Some(port) => port,
-            None => local.launch().await?,
+            None => {
+                local.owned.store(true, Ordering::Relaxed);
+                local.launch().await?
+            }
         };
         local.url = format!("postgres://{ROLE}:{password}@127.0.0.1:{port}/{DATABASE}");
         local.create_database(port, &password).await?;
         Ok(local)
     }
 
-    /// Stops the cluster, letting it finish what it is doing (a fast shutdown).
+    /// Makes this process responsible for stopping a cluster it found running (left behind
+    /// by a server that was killed, say).
+    pub fn take_over(&self) {
+        self.owned.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops the cluster if this process owns it, letting it finish what it is doing (a
+    /// fast shutdown).
     pub async fn stop(&self) {
+        if !self.owned.load(Ordering::Relaxed) {
+            return;
+        }
         let result = self
             .command("pg_ctl")
             .arg("stop")

@@ -11,6 +11,7 @@ pub struct DemoShop {
     pub type_commerce: &'static str,
     pub ville: &'static str,
     pub adresse: &'static str,
+    pub fuseau_horaire: &'static str,
     /// (serial, name, active, demo key)
     pub terminals: &'static [(&'static str, &'static str, bool, &'static str)],
     /// (name, description)
@@ -29,6 +30,7 @@ pub const DEMO_SHOPS: &[DemoShop] = &[
         type_commerce: "Téléphonie et accessoires",
         ville: "Kinshasa",
         adresse: "12 avenue du Commerce, Gombe",
+        fuseau_horaire: "Africa/Kinshasa",
         terminals: &[
             (
                 DEMO_SERIAL,
@@ -137,6 +139,7 @@ pub const DEMO_SHOPS: &[DemoShop] = &[
         type_commerce: "Alimentation",
         ville: "Lubumbashi",
         adresse: "5 avenue Mama Yemo",
+        fuseau_horaire: "Africa/Lubumbashi",
         terminals: &[(
             "TERM-B-001",
             "Caisse principale",
@@ -205,15 +208,16 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     for shop in DEMO_SHOPS {
         let boutique_id = sqlx::query_scalar!(
-            r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse)
-               VALUES ($1, $2, $3, $4, $5)
+            r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse, fuseau_horaire)
+               VALUES ($1, $2, $3, $4, $5, $6)
                ON CONFLICT (code_boutique) DO UPDATE SET code_boutique = EXCLUDED.code_boutique
                RETURNING id"#,
             shop.nom,
             shop.code,
             shop.type_commerce,
             shop.ville,
-            shop.adresse
+            shop.adresse,
+            shop.fuseau_horaire
         )
         .fetch_one(&mut *tx)
         .await?;

@@ -14,6 +14,8 @@ pub struct ApiError {
     pub message: Cow<'static, str>,
     /// Keys added beside `error` and `code` (e.g. `header_required`).
     pub extra: Map<String, Value>,
+    /// Asks for a bearer token (`WWW-Authenticate`), for a `401`.
+    pub challenge: bool,
 }
 
 impl ApiError {
@@ -23,6 +25,15 @@ impl ApiError {
             code,
             message: message.into(),
             extra: Map::new(),
+            challenge: false,
+        }
+    }
+
+    /// A `401` asking for a bearer token.
+    pub fn unauthorized(code: Code, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            challenge: true,
+            ..Self::new(StatusCode::UNAUTHORIZED, code, message)
         }
     }
 
@@ -79,6 +90,13 @@ impl IntoResponse for ApiError {
         body.insert("error".into(), Value::String(self.message.into_owned()));
         body.insert("code".into(), Value::String(self.code.as_str().into()));
         body.extend(self.extra);
-        (self.status, axum::Json(Value::Object(body))).into_response()
+        let mut response = (self.status, axum::Json(Value::Object(body))).into_response();
+        if self.challenge {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

@@ -1,17 +1,24 @@
 //! The HTTP API: the router, its shared state, and one module per resource.
 
+pub mod admin;
 pub mod body;
+pub mod catalogue;
 pub mod error;
+pub mod params;
+pub mod sales;
+pub mod stats;
 pub mod status;
+pub mod stock;
 pub mod sync;
 pub mod terminal;
+pub mod terminal_info;
 
 use crate::code::Code;
 use crate::config::Config;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use error::ApiError;
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -29,6 +36,7 @@ pub struct AppState {
 pub struct Limits {
     pub body_limit: usize,
     pub max_batch: usize,
+    pub require_terminal_key: bool,
 }
 
 impl AppState {
@@ -38,6 +46,7 @@ impl AppState {
             limits: Limits {
                 body_limit: config.body_limit,
                 max_batch: config.max_batch,
+                require_terminal_key: config.require_terminal_key,
             },
         }
     }
@@ -47,12 +56,34 @@ impl AppState {
 pub const TERMINAL_API: &str = "/api/v2/simple";
 
 pub fn router(state: AppState) -> Router {
-    let terminal_api = Router::new();
-    let terminal_api = both(terminal_api, "/status", get(status::status));
-    let terminal_api = both(terminal_api, "/ventes/sync", post(sync::sync));
+    let terminal_api = [
+        ("/status", get(status::status)),
+        (
+            "/terminal/{numero_serie}",
+            get(terminal_info::terminal_info),
+        ),
+        ("/articles", get(catalogue::articles)),
+        (
+            "/articles/terminal/{numero_serie}",
+            get(catalogue::articles_of_terminal),
+        ),
+        ("/articles/{article_id}/stock", put(stock::set_stock)),
+        ("/categories", get(catalogue::categories)),
+        ("/ventes", post(sales::create_sale)),
+        ("/ventes/sync", post(sync::sync)),
+        ("/ventes/historique", get(sales::history)),
+        ("/statistiques", get(stats::statistics)),
+        ("/mouvements-stock", get(stock::movements)),
+        ("/boutiques", get(admin::boutiques::for_caller)),
+    ]
+    .into_iter()
+    .fold(Router::new(), |router, (path, route)| {
+        both(router, path, route)
+    });
 
     Router::new()
         .nest(TERMINAL_API, terminal_api)
+        .nest("/api/admin", admin::router())
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -92,7 +123,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Routes `path` and `path/`: the tills use both.
-fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> Router<AppState> {
+pub(crate) fn both(
+    router: Router<AppState>,
+    path: &str,
+    route: MethodRouter<AppState>,
+) -> Router<AppState> {
     router
         .route(path, route.clone())
         .route(&format!("{path}/"), route)

@@ -15,8 +15,7 @@ use crate::sales::{
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -200,12 +199,6 @@ struct ErrorEntry {
     stock_demande: Option<i64>,
 }
 
-/// A timestamp as the API writes it: ISO 8601 with the boutique's offset.
-pub fn timestamp(at: DateTime<Utc>, time_zone: Tz) -> String {
-    at.with_timezone(&time_zone)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
 impl SyncResponse {
     fn new(terminal: &Terminal, total: usize) -> Self {
         SyncResponse {
@@ -324,7 +317,7 @@ impl CreatedEntry {
             boutique_id: terminal.boutique.id,
             boutique_nom: terminal.boutique.nom.clone(),
             montant_total: sale.montant_total,
-            date_vente: timestamp(sale.date_vente, terminal.boutique.time_zone),
+            date_vente: terminal.boutique.timestamp(sale.date_vente),
             lignes_count: sale.lines.len(),
             lignes: sale.lines.into_iter().map(LineEntry::from).collect(),
             date_vente_corrigee: sale.date_correction.map(|motif| DateCorrection {

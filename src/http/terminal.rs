@@ -1,13 +1,15 @@
 //! The terminal gate: the one place that decides which till is calling and which boutique
-//! it may see. Every terminal endpoint takes a [`Terminal`], so none can forget it.
+//! it may see. Every terminal endpoint takes a [`Terminal`] (or a [`PathTerminal`] when the
+//! serial is in the path), so none can forget it.
 
 use super::AppState;
 use super::error::ApiError;
 use crate::code::Code;
+use crate::secret::{hash_key, same_hash};
 use crate::shop::{Shop, time_zone};
-use axum::extract::{ConnectInfo, FromRequestParts, Query};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,12 +21,14 @@ const APP_VERSION_HEADER: &str = "x-app-version";
 /// `derniere_activite` is refreshed at most this often per terminal.
 const ACTIVITY_RESOLUTION: Duration = Duration::minutes(1);
 
-/// An active terminal of an active boutique, as resolved from the request's serial header.
+/// An active terminal of an active boutique, as resolved from the request's serial.
 #[derive(Debug, Clone)]
 pub struct Terminal {
     pub id: i64,
     pub numero_serie: String,
     pub nom_terminal: String,
+    pub version_app_maui: Option<String>,
+    pub derniere_activite: Option<DateTime<Utc>>,
     pub boutique: Shop,
     /// The peer address of the request.
     pub client_ip: Option<String>,
@@ -48,7 +52,8 @@ pub fn boutique_mismatch() -> ApiError {
     )
 }
 
-fn serial(headers: &HeaderMap) -> Option<&str> {
+/// The serial a request carries in its headers, if any.
+pub fn header_serial(headers: &HeaderMap) -> Option<&str> {
     SERIAL_HEADERS.iter().find_map(|name| {
         headers
             .get(*name)
@@ -58,25 +63,70 @@ fn serial(headers: &HeaderMap) -> Option<&str> {
     })
 }
 
+/// The terminal key a request carries: `Authorization: Bearer <cle_api>` or `X-Api-Key`.
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    bearer
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .filter(|k| !k.is_empty())
+}
+
 impl FromRequestParts<AppState> for Terminal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let serial = serial(&parts.headers).ok_or_else(|| {
+        let serial = header_serial(&parts.headers).ok_or_else(|| {
             ApiError::bad_request(
                 Code::MissingSerial,
                 "En-tête X-Device-Serial manquant : le terminal doit envoyer son numéro de série",
             )
             .with("header_required", "X-Device-Serial")
         })?;
-        if serial.len() > 100 {
+        Terminal::resolve(parts, state, serial).await
+    }
+}
+
+/// A terminal named in the path (`terminal/<numero_serie>/`). When the request also carries
+/// a serial header, both must name the same till: one till cannot read another's data by
+/// putting its serial in the path.
+pub struct PathTerminal(pub Terminal);
+
+impl FromRequestParts<AppState> for PathTerminal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| terminal_not_found())?;
+        let serial = params.get("numero_serie").cloned().unwrap_or_default();
+        let not_found = || terminal_not_found().with("numero_serie", serial.clone());
+        if header_serial(&parts.headers).is_some_and(|h| h != serial) {
+            return Err(not_found());
+        }
+        match Terminal::resolve(parts, state, &serial).await {
+            Err(e) if e.code == Code::TerminalNotFound => Err(not_found()),
+            other => other.map(PathTerminal),
+        }
+    }
+}
+
+impl Terminal {
+    /// Resolves `serial` as the calling till: it must exist and be active, its boutique
+    /// too, the key it presents (if any, or always when keys are required) must be its own,
+    /// and a `boutique_id` in the query string must be its boutique's.
+    async fn resolve(parts: &Parts, state: &AppState, serial: &str) -> Result<Self, ApiError> {
+        if serial.is_empty() || serial.len() > 100 {
             return Err(terminal_not_found());
         }
-
         let row = sqlx::query!(
-            r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite,
-                      b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.devise,
-                      b.alerte_stock_bas, b.fuseau_horaire, b.est_active
+            r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite, t.version_app_maui,
+                      t.cle_api_hash,
+                      b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.type_commerce,
+                      b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.est_active
                FROM terminaux t
                JOIN boutiques b ON b.id = t.boutique_id
                WHERE t.numero_serie = $1"#,
@@ -86,6 +136,22 @@ impl FromRequestParts<AppState> for Terminal {
         .await?
         .filter(|row| row.est_actif)
         .ok_or_else(terminal_not_found)?;
+
+        match presented_key(&parts.headers) {
+            Some(key) if !same_hash(&hash_key(key), &row.cle_api_hash) => {
+                return Err(ApiError::unauthorized(
+                    Code::InvalidApiKey,
+                    "Clé API du terminal invalide",
+                ));
+            }
+            None if state.limits.require_terminal_key => {
+                return Err(ApiError::unauthorized(
+                    Code::MissingApiKey,
+                    "Clé API du terminal requise (Authorization: Bearer <cle_api> ou X-Api-Key)",
+                ));
+            }
+            _ => {}
+        }
         if !row.est_active {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -108,10 +174,14 @@ impl FromRequestParts<AppState> for Terminal {
             id: row.id,
             numero_serie: serial.to_owned(),
             nom_terminal: row.nom_terminal,
+            version_app_maui: row.version_app_maui,
+            derniere_activite: row.derniere_activite,
             boutique: Shop {
                 id: row.boutique_id,
                 nom: row.boutique_nom,
                 code: row.code_boutique,
+                type_commerce: row.type_commerce,
+                ville: row.ville,
                 devise: row.devise,
                 alerte_stock_bas: row.alerte_stock_bas,
                 time_zone: time_zone(&row.fuseau_horaire),

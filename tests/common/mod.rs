@@ -97,6 +97,55 @@ impl TestApp {
         Reply::from(request.send().await.expect("request")).await
     }
 
+    /// A request to `path`, as the till `serial` if given.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        serial: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match serial {
+            Some(serial) => request.header("X-Device-Serial", serial),
+            None => request,
+        }
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    /// `POST path` with a JSON body, as the till `serial`.
+    pub async fn post(&self, path: &str, serial: Option<&str>, body: &Value) -> Reply {
+        self.send(self.request(reqwest::Method::POST, path, serial).json(body))
+            .await
+    }
+
+    /// A new administration token.
+    pub async fn admin_token(&self) -> String {
+        caisse::http::admin::create_token(&self.pool, "tests")
+            .await
+            .expect("admin token")
+    }
+
+    /// An administration request.
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let request = self
+            .request(method, path, None)
+            .header("Authorization", format!("Bearer {token}"));
+        let request = match body {
+            Some(body) => request.json(body),
+            None => request,
+        };
+        self.send(request).await
+    }
+
     pub async fn get(&self, path: &str, serial: Option<&str>) -> Reply {
         let mut request = self.client.get(self.url(path));
         if let Some(serial) = serial {
@@ -140,6 +189,27 @@ impl TestApp {
             "SELECT (SELECT count(*) FROM ventes), (SELECT count(*) FROM lignes_vente),
                     (SELECT count(*) FROM mouvements_stock),
                     (SELECT sum(quantite_stock)::int8 FROM articles)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// A digest of everything the shops hold (but a till's last activity, which any request
+    /// may refresh): equal before and after means nothing was written.
+    pub async fn fingerprint(&self) -> String {
+        sqlx::query_scalar(
+            "SELECT md5(concat_ws('|',
+               (SELECT string_agg(b::text, ',' ORDER BY b.id) FROM boutiques b),
+               (SELECT string_agg(concat_ws(';', t.id, t.boutique_id, t.numero_serie, t.nom_terminal,
+                                            t.cle_api_hash, t.est_actif, t.version_app_maui), ','
+                                  ORDER BY t.id) FROM terminaux t),
+               (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM categories c),
+               (SELECT string_agg(a::text, ',' ORDER BY a.id) FROM articles a),
+               (SELECT string_agg(v::text, ',' ORDER BY v.id) FROM ventes v),
+               (SELECT string_agg(l::text, ',' ORDER BY l.id) FROM lignes_vente l),
+               (SELECT string_agg(m::text, ',' ORDER BY m.id) FROM mouvements_stock m),
+               (SELECT string_agg(k::text, ',' ORDER BY k.id) FROM admin_tokens k)))",
         )
         .fetch_one(&self.pool)
         .await

@@ -1,0 +1,49 @@
+//! `GET statistiques/`: the shop at a glance; "today" and "this month" in its time zone.
+
+use super::AppState;
+use super::error::ApiError;
+use super::sales::sales_between;
+use super::terminal::Terminal;
+use crate::money::Money;
+use axum::Json;
+use axum::extract::State;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+pub async fn statistics(
+    State(state): State<AppState>,
+    terminal: Terminal,
+) -> Result<Json<Value>, ApiError> {
+    let shop = &terminal.boutique;
+    let (today, month) = shop.today_and_month(Utc::now());
+    let counts = sqlx::query!(
+        r#"SELECT
+             (SELECT count(*) FROM articles WHERE boutique_id = $1 AND est_actif) AS "articles!",
+             (SELECT count(*) FROM articles
+               WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2) AS "stock_bas!",
+             (SELECT count(*) FROM categories WHERE boutique_id = $1) AS "categories!""#,
+        shop.id,
+        shop.alerte_stock_bas
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    let (day_count, day_revenue) =
+        sales_between(&state.pool, shop.id, today.start, today.end).await?;
+    let (month_count, month_revenue) =
+        sales_between(&state.pool, shop.id, month.start, month.end).await?;
+    Ok(Json(json!({
+        "success": true,
+        "boutique": {
+            "id": shop.id,
+            "nom": shop.nom,
+            "type": shop.type_commerce,
+            "ville": shop.ville,
+        },
+        "statistiques": {
+            "articles": {"total": counts.articles, "stock_bas": counts.stock_bas},
+            "categories": {"total": counts.categories},
+            "ventes_jour": {"nombre": day_count, "chiffre_affaires": Money::from(day_revenue)},
+            "ventes_mois": {"nombre": month_count, "chiffre_affaires": Money::from(month_revenue)},
+        },
+    })))
+}

@@ -1,0 +1,222 @@
+//! The stock journal (`GET mouvements-stock/`) and a till's stock count
+//! (`PUT articles/<id>/stock/`).
+
+use super::AppState;
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::params::{DateRange, Params};
+use super::terminal::Terminal;
+use crate::code::Code;
+use crate::shop::Shop;
+use crate::stock::{self, Change, MovementType, StockChange, StockError};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+/// Most units an article may be counted at.
+const MAX_STOCK: i64 = 1_000_000_000;
+
+#[derive(Debug, Serialize)]
+pub struct MovementView {
+    pub id: i64,
+    pub article_id: i64,
+    pub article_nom: String,
+    pub article_code: String,
+    pub type_mouvement: String,
+    pub quantite: i32,
+    pub stock_avant: i32,
+    pub stock_apres: i32,
+    pub reference_document: Option<String>,
+    pub commentaire: Option<String>,
+    pub date_mouvement: String,
+    pub utilisateur: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct MovementFilter {
+    pub dates: DateRange,
+    pub article_id: Option<i64>,
+    pub type_mouvement: Option<&'static str>,
+}
+
+impl MovementFilter {
+    pub fn from_params(params: &Params, shop: &Shop) -> Result<Self, ApiError> {
+        Ok(MovementFilter {
+            dates: params.date_range(shop)?,
+            article_id: params.id("article_id")?,
+            type_mouvement: params.one_of("type_mouvement", MovementType::ALL)?,
+        })
+    }
+}
+
+/// A page of the shop's movements matching `filter`, newest first, and how many match.
+pub async fn list_movements(
+    pool: &PgPool,
+    shop: &Shop,
+    filter: &MovementFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<MovementView>, i64), sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT m.id, m.article_id, a.nom, a.code, m.type_mouvement, m.quantite, m.stock_avant,
+                  m.stock_apres, m.reference_document, m.commentaire, m.date_mouvement,
+                  m.utilisateur, count(*) OVER () AS "total!"
+           FROM mouvements_stock m
+           JOIN articles a ON a.boutique_id = m.boutique_id AND a.id = m.article_id
+           WHERE m.boutique_id = $1
+             AND ($2::int8 IS NULL OR m.article_id = $2)
+             AND ($3::text IS NULL OR m.type_mouvement = $3)
+             AND ($4::timestamptz IS NULL OR m.date_mouvement >= $4)
+             AND ($5::timestamptz IS NULL OR m.date_mouvement < $5)
+           ORDER BY m.id DESC
+           LIMIT $6 OFFSET $7"#,
+        shop.id,
+        filter.article_id,
+        filter.type_mouvement,
+        filter.dates.start,
+        filter.dates.end,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let movements = rows
+        .into_iter()
+        .map(|m| MovementView {
+            id: m.id,
+            article_id: m.article_id,
+            article_nom: m.nom,
+            article_code: m.code,
+            type_mouvement: m.type_mouvement,
+            quantite: m.quantite,
+            stock_avant: m.stock_avant,
+            stock_apres: m.stock_apres,
+            reference_document: m.reference_document,
+            commentaire: m.commentaire,
+            date_mouvement: shop.timestamp(m.date_mouvement),
+            utilisateur: m.utilisateur,
+        })
+        .collect();
+    Ok((movements, total))
+}
+
+pub async fn movements(
+    State(state): State<AppState>,
+    terminal: Terminal,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let shop = &terminal.boutique;
+    let filter = MovementFilter::from_params(&params, shop)?;
+    let limit = params.limit(100, 500)?;
+    let (movements, _) = list_movements(&state.pool, shop, &filter, limit, 0).await?;
+    Ok(Json(json!({
+        "success": true,
+        "boutique_id": shop.id,
+        "boutique_nom": shop.nom,
+        "count": movements.len(),
+        "mouvements": movements,
+    })))
+}
+
+pub fn article_not_found(article_id: impl Into<Value>) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        Code::ArticleNotFound,
+        "Article introuvable dans cette boutique",
+    )
+    .with("article_id", article_id)
+}
+
+/// Maps a failed stock change to the client's error.
+pub fn stock_error(error: StockError) -> ApiError {
+    match error {
+        StockError::ArticleNotFound(id) => article_not_found(id),
+        StockError::OutOfRange { article_id } => ApiError::bad_request(
+            Code::InvalidFormat,
+            "Le stock ne peut pas devenir négatif ni dépasser la limite",
+        )
+        .with("article_id", article_id),
+        StockError::Database(e) => e.into(),
+    }
+}
+
+/// An article id from the path: anything but a positive whole number names no article.
+pub fn article_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| article_not_found(raw))
+}
+
+/// A stock count from the till: sets the article's stock, with an `AJUSTEMENT` movement.
+pub async fn set_stock(
+    State(state): State<AppState>,
+    terminal: Terminal,
+    Path(raw_id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let article_id = article_id(&raw_id)?;
+    let quantite = body
+        .get("quantite_stock")
+        .and_then(Value::as_i64)
+        .filter(|q| (0..=MAX_STOCK).contains(q))
+        .ok_or_else(|| {
+            invalid_field(
+                "quantite_stock",
+                &format!("un entier de 0 à {MAX_STOCK} est attendu"),
+            )
+        })?;
+    let comment = match body.get("commentaire").or_else(|| body.get("motif")) {
+        None | Some(Value::Null) => "Inventaire depuis le terminal".to_owned(),
+        Some(Value::String(s)) if s.chars().count() <= 500 => s.trim().to_owned(),
+        Some(_) => {
+            return Err(invalid_field(
+                "commentaire",
+                "un texte de 500 caractères au plus",
+            ));
+        }
+    };
+    let shop = &terminal.boutique;
+    let mut tx = state.pool.begin().await?;
+    let applied = stock::apply(
+        &mut tx,
+        shop.id,
+        &[StockChange {
+            article_id,
+            kind: MovementType::Ajustement,
+            change: Change::SetTo(quantite as i32),
+            reference_document: None,
+            utilisateur: terminal.nom_terminal.clone(),
+            commentaire: Some(comment),
+        }],
+    )
+    .await
+    .map_err(stock_error)?
+    .remove(0);
+    tx.commit().await?;
+    Ok(Json(json!({
+        "success": true,
+        "article": {
+            "id": applied.article_id,
+            "nom": applied.nom,
+            "code": applied.code,
+            "ancienne_quantite": applied.stock_avant,
+            "nouvelle_quantite": applied.stock_apres,
+            "difference": applied.stock_apres - applied.stock_avant,
+        },
+        "boutique_id": shop.id,
+    })))
+}
+
+/// A body field that is missing or unusable, named.
+pub fn invalid_field(name: &str, expected: &str) -> ApiError {
+    ApiError::bad_request(
+        Code::InvalidFormat,
+        format!("Champ '{name}' invalide : {expected}"),
+    )
+    .with("champ", name)
+}

@@ -1,0 +1,501 @@
+//! The administration API: from an empty shop to a selling till, and its validation.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn from_an_empty_shop_to_a_selling_till() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let admin = |method: Method, path: String, body: Option<Value>| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.admin(method, &format!("/api/admin{path}"), token, body.as_ref())
+                .await
+        }
+    };
+
+    let shop = admin(
+        Method::POST,
+        "/boutiques".into(),
+        Some(
+            json!({"nom": "Boutique de Goma", "code_boutique": "BTQ-100", "ville": "Goma",
+                    "type_commerce": "Boissons", "fuseau_horaire": "Africa/Lubumbashi"}),
+        ),
+    )
+    .await;
+    assert_eq!(shop.status, 201, "{:#}", shop.body);
+    let b = shop.body["boutique"]["id"].as_i64().unwrap();
+    assert_eq!(shop.body["boutique"]["devise"], "CDF");
+    assert_eq!(shop.body["boutique"]["alerte_stock_bas"], 5);
+    assert_eq!(shop.body["boutique"]["est_active"], true);
+
+    let till = admin(
+        Method::POST,
+        format!("/boutiques/{b}/terminaux"),
+        Some(json!({"numero_serie": "TILL-GOMA-1", "nom_terminal": "Caisse 1"})),
+    )
+    .await;
+    assert_eq!(till.status, 201, "{:#}", till.body);
+    let key = till.body["cle_api"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 64);
+    let t = till.body["terminal"]["id"].as_i64().unwrap();
+    // The key is stored only as a hash.
+    let stored: String = sqlx::query_scalar("SELECT cle_api_hash FROM terminaux WHERE id = $1")
+        .bind(t)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, key);
+    let listed = admin(Method::GET, format!("/boutiques/{b}/terminaux/"), None).await;
+    assert!(listed.body["terminaux"][0].get("cle_api").is_none());
+    assert!(!listed.body.to_string().contains(&key));
+
+    let category = admin(
+        Method::POST,
+        format!("/boutiques/{b}/categories"),
+        Some(json!({"nom": "Jus", "description": "Jus de fruits"})),
+    )
+    .await;
+    assert_eq!(category.status, 201, "{:#}", category.body);
+    let c = category.body["categorie"]["id"].as_i64().unwrap();
+
+    let article = admin(
+        Method::POST,
+        format!("/boutiques/{b}/articles"),
+        Some(
+            json!({"code": "JUS-1", "nom": "Jus d'orange 1 L", "prix_vente": "1500",
+                    "prix_achat": 900, "categorie_id": c}),
+        ),
+    )
+    .await;
+    assert_eq!(article.status, 201, "{:#}", article.body);
+    let a = article.body["article"]["id"].as_i64().unwrap();
+    assert_eq!(article.body["article"]["prix_vente"], "1500.00");
+    assert_eq!(article.body["article"]["quantite_stock"], 0);
+    assert_eq!(
+        article.body["article"]["categorie"],
+        json!({"id": c, "nom": "Jus"})
+    );
+
+    let delivery = admin(
+        Method::POST,
+        format!("/boutiques/{b}/entrees"),
+        Some(json!({"reference_document": "BL-2026-001",
+                    "lignes": [{"article_id": a, "quantite": 24}]})),
+    )
+    .await;
+    assert_eq!(delivery.status, 201, "{:#}", delivery.body);
+    assert_eq!(delivery.body["mouvements"][0]["stock_apres"], 24);
+
+    let count = admin(
+        Method::POST,
+        format!("/boutiques/{b}/ajustements"),
+        Some(json!({"article_id": a, "quantite_stock": 23, "motif": "Une bouteille cassée"})),
+    )
+    .await;
+    assert_eq!(count.status, 201, "{:#}", count.body);
+    assert_eq!(
+        (
+            count.body["mouvements"][0]["stock_avant"].clone(),
+            count.body["mouvements"][0]["stock_apres"].clone()
+        ),
+        (json!(24), json!(23))
+    );
+
+    // The new till sells, with its key.
+    let sync = app
+        .send(
+            app.request(
+                Method::POST,
+                "/api/v2/simple/ventes/sync/",
+                Some("TILL-GOMA-1"),
+            )
+            .header("Authorization", format!("Bearer {key}"))
+            .json(&json!([sale("G-1", &[(a, 3, 1500.0)])])),
+        )
+        .await;
+    assert_eq!(sync.status, 201, "{:#}", sync.body);
+    assert_eq!(sync.body["boutique"]["code"], "BTQ-100");
+    assert_eq!(app.stock(a).await, 20);
+
+    let sales = admin(Method::GET, format!("/boutiques/{b}/ventes?limit=10"), None).await;
+    assert_eq!(sales.body["total"], 1);
+    assert_eq!(sales.body["chiffre_affaires"], "4500.00");
+    assert_eq!(sales.body["ventes"][0]["terminal"], "Caisse 1");
+    let journal = admin(
+        Method::GET,
+        format!("/boutiques/{b}/mouvements-stock"),
+        None,
+    )
+    .await;
+    let kinds: Vec<&str> = journal.body["mouvements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type_mouvement"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["VENTE", "AJUSTEMENT", "ENTREE"]);
+    assert_eq!(
+        journal.body["mouvements"][2]["reference_document"],
+        "BL-2026-001"
+    );
+    assert_eq!(
+        journal.body["mouvements"][1]["commentaire"],
+        "Une bouteille cassée"
+    );
+    assert_eq!(journal.body["mouvements"][1]["utilisateur"], "admin:tests");
+    let entries = admin(
+        Method::GET,
+        format!("/boutiques/{b}/mouvements-stock?type_mouvement=ENTREE"),
+        None,
+    )
+    .await;
+    assert_eq!(entries.body["total"], 1);
+
+    // Deactivating the till takes effect on its next request; so does reactivating it.
+    let off = admin(
+        Method::PATCH,
+        format!("/boutiques/{b}/terminaux/{t}"),
+        Some(json!({"est_actif": false})),
+    )
+    .await;
+    assert_eq!(off.body["terminal"]["est_actif"], false);
+    app.get("/api/v2/simple/articles/", Some("TILL-GOMA-1"))
+        .await
+        .assert_error(404, "TERMINAL_NOT_FOUND");
+    admin(
+        Method::PATCH,
+        format!("/boutiques/{b}/terminaux/{t}"),
+        Some(json!({"est_actif": true})),
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v2/simple/articles/", Some("TILL-GOMA-1"))
+            .await
+            .status,
+        200
+    );
+
+    // A new key: the old one stops working at once.
+    let rotated = admin(
+        Method::POST,
+        format!("/boutiques/{b}/terminaux/{t}/cle"),
+        None,
+    )
+    .await;
+    let new_key = rotated.body["cle_api"].as_str().unwrap().to_owned();
+    assert_ne!(new_key, key);
+    let with_key = |k: String| {
+        app.request(
+            Method::GET,
+            "/api/v2/simple/categories/",
+            Some("TILL-GOMA-1"),
+        )
+        .header("X-Api-Key", k)
+    };
+    app.send(with_key(key))
+        .await
+        .assert_error(401, "INVALID_API_KEY");
+    assert_eq!(app.send(with_key(new_key)).await.status, 200);
+
+    // Withdrawing the article hides it from the till.
+    admin(Method::DELETE, format!("/boutiques/{b}/articles/{a}"), None).await;
+    let catalogue = app
+        .get("/api/v2/simple/articles/", Some("TILL-GOMA-1"))
+        .await;
+    assert_eq!(catalogue.body["count"], 0);
+
+    // Deactivating the shop shuts its tills out from their next request.
+    let closed = admin(Method::DELETE, format!("/boutiques/{b}"), None).await;
+    assert_eq!(closed.body["boutique"]["est_active"], false);
+    app.get("/api/v2/simple/articles/", Some("TILL-GOMA-1"))
+        .await
+        .assert_error(403, "BOUTIQUE_INACTIVE");
+    app.assert_invariants().await;
+}
+
+#[tokio::test]
+async fn validation_errors_name_the_field_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let demo = app.article("BTQ-009", "CHG-001").await;
+    let other = app.article("BTQ-010", "RIZ-005").await;
+    let other_category: i64 =
+        sqlx::query_scalar("SELECT id FROM categories WHERE boutique_id = $1 LIMIT 1")
+            .bind(other.boutique_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let b = demo.boutique_id;
+    let cases: Vec<(Method, String, Value, u16, &str, &str)> = vec![
+        (
+            Method::POST,
+            "/boutiques".into(),
+            json!({"code_boutique": "X-1"}),
+            400,
+            "INVALID_FORMAT",
+            "nom",
+        ),
+        (
+            Method::POST,
+            "/boutiques".into(),
+            json!({"nom": "X", "code_boutique": "X-1", "fuseau_horaire": "Mars/Olympus"}),
+            400,
+            "INVALID_FORMAT",
+            "fuseau_horaire",
+        ),
+        (
+            Method::POST,
+            "/boutiques".into(),
+            json!({"nom": "X", "code_boutique": "BTQ-009"}),
+            409,
+            "ALREADY_EXISTS",
+            "code_boutique",
+        ),
+        (
+            Method::POST,
+            "/boutiques".into(),
+            json!({"nom": "X", "code_boutique": "X-1", "alerte_stock_bas": -1}),
+            400,
+            "INVALID_FORMAT",
+            "alerte_stock_bas",
+        ),
+        (
+            Method::POST,
+            "/boutiques".into(),
+            json!({"nom": "X", "code_boutique": "X-1", "couleur": "bleu"}),
+            400,
+            "INVALID_FORMAT",
+            "couleur",
+        ),
+        (
+            Method::PATCH,
+            format!("/boutiques/{b}"),
+            json!({"est_active": "non"}),
+            400,
+            "INVALID_FORMAT",
+            "est_active",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/terminaux"),
+            json!({"numero_serie": "TERM-B-001", "nom_terminal": "x"}),
+            409,
+            "ALREADY_EXISTS",
+            "numero_serie",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/terminaux"),
+            json!({"numero_serie": "NEW-1"}),
+            400,
+            "INVALID_FORMAT",
+            "nom_terminal",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/categories"),
+            json!({"nom": "Accessoires"}),
+            409,
+            "ALREADY_EXISTS",
+            "nom",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/articles"),
+            json!({"code": "N-1", "nom": "n", "prix_vente": -3}),
+            400,
+            "INVALID_FORMAT",
+            "prix_vente",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/articles"),
+            json!({"code": "N-1", "nom": "n"}),
+            400,
+            "INVALID_FORMAT",
+            "prix_vente",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/articles"),
+            json!({"code": "CHG-001", "nom": "n", "prix_vente": 1}),
+            409,
+            "ALREADY_EXISTS",
+            "code",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/articles"),
+            json!({"code": "N-1", "nom": "n", "prix_vente": 1, "categorie_id": other_category}),
+            400,
+            "INVALID_FORMAT",
+            "categorie_id",
+        ),
+        (
+            Method::PATCH,
+            format!("/boutiques/{b}/articles/{}", demo.id),
+            json!({"quantite_stock": 1}),
+            400,
+            "INVALID_FORMAT",
+            "quantite_stock",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/entrees"),
+            json!({"reference_document": "BL-1", "lignes": [{"article_id": demo.id, "quantite": 0}]}),
+            400,
+            "INVALID_FORMAT",
+            "lignes[0].quantite",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/entrees"),
+            json!({"lignes": [{"article_id": demo.id, "quantite": 1}]}),
+            400,
+            "INVALID_FORMAT",
+            "reference_document",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/entrees"),
+            json!({"reference_document": "BL-1", "lignes": []}),
+            400,
+            "INVALID_FORMAT",
+            "lignes",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/ajustements"),
+            json!({"article_id": demo.id, "quantite_stock": 3}),
+            400,
+            "INVALID_FORMAT",
+            "motif",
+        ),
+        (
+            Method::POST,
+            format!("/boutiques/{b}/ajustements"),
+            json!({"article_id": demo.id, "quantite_stock": -3, "motif": "x"}),
+            400,
+            "INVALID_FORMAT",
+            "quantite_stock",
+        ),
+    ];
+    let before = app.fingerprint().await;
+    for (method, path, body, status, code, field) in cases {
+        let reply = app
+            .admin(method, &format!("/api/admin{path}"), &token, Some(&body))
+            .await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{path} {body}: {:#}",
+            reply.body
+        );
+        assert_eq!(reply.body["code"], code, "{path} {body}");
+        assert_eq!(reply.body["champ"], field, "{path} {body}");
+        assert!(
+            reply.body["error"].as_str().unwrap().contains(field),
+            "{:#}",
+            reply.body
+        );
+    }
+    // A delivery naming another shop's article is refused whole: its valid line is not
+    // received either.
+    let reply = app
+        .admin(
+            Method::POST,
+            &format!("/api/admin/boutiques/{b}/entrees"),
+            &token,
+            Some(&json!({"reference_document": "BL-2", "lignes": [
+                {"article_id": demo.id, "quantite": 5}, {"article_id": other.id, "quantite": 5}]})),
+        )
+        .await;
+    reply.assert_error(404, "ARTICLE_NOT_FOUND");
+    let reply = app
+        .send(
+            app.request(Method::POST, "/api/admin/boutiques", None)
+                .header("Authorization", format!("Bearer {token}"))
+                .body("{not json"),
+        )
+        .await;
+    reply.assert_error(400, "INVALID_JSON");
+    for path in [
+        "/api/admin/boutiques/999999".to_owned(),
+        "/api/admin/boutiques/abc/articles".to_owned(),
+        format!("/api/admin/boutiques/{}/articles/{}", b, other.id),
+        format!("/api/admin/boutiques/{b}/terminaux/999999"),
+    ] {
+        app.admin(Method::GET, &path, &token, None)
+            .await
+            .assert_error(404, "NOT_FOUND");
+    }
+    assert_eq!(app.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn sales_and_movements_are_paginated_and_filtered() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let batch: Vec<Value> = (0..7)
+        .map(|i| {
+            let mut s = sale(&format!("P-{i}"), &[(cable.id, 1, 5000.0)]);
+            if i % 2 == 0 {
+                s["mode_paiement"] = json!("MOBILE_MONEY");
+            }
+            s
+        })
+        .collect();
+    assert_eq!(
+        app.sync(DEMO_SERIAL, &Value::Array(batch)).await.status,
+        201
+    );
+    let b = cable.boutique_id;
+    let page = |query: &str| {
+        let (app, token) = (&app, &token);
+        let path = format!("/api/admin/boutiques/{b}/ventes?{query}");
+        async move { app.admin(Method::GET, &path, token, None).await }
+    };
+    let first = page("limit=3").await;
+    let second = page("limit=3&offset=3").await;
+    let last = page("limit=3&offset=6").await;
+    assert_eq!(
+        (
+            first.body["count"].clone(),
+            second.body["count"].clone(),
+            last.body["count"].clone()
+        ),
+        (json!(3), json!(3), json!(1))
+    );
+    assert_eq!(first.body["total"], 7);
+    let numbers: Vec<Value> = [&first, &second, &last]
+        .iter()
+        .flat_map(|p| {
+            p.body["ventes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["numero_facture"].clone())
+        })
+        .collect();
+    assert_eq!(numbers.len(), 7);
+    assert_eq!(
+        numbers
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        7
+    );
+    let mobile = page("mode_paiement=MOBILE_MONEY").await;
+    assert_eq!(mobile.body["total"], 4);
+    page("offset=-2")
+        .await
+        .assert_error(400, "INVALID_PARAMETER");
+    let other_till = page("terminal_id=999999").await;
+    assert_eq!(other_till.body["total"], 0);
+}

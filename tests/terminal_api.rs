@@ -1,0 +1,606 @@
+//! The rest of the terminal API: each endpoint's JSON pinned, the rules of a till's day.
+
+mod common;
+
+use chrono::{Datelike, Duration, TimeZone, Utc};
+use chrono_tz::Africa::Kinshasa;
+use common::*;
+use futures::future::join_all;
+use insta::{assert_json_snapshot, dynamic_redaction};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Replaces an ISO 8601 timestamp with an offset by `[timestamp]`, failing on anything else.
+fn timestamp() -> insta::internals::Redaction {
+    dynamic_redaction(|value, path| {
+        let text = value.as_str().unwrap_or_default().to_owned();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(&text).is_ok(),
+            "{path}: {text:?} is not ISO 8601 with an offset"
+        );
+        "[timestamp]"
+    })
+}
+
+#[tokio::test]
+async fn terminal_info() {
+    let app = TestApp::spawn().await;
+    let reply = app
+        .get(&format!("/api/v2/simple/terminal/{DEMO_SERIAL}/"), None)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_json_snapshot!(reply.body);
+    assert_eq!(reply.body["terminal"]["derniere_activite"], Value::Null);
+
+    // The request above was recorded as the till's last activity.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let again = app
+        .get(&format!("/api/v2/simple/terminal/{DEMO_SERIAL}"), None)
+        .await;
+    assert_json_snapshot!("terminal_info_seen", again.body["terminal"], {".derniere_activite" => timestamp()});
+
+    for serial in ["NO-SUCH-TILL", INACTIVE_SERIAL] {
+        let reply = app
+            .get(&format!("/api/v2/simple/terminal/{serial}/"), None)
+            .await;
+        reply.assert_error(404, "TERMINAL_NOT_FOUND");
+        assert_eq!(reply.body["numero_serie"], serial);
+    }
+    // A till cannot read another till by naming it in the path.
+    let reply = app
+        .get(
+            &format!("/api/v2/simple/terminal/{DEMO_SERIAL}/"),
+            Some(OTHER_SERIAL),
+        )
+        .await;
+    reply.assert_error(404, "TERMINAL_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn catalogue() {
+    let app = TestApp::spawn().await;
+    let reply = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    assert_eq!(reply.status, 200);
+    // The withdrawn TEL-OLD is not offered; the rest is ordered by name.
+    assert_json_snapshot!(reply.body);
+
+    let by_path = app
+        .get(
+            &format!("/api/v2/simple/articles/terminal/{DEMO_SERIAL}"),
+            None,
+        )
+        .await;
+    assert_eq!(by_path.status, 200);
+    assert_eq!(by_path.body["articles"], reply.body["articles"]);
+    assert_eq!(
+        by_path.body["terminal"],
+        json!({"numero_serie": DEMO_SERIAL, "nom_terminal": "Terminal MAUI"})
+    );
+    app.get(
+        &format!("/api/v2/simple/articles/terminal/{DEMO_SERIAL}/"),
+        Some(OTHER_SERIAL),
+    )
+    .await
+    .assert_error(404, "TERMINAL_NOT_FOUND");
+
+    let categories = app
+        .get("/api/v2/simple/categories", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(categories.status, 200);
+    assert_json_snapshot!(categories.body, {".categories[].date_creation" => timestamp()});
+
+    let other = app.get("/api/v2/simple/articles", Some(OTHER_SERIAL)).await;
+    assert_eq!(other.body["boutique_nom"], "Autre Boutique");
+    assert_eq!(other.body["count"], 8);
+}
+
+#[tokio::test]
+async fn online_sale() {
+    let app = TestApp::spawn().await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let earphones = app.article("BTQ-009", "ECO-001").await;
+    let sale = json!({
+        "numero_facture": "WEB-0001", "mode_paiement": "MOBILE_MONEY", "paye": true,
+        "lignes": [
+            {"article_id": charger.id, "quantite": 2, "prix_unitaire": 25000},
+            {"article_id": earphones.id, "quantite": 1, "prix_unitaire": "74999.995"}
+        ]
+    });
+    let reply = app
+        .post("/api/v2/simple/ventes/", Some(DEMO_SERIAL), &sale)
+        .await;
+    assert_eq!(reply.status, 201, "{:#}", reply.body);
+    // Amounts are JSON numbers here: the till's model declares them decimal.
+    assert_json_snapshot!(reply.body, {".vente.date_vente" => timestamp()});
+    assert!(reply.body["vente"]["montant_total"].is_number());
+    assert_eq!(app.stock(charger.id).await, 98);
+    assert_eq!(app.stock(earphones.id).await, 9);
+
+    // Sent again (the till did not hear the answer): the same sale, nothing touched.
+    let again = app
+        .post("/api/v2/simple/ventes", Some(DEMO_SERIAL), &sale)
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["status"], "already_exists");
+    assert_eq!(again.body["vente"], reply.body["vente"]);
+    assert_eq!(app.stock(charger.id).await, 98);
+
+    // Refusals are 4xx with the sale-level code, and write nothing.
+    let before = app.footprint().await;
+    let other_article = app.article("BTQ-010", "RIZ-005").await;
+    let refused = [
+        (
+            json!({"lignes": [{"article_id": earphones.id, "quantite": 50}]}),
+            409,
+            "INSUFFICIENT_STOCK",
+        ),
+        (
+            json!({"lignes": [{"article_id": other_article.id}]}),
+            404,
+            "ARTICLE_NOT_FOUND",
+        ),
+        (json!({"lignes": []}), 400, "EMPTY_SALE"),
+        (
+            json!({"lignes": [{"article_id": charger.id, "quantite": 0}]}),
+            400,
+            "INVALID_FORMAT",
+        ),
+        (
+            json!([{"lignes": [{"article_id": charger.id}]}]),
+            400,
+            "INVALID_FORMAT",
+        ),
+        (
+            json!({"boutique_id": other_article.boutique_id, "lignes": [{"article_id": charger.id}]}),
+            403,
+            "BOUTIQUE_MISMATCH",
+        ),
+    ];
+    for (body, status, code) in refused {
+        let reply = app
+            .post("/api/v2/simple/ventes/", Some(DEMO_SERIAL), &body)
+            .await;
+        reply.assert_error(status, code);
+        assert_eq!(reply.body["success"], false);
+        if code == "INSUFFICIENT_STOCK" {
+            assert_eq!(reply.body["stock_disponible"], 9);
+            assert_eq!(reply.body["stock_demande"], 50);
+            assert_eq!(reply.body["article_id"], earphones.id);
+        }
+    }
+    assert_eq!(app.footprint().await, before);
+    app.assert_invariants().await;
+}
+
+#[tokio::test]
+async fn history_statistics_and_movements() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let now = Utc::now().with_timezone(&Kinshasa);
+    let today = now.date_naive();
+    let local = |day: chrono::NaiveDate, h: u32, m: u32| {
+        Kinshasa
+            .from_local_datetime(&day.and_hms_opt(h, m, 0).unwrap())
+            .unwrap()
+    };
+    // Just after local midnight: still "today" for the shop, although UTC says yesterday.
+    let early_today = local(today, 0, 5).min(now);
+    let yesterday = local(today - Duration::days(1), 23, 50);
+    let last_month = local(today.with_day(1).unwrap() - Duration::days(1), 12, 0);
+    let at = |d: chrono::DateTime<chrono_tz::Tz>| d.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let mut sales = vec![
+        sale("H-1", &[(cable.id, 1, 5000.0)]),
+        sale("H-2", &[(charger.id, 2, 25000.0), (cable.id, 3, 5000.0)]),
+        sale("H-3", &[(cable.id, 1, 5000.0)]),
+        sale("H-4", &[(cable.id, 10, 4000.0)]),
+    ];
+    sales[1]["date_vente"] = json!(at(early_today));
+    sales[2]["date_vente"] = json!(at(yesterday));
+    sales[3]["date_vente"] = json!(at(last_month));
+    let reply = app.sync(DEMO_SERIAL, &Value::Array(sales)).await;
+    assert_eq!(reply.body["ventes_creees"], 4, "{:#}", reply.body);
+
+    let history = app
+        .get("/api/v2/simple/ventes/historique/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(history.status, 200);
+    // Newest first, by the time of the sale (not of its arrival).
+    let numbers: Vec<&str> = history.body["ventes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["numero_facture"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["H-1", "H-2", "H-3", "H-4"]);
+    assert_json_snapshot!(history.body, {".ventes[].date_vente" => timestamp()});
+
+    // A day filter is the shop's local day.
+    let day = today.format("%Y-%m-%d").to_string();
+    let only_today = app
+        .get(
+            &format!("/api/v2/simple/ventes/historique/?date_debut={day}&date_fin={day}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(
+        only_today.body["statistiques"],
+        json!({"total_ventes": 2, "chiffre_affaires": "70000.00"})
+    );
+    let limited = app
+        .get(
+            "/api/v2/simple/ventes/historique?limit=1",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(limited.body["count"], 1);
+    assert_eq!(limited.body["statistiques"]["total_ventes"], 4);
+
+    let stats = app
+        .get("/api/v2/simple/statistiques/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(stats.status, 200);
+    let same_month = yesterday.month() == today.month();
+    assert_eq!(
+        stats.body,
+        json!({
+            "success": true,
+            "boutique": {"id": cable.boutique_id, "nom": "Ma Boutique",
+                         "type": "Téléphonie et accessoires", "ville": "Kinshasa"},
+            "statistiques": {
+                "articles": {"total": 8, "stock_bas": 3},
+                "categories": {"total": 2},
+                "ventes_jour": {"nombre": 2, "chiffre_affaires": "70000.00"},
+                "ventes_mois": {
+                    "nombre": if same_month { 3 } else { 2 },
+                    "chiffre_affaires": if same_month { "75000.00" } else { "70000.00" }
+                }
+            }
+        })
+    );
+
+    let movements = app
+        .get(
+            &format!("/api/v2/simple/mouvements-stock/?article_id={}", cable.id),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(movements.status, 200);
+    assert_eq!(movements.body["count"], 4);
+    assert_json_snapshot!(movements.body, {".mouvements[].date_mouvement" => timestamp()});
+    let sales_only = app
+        .get(
+            "/api/v2/simple/mouvements-stock?type_mouvement=VENTE&limit=2",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(sales_only.body["count"], 2);
+}
+
+#[tokio::test]
+async fn a_stock_count_from_the_till() {
+    let app = TestApp::spawn().await;
+    let case = app.article("BTQ-009", "COQ-001").await;
+    let reply = app
+        .send(
+            app.request(
+                Method::PUT,
+                &format!("/api/v2/simple/articles/{}/stock/", case.id),
+                Some(DEMO_SERIAL),
+            )
+            .json(&json!({"quantite_stock": 12})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:#}", reply.body);
+    assert_json_snapshot!(reply.body);
+    assert_eq!(app.stock(case.id).await, 12);
+    let movement: (String, i32, i32, i32, String) = sqlx::query_as(
+        "SELECT type_mouvement, quantite, stock_avant, stock_apres, utilisateur
+         FROM mouvements_stock WHERE article_id = $1",
+    )
+    .bind(case.id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        movement,
+        ("AJUSTEMENT".into(), 7, 5, 12, "Terminal MAUI".into())
+    );
+
+    let before = app.footprint().await;
+    for body in [
+        json!({"quantite_stock": -1}),
+        json!({"quantite_stock": "12"}),
+        json!({}),
+        json!({"quantite_stock": 1.5}),
+    ] {
+        let reply = app
+            .send(
+                app.request(
+                    Method::PUT,
+                    &format!("/api/v2/simple/articles/{}/stock", case.id),
+                    Some(DEMO_SERIAL),
+                )
+                .json(&body),
+            )
+            .await;
+        reply.assert_error(400, "INVALID_FORMAT");
+        assert_eq!(reply.body["champ"], "quantite_stock");
+    }
+    assert_eq!(app.footprint().await, before);
+    app.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stock_counts_and_sales_racing_on_one_article_keep_the_journal_exact() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let sales = (0..40).map(|i| {
+        let app = &app;
+        async move {
+            app.sync(
+                DEMO_SERIAL,
+                &json!([sale(&format!("RACE-{i}"), &[(cable.id, 3, 5000.0)])]),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    });
+    let counts = (0..10).map(|i| {
+        let app = &app;
+        async move {
+            app.send(
+                app.request(
+                    Method::PUT,
+                    &format!("/api/v2/simple/articles/{}/stock/", cable.id),
+                    Some(DEMO_SERIAL),
+                )
+                .json(&json!({"quantite_stock": 500 + i})),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    });
+    let (sales, counts) = futures::join!(join_all(sales), join_all(counts));
+    assert!(sales.iter().all(|s| *s == 201), "{sales:?}");
+    assert!(counts.iter().all(|s| *s == 200), "{counts:?}");
+    let (movements, last_after): (i64, i32) = sqlx::query_as(
+        "SELECT count(*), (array_agg(stock_apres ORDER BY id DESC))[1]
+         FROM mouvements_stock WHERE article_id = $1",
+    )
+    .bind(cable.id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(movements, 50);
+    assert_eq!(app.stock(cable.id).await, last_after);
+    app.assert_invariants().await;
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_refused() {
+    let app = TestApp::spawn().await;
+    for (path, parameter) in [
+        ("/api/v2/simple/ventes/historique/?limit=abc", "limit"),
+        ("/api/v2/simple/ventes/historique/?limit=-1", "limit"),
+        ("/api/v2/simple/ventes/historique/?limit=0", "limit"),
+        (
+            "/api/v2/simple/ventes/historique/?date_debut=yesterday",
+            "date_debut",
+        ),
+        (
+            "/api/v2/simple/ventes/historique/?date_fin=2026-13-45",
+            "date_fin",
+        ),
+        (
+            "/api/v2/simple/ventes/historique/?date_debut=2026-11-25&date_fin=2026-11-01",
+            "date_fin",
+        ),
+        (
+            "/api/v2/simple/mouvements-stock/?type_mouvement=VOL",
+            "type_mouvement",
+        ),
+        (
+            "/api/v2/simple/mouvements-stock/?article_id=abc",
+            "article_id",
+        ),
+        ("/api/v2/simple/mouvements-stock/?limit=1e3", "limit"),
+    ] {
+        let reply = app.get(path, Some(DEMO_SERIAL)).await;
+        reply.assert_error(400, "INVALID_PARAMETER");
+        assert_eq!(reply.body["parametre"], parameter, "{path}");
+    }
+    // Above the maximum, a limit is the maximum.
+    let reply = app
+        .get(
+            "/api/v2/simple/mouvements-stock/?limit=100000",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    // Full timestamps are accepted, with or without an offset.
+    for query in [
+        "date_debut=2026-11-01T08:00:00%2B01:00",
+        "date_debut=2026-11-01T08:00:00",
+        "date_fin=2026-11-01T08:00:00Z",
+    ] {
+        let reply = app
+            .get(
+                &format!("/api/v2/simple/ventes/historique/?{query}"),
+                Some(DEMO_SERIAL),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{query}: {:#}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn boutiques_for_admins_and_tills() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let all = app
+        .admin(Method::GET, "/api/v2/simple/boutiques/", &token, None)
+        .await;
+    assert_eq!(all.status, 200);
+    assert_json_snapshot!(all.body, {".boutiques[].date_creation" => timestamp()});
+
+    let own = app
+        .get("/api/v2/simple/boutiques", Some(OTHER_SERIAL))
+        .await;
+    assert_eq!(own.body["count"], 1);
+    assert_eq!(own.body["boutiques"][0]["nom"], "Autre Boutique");
+
+    app.get("/api/v2/simple/boutiques/", None)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+    app.admin(Method::GET, "/api/v2/simple/boutiques/", "wrong", None)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn terminal_keys_are_checked_when_given_and_can_be_required() {
+    let app = TestApp::spawn().await;
+    let path = "/api/v2/simple/categories/";
+    let with = |key: &str, header: &'static str| {
+        let value = if header == "Authorization" {
+            format!("Bearer {key}")
+        } else {
+            key.to_owned()
+        };
+        app.request(Method::GET, path, Some(DEMO_SERIAL))
+            .header(header, value)
+    };
+    assert_eq!(
+        app.send(with("demo-cle-0a1badae951f8473", "Authorization"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.send(with("demo-cle-0a1badae951f8473", "X-Api-Key"))
+            .await
+            .status,
+        200
+    );
+    app.send(with("demo-cle-term-b-001", "Authorization"))
+        .await
+        .assert_error(401, "INVALID_API_KEY");
+    app.send(with("guess", "X-Api-Key"))
+        .await
+        .assert_error(401, "INVALID_API_KEY");
+    // Off by default: the deployed tills send no key.
+    assert_eq!(app.get(path, Some(DEMO_SERIAL)).await.status, 200);
+
+    let strict = TestApp::spawn_with(|c| c.require_terminal_key = true).await;
+    strict
+        .get(path, Some(DEMO_SERIAL))
+        .await
+        .assert_error(401, "MISSING_API_KEY");
+    let reply = strict
+        .send(
+            strict
+                .request(Method::GET, path, Some(DEMO_SERIAL))
+                .header("X-Api-Key", "demo-cle-0a1badae951f8473"),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+/// A till's whole day against the demo data: catalogue, an online sale, an offline batch,
+/// then what it reads back.
+#[tokio::test]
+async fn a_day_of_one_till() {
+    let app = TestApp::spawn().await;
+    let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    let find = |code: &str| {
+        catalogue.body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    let (battery, sd_card) = (find("BAT-001"), find("CRT-001"));
+    assert_eq!(battery["quantite_stock"], 3);
+
+    let online = app
+        .post(
+            "/api/v2/simple/ventes/",
+            Some(DEMO_SERIAL),
+            &json!({"numero_facture": "J-001", "lignes": [{"article_id": battery["id"], "quantite": 1}]}),
+        )
+        .await;
+    assert_eq!(online.status, 201);
+    assert_eq!(online.body["vente"]["montant_total"], 45000.0);
+
+    let offline = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([
+                {"numero_facture": "J-002", "lignes": [{"article_id": battery["id"], "quantite": 2}]},
+                {"numero_facture": "J-003", "lignes": [{"article_id": battery["id"], "quantite": 1}]},
+                {"numero_facture": "J-004", "lignes": [{"article_id": sd_card["id"], "quantite": 4}]},
+            ]),
+        )
+        .await;
+    assert_eq!(offline.status, 201);
+    assert_eq!(offline.body["ventes_creees"], 2);
+    assert_eq!(
+        offline.body["details"]["erreurs"][0]["numero_facture"],
+        "J-003"
+    );
+    assert_eq!(
+        offline.body["details"]["erreurs"][0]["code"],
+        "INSUFFICIENT_STOCK"
+    );
+
+    let history = app
+        .get("/api/v2/simple/ventes/historique/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(
+        history.body["statistiques"],
+        json!({"total_ventes": 3, "chiffre_affaires": "255000.00"})
+    );
+    let stats = app
+        .get("/api/v2/simple/statistiques/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(
+        stats.body["statistiques"]["ventes_jour"],
+        json!({"nombre": 3, "chiffre_affaires": "255000.00"})
+    );
+    let journal = app
+        .get(
+            &format!(
+                "/api/v2/simple/mouvements-stock/?article_id={}",
+                battery["id"]
+            ),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    let chain: Vec<(i64, i64)> = journal.body["mouvements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["stock_avant"].as_i64().unwrap(),
+                m["stock_apres"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(chain, [(2, 0), (3, 2)]);
+    let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    let battery = catalogue.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "BAT-001")
+        .unwrap();
+    assert_eq!(battery["quantite_stock"], 0);
+    assert_eq!(battery["full_details"]["stock_disponible"], 0);
+    app.assert_invariants().await;
+}
