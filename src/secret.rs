@@ -14,7 +14,12 @@ pub fn generate_key() -> String {
 
 /// The hex SHA-256 of a key, as stored. Keys are long and random, so a fast hash is enough.
 pub fn hash_key(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
+    sha256_hex(key.as_bytes())
+}
+
+/// The hex SHA-256 of `data` (also the fingerprint of requests and sales).
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
         .iter()
         .fold(String::with_capacity(64), |mut hex, byte| {
             let _ = write!(hex, "{byte:02x}");

@@ -13,6 +13,28 @@ pub struct Shop {
     pub devise: String,
     pub alerte_stock_bas: i32,
     pub time_zone: Tz,
+    pub stock_policy: StockPolicy,
+}
+
+/// What a sale that asks more than the stock does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockPolicy {
+    /// It is refused (`INSUFFICIENT_STOCK`).
+    Strict,
+    /// It is recorded (the sale happened in the shop), the stock goes below zero, and a
+    /// stock alert is raised for a manager.
+    AllowNegative,
+}
+
+impl StockPolicy {
+    pub const ALL: &'static [&'static str] = &["STRICT", "AUTORISER_NEGATIF"];
+
+    pub fn parse(value: &str) -> StockPolicy {
+        match value {
+            "AUTORISER_NEGATIF" => StockPolicy::AllowNegative,
+            _ => StockPolicy::Strict,
+        }
+    }
 }
 
 /// The time zone used when a boutique's configured zone is not a valid IANA name.
@@ -93,6 +115,7 @@ mod tests {
             devise: "CDF".into(),
             alerte_stock_bas: 5,
             time_zone: zone,
+            stock_policy: StockPolicy::Strict,
         }
     }
 

@@ -16,6 +16,7 @@ impl Application {
     /// Binds the listening socket (port 0 picks a free one) and builds the router.
     pub async fn bind(config: &Config, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
+        http::idempotency::spawn_purge(pool.clone());
         let router = http::router(AppState::new(pool, config));
         Ok(Application { listener, router })
     }

@@ -82,7 +82,15 @@ async fn the_founding_example_is_recorded_and_answered_as_the_tills_expect() {
                 "total_envoyees": 2, "reussies": 2, "erreurs": 0,
                 // COQ-001 (5), BAT-001 (3) and TEL-001 (0) are at or below the threshold of 5.
                 "articles_stock_bas": 3, "articles_stock_zero": 1, "alerte_stock": true
-            }
+            },
+            "accepted": ["FAC-20241104-001", "FAC-20241104-002"],
+            "rejected": [],
+            "stock_updates": [
+                {"article_id": charger.id, "code": "CHG-001", "nom": "Chargeur USB-C 25 W",
+                 "stock_actuel": 98, "prix_actuel": "25000.00", "est_actif": true},
+                {"article_id": earphones.id, "code": "ECO-001", "nom": "Écouteurs Bluetooth",
+                 "stock_actuel": 9, "prix_actuel": "75000.00", "est_actif": true}
+            ]
         })
     );
 

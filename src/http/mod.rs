@@ -4,6 +4,7 @@ pub mod admin;
 pub mod body;
 pub mod catalogue;
 pub mod error;
+pub mod idempotency;
 pub mod params;
 pub mod sales;
 pub mod stats;

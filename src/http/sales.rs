@@ -5,17 +5,19 @@
 //! till model that declares amounts as numbers.
 
 use super::AppState;
-use super::body::JsonBody;
+use super::body::{RawBody, parse_json};
 use super::error::ApiError;
+use super::idempotency;
 use super::params::{DateRange, Params};
 use super::terminal::Terminal;
 use crate::code::Code;
 use crate::money::Money;
-use crate::sales::{self, ParseContext, PendingSale, Refusal, SaleOutcome, Seller};
+use crate::sales::{self, ParseContext, PendingSale, Refusal, Rejection, SaleOutcome, Seller};
 use crate::shop::Shop;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -65,27 +67,57 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
 pub async fn create_sale(
     State(state): State<AppState>,
     terminal: Terminal,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (ctx, seller) = sale_context(&terminal);
-    let draft = sales::parse_sale(&body, &ctx).map_err(refusal_error)?;
-    let shop = &terminal.boutique;
-    let outcome = sales::record_sales(
-        &state.pool,
-        shop,
-        &[PendingSale {
-            seller: &seller,
-            draft,
-        }],
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let route = "POST /api/v2/simple/ventes";
+    idempotency::respond(
+        state,
+        terminal,
+        &headers,
+        route,
+        body,
+        |state, terminal, body| async move { online_sale(&state, &terminal, &body).await },
     )
-    .await?
-    .pop();
-    let (status, id) = match outcome {
-        Some(SaleOutcome::Created(sale)) => (StatusCode::CREATED, sale.id),
+    .await
+}
+
+async fn online_sale(
+    state: &AppState,
+    terminal: &Terminal,
+    body: &[u8],
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let value: Value = parse_json(body)?;
+    let (ctx, seller) = sale_context(terminal);
+    let shop = &terminal.boutique;
+    let outcome = match sales::parse_sale(&value, &ctx) {
+        Ok(draft) => sales::record_sales(
+            &state.pool,
+            shop,
+            &[PendingSale {
+                seller: &seller,
+                draft,
+            }],
+        )
+        .await?
+        .pop()
+        .ok_or_else(ApiError::internal)?,
+        Err(refusal) => SaleOutcome::Refused(refusal),
+    };
+    let (status, id, stock_alerts) = match outcome {
+        SaleOutcome::Created(sale) => (StatusCode::CREATED, sale.id, sale.stock_alerts),
         // The till retried a sale that is stored: it gets the sale, as the first time.
-        Some(SaleOutcome::Duplicate { id }) => (StatusCode::OK, id),
-        Some(SaleOutcome::Refused(refusal)) => return Err(refusal_error(refusal)),
-        None => return Err(ApiError::internal()),
+        SaleOutcome::Duplicate { id } => (StatusCode::OK, id, Vec::new()),
+        SaleOutcome::Refused(refusal) => {
+            let rejection = Rejection {
+                numero_facture: sales::sent_invoice_number(&value),
+                payload: std::str::from_utf8(body).unwrap_or_default(),
+                refusal: &refusal,
+            };
+            sales::record_rejections(&state.pool, shop.id, terminal.id, &[rejection]).await?;
+            tracing::warn!(code = %refusal.code, "sale refused: {}", refusal.message);
+            return Err(refusal_error(refusal));
+        }
     };
     let sale = stored_sales(&state.pool, shop, &[id])
         .await?
@@ -115,6 +147,15 @@ pub async fn create_sale(
     if status == StatusCode::OK {
         body["status"] = json!("already_exists");
         body["message"] = json!("Vente déjà existante");
+    }
+    if !stock_alerts.is_empty() {
+        body["alertes_stock"] = stock_alerts
+            .iter()
+            .map(|a| {
+                json!({"article_id": a.article_id, "manque": a.manque,
+                       "stock_avant": a.stock_avant, "stock_apres": a.stock_apres})
+            })
+            .collect();
     }
     Ok((status, Json(body)))
 }

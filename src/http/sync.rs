@@ -1,43 +1,62 @@
 //! `POST /api/v2/simple/ventes/sync`: a till posts the sales it made offline.
 //!
-//! Body → batch of sales → each parsed on its own → all recorded by
-//! [`sales::record_sales`] → the response the tills already parse.
+//! Body → batch of sales (a bare array, `{"pos_id", "ventes": […]}` or the MAUI app's
+//! PascalCase `{"PosId", "Ventes": […]}`) → each parsed on its own → all recorded by
+//! [`sales::record_sales`] → refusals kept in `ventes_rejetees` → the response the tills
+//! already parse, plus what keeps them in step (`accepted`, `rejected`, `stock_updates`).
 
 use super::AppState;
-use super::body::JsonBody;
+use super::body::{RawBody, parse_json};
 use super::error::ApiError;
+use super::idempotency;
+use super::sales::sale_context;
 use super::terminal::Terminal;
 use crate::code::Code;
 use crate::money::Money;
 use crate::sales::{
-    self, ParseContext, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome, Seller,
+    self, NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, Rejection, SaleOutcome,
+    StockUpdate,
 };
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use chrono::Utc;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap};
 
 pub async fn sync(
     State(state): State<AppState>,
     terminal: Terminal,
-    JsonBody(body): JsonBody,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let route = "POST /api/v2/simple/ventes/sync";
+    idempotency::respond(
+        state,
+        terminal,
+        &headers,
+        route,
+        body,
+        |state, terminal, body| async move { sync_batch(&state, &terminal, &body).await },
+    )
+    .await
+}
+
+async fn sync_batch(
+    state: &AppState,
+    terminal: &Terminal,
+    body: &[u8],
 ) -> Result<(StatusCode, Json<SyncResponse>), ApiError> {
-    let items = batch_items(body, state.limits.max_batch)?;
+    let raw_items = batch_items(body, state.limits.max_batch)?;
+    let items: Vec<Value> = raw_items
+        .iter()
+        .map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
+        .collect();
 
     let shop = &terminal.boutique;
-    let ctx = ParseContext {
-        boutique_id: shop.id,
-        time_zone: shop.time_zone,
-        now: Utc::now(),
-        version_app: terminal.app_version.clone(),
-    };
-    let seller = Seller {
-        terminal_id: terminal.id,
-        nom_terminal: terminal.nom_terminal.clone(),
-        adresse_ip: terminal.client_ip.clone(),
-    };
+    let (ctx, seller) = sale_context(terminal);
 
     // Parse every sale; those that parse are recorded together.
     let mut results: Vec<Option<SaleOutcome>> = Vec::with_capacity(items.len());
@@ -60,26 +79,71 @@ pub async fn sync(
     for (index, outcome) in pending_index.into_iter().zip(recorded) {
         results[index] = Some(outcome);
     }
-    let alerts = sales::stock_alerts(&state.pool, shop).await?;
+    let results: Vec<SaleOutcome> = results
+        .into_iter()
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| {
+                SaleOutcome::Refused(Refusal::new(Code::Other, "Vente non traitée"))
+            })
+        })
+        .collect();
 
-    let mut response = SyncResponse::new(&terminal, items.len());
+    // Nothing refused is lost.
+    let rejections: Vec<Rejection> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(index, outcome)| match outcome {
+            SaleOutcome::Refused(refusal) => Some(Rejection {
+                numero_facture: sales::sent_invoice_number(&items[index]),
+                payload: raw_items[index].get(),
+                refusal,
+            }),
+            _ => None,
+        })
+        .collect();
+    sales::record_rejections(&state.pool, shop.id, terminal.id, &rejections).await?;
+
+    let touched: Vec<i64> = items
+        .iter()
+        .flat_map(sales::named_articles)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (alerts, stock_updates) = sales::stock_report(&state.pool, shop, &touched).await?;
+
+    let mut response = SyncResponse::new(terminal, items.len());
     for (index, outcome) in results.into_iter().enumerate() {
-        let outcome = outcome.unwrap_or_else(|| {
-            SaleOutcome::Refused(Refusal::new(Code::Other, "Vente non traitée"))
-        });
-        response.add(index + 1, &items[index], outcome, &terminal);
+        response.add(index + 1, &items[index], outcome, terminal);
     }
+    response.stock_updates = stock_updates;
     let status = response.finish(alerts);
     Ok((status, Json(response)))
 }
 
-/// The sales of the body: a JSON array of sale objects.
-fn batch_items(body: Value, max_batch: usize) -> Result<Vec<Value>, ApiError> {
-    let Value::Array(items) = body else {
-        return Err(ApiError::bad_request(
+/// The sales of the body: a JSON array of sales, or an object carrying them under `ventes`
+/// (any case). Each is kept as the exact JSON text the till sent.
+fn batch_items(body: &[u8], max_batch: usize) -> Result<Vec<&RawValue>, ApiError> {
+    let not_a_batch = || {
+        ApiError::bad_request(
             Code::InvalidFormat,
-            "Format invalide : une liste JSON de ventes est attendue",
-        ));
+            "Format invalide : une liste JSON de ventes (ou {\"ventes\": [...]}) est attendue",
+        )
+    };
+    let top: &RawValue = parse_json(body)?;
+    let text = top.get().trim_start();
+    let items: Vec<&RawValue> = if text.starts_with('[') {
+        serde_json::from_str(text).map_err(|_| not_a_batch())?
+    } else if text.starts_with('{') {
+        let envelope: HashMap<String, &RawValue> =
+            serde_json::from_str(text).map_err(|_| not_a_batch())?;
+        let sales = envelope
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("ventes"))
+            .map(|(_, v)| *v)
+            .ok_or_else(not_a_batch)?;
+        serde_json::from_str(sales.get()).map_err(|_| not_a_batch())?
+    } else {
+        return Err(not_a_batch());
     };
     if items.is_empty() {
         return Err(ApiError::bad_request(
@@ -116,6 +180,12 @@ pub struct SyncResponse {
     boutique: BoutiqueRef,
     terminal: TerminalRef,
     statistiques: Statistics,
+    /// Invoice numbers now safely stored (created now, or before): the till may forget them.
+    accepted: Vec<String>,
+    /// Sales refused, with what the till should do about each.
+    rejected: Vec<RejectedEntry>,
+    /// Every article the batch named, as it is now.
+    stock_updates: Vec<StockUpdate>,
 }
 
 #[derive(Serialize)]
@@ -162,12 +232,23 @@ struct CreatedEntry {
     lignes: Vec<LineEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date_vente_corrigee: Option<DateCorrection>,
+    /// Articles this sale took below zero (boutiques that allow it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alertes_stock: Vec<NegativeStockEntry>,
 }
 
 #[derive(Serialize)]
 struct DateCorrection {
     date_envoyee: Option<String>,
     motif: &'static str,
+}
+
+#[derive(Serialize)]
+struct NegativeStockEntry {
+    article_id: i64,
+    manque: i32,
+    stock_avant: i32,
+    stock_apres: i32,
 }
 
 #[derive(Serialize)]
@@ -197,6 +278,32 @@ struct ErrorEntry {
     stock_disponible: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stock_demande: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct RejectedEntry {
+    vente_uid: String,
+    reason: Code,
+    message: String,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stock_disponible: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stock_demande: Option<i64>,
+}
+
+/// What the till should do about a refused sale.
+fn action(code: Code) -> &'static str {
+    match code {
+        Code::InsufficientStock => "VERIFIER_STOCK",
+        Code::ArticleNotFound => "ACTUALISER_CATALOGUE",
+        Code::InvalidFormat | Code::EmptySale => "CORRIGER_VENTE",
+        Code::BoutiqueMismatch => "VERIFIER_TERMINAL",
+        Code::InvoiceConflict => "CHANGER_NUMERO",
+        _ => "REESSAYER",
+    }
 }
 
 impl SyncResponse {
@@ -230,6 +337,9 @@ impl SyncResponse {
                 articles_stock_zero: 0,
                 alerte_stock: false,
             },
+            accepted: Vec::new(),
+            rejected: Vec::new(),
+            stock_updates: Vec::new(),
         }
     }
 
@@ -237,12 +347,14 @@ impl SyncResponse {
         let sent_number = || sales::sent_invoice_number(item).unwrap_or_else(|| "N/A".into());
         match outcome {
             SaleOutcome::Created(sale) => {
+                self.accepted.push(sale.numero_facture.clone());
                 self.details
                     .creees
                     .push(CreatedEntry::new(index, sale, terminal));
             }
             SaleOutcome::Duplicate { id } => {
                 tracing::info!(index, numero_facture = %sent_number(), id, "sale already stored");
+                self.accepted.push(sent_number());
                 self.details.erreurs.push(ErrorEntry {
                     status: Some("already_exists"),
                     id: Some(id),
@@ -255,6 +367,15 @@ impl SyncResponse {
             }
             SaleOutcome::Refused(refusal) => {
                 tracing::warn!(index, numero_facture = %sent_number(), code = %refusal.code, "sale refused: {}", refusal.message);
+                self.rejected.push(RejectedEntry {
+                    vente_uid: sent_number(),
+                    reason: refusal.code,
+                    message: refusal.message.clone(),
+                    action: action(refusal.code),
+                    article_id: refusal.article_id,
+                    stock_disponible: refusal.shortage.as_ref().map(|s| s.stock_disponible),
+                    stock_demande: refusal.shortage.as_ref().map(|s| s.stock_demande),
+                });
                 self.details
                     .erreurs
                     .push(ErrorEntry::new(index, sent_number(), refusal));
@@ -283,14 +404,12 @@ impl SyncResponse {
         stats.articles_stock_zero = alerts.stock_zero;
         stats.alerte_stock = alerts.stock_bas > 0 || alerts.stock_zero > 0;
 
-        let stored = created
-            + self
-                .details
-                .erreurs
-                .iter()
-                .filter(|e| e.code == Code::Duplicate)
-                .count();
-        let Some(first) = self.details.erreurs.first().filter(|_| stored == 0) else {
+        let Some(first) = self
+            .details
+            .erreurs
+            .first()
+            .filter(|_| self.accepted.is_empty())
+        else {
             return StatusCode::CREATED;
         };
         self.success = false;
@@ -324,6 +443,22 @@ impl CreatedEntry {
                 date_envoyee: sale.date_vente_terminal,
                 motif,
             }),
+            alertes_stock: sale
+                .stock_alerts
+                .into_iter()
+                .map(NegativeStockEntry::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<NegativeStock> for NegativeStockEntry {
+    fn from(alert: NegativeStock) -> Self {
+        NegativeStockEntry {
+            article_id: alert.article_id,
+            manque: alert.manque,
+            stock_avant: alert.stock_avant,
+            stock_apres: alert.stock_apres,
         }
     }
 }

@@ -6,7 +6,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::code::Code;
 use crate::secret::{hash_key, same_hash};
-use crate::shop::{Shop, time_zone};
+use crate::shop::{Shop, StockPolicy, time_zone};
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -126,7 +126,7 @@ impl Terminal {
             r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite, t.version_app_maui,
                       t.cle_api_hash,
                       b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.type_commerce,
-                      b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.est_active
+                      b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active
                FROM terminaux t
                JOIN boutiques b ON b.id = t.boutique_id
                WHERE t.numero_serie = $1"#,
@@ -185,6 +185,7 @@ impl Terminal {
                 devise: row.devise,
                 alerte_stock_bas: row.alerte_stock_bas,
                 time_zone: time_zone(&row.fuseau_horaire),
+                stock_policy: StockPolicy::parse(&row.politique_stock),
             },
             client_ip: parts
                 .extensions

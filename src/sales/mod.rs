@@ -6,13 +6,15 @@
 
 pub mod parse;
 pub mod record;
+pub mod rejections;
 
 use crate::code::Code;
 use crate::money::Money;
 use chrono::{DateTime, Utc};
 
-pub use parse::{ParseContext, parse_sale, sent_invoice_number};
-pub use record::{StockAlerts, record_sales, stock_alerts};
+pub use parse::{ParseContext, named_articles, parse_sale, sent_invoice_number};
+pub use record::{StockAlerts, StockUpdate, record_sales, stock_report};
+pub use rejections::{Rejection, record_rejections};
 
 /// Most lines one sale may carry.
 pub const MAX_LINES_PER_SALE: usize = 1_000;
@@ -32,6 +34,9 @@ pub struct SaleDraft {
     pub paye: bool,
     pub version_app: Option<String>,
     pub lines: Vec<LineDraft>,
+    /// What the sale contains, as the till sent it: a repeat of its invoice number with
+    /// another fingerprint is a different sale (`INVOICE_CONFLICT`), not a retry.
+    pub empreinte: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +85,18 @@ pub struct RecordedSale {
     pub mode_paiement: String,
     pub paye: bool,
     pub lines: Vec<RecordedLine>,
+    /// Articles this sale took below what was in stock (boutiques that allow it).
+    pub stock_alerts: Vec<NegativeStock>,
+}
+
+/// A sale recorded although the stock did not cover it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NegativeStock {
+    pub article_id: i64,
+    /// Units sold beyond the stock.
+    pub manque: i32,
+    pub stock_avant: i32,
+    pub stock_apres: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +147,15 @@ impl Refusal {
                 format!("Article {article_id} introuvable ou inactif dans cette boutique"),
             )
         }
+    }
+
+    pub fn invoice_conflict(numero_facture: &str) -> Self {
+        Refusal::new(
+            Code::InvoiceConflict,
+            format!(
+                "Le numéro de facture {numero_facture} a déjà été utilisé par ce terminal pour une vente différente"
+            ),
+        )
     }
 
     pub fn insufficient_stock(

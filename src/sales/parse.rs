@@ -10,6 +10,7 @@ use crate::money::Money;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// A till clock more than this far ahead of the server is wrong.
 const FUTURE_TOLERANCE_MINUTES: i64 = 30;
@@ -28,13 +29,84 @@ pub struct ParseContext {
     pub version_app: Option<String>,
 }
 
+/// A JSON object's fields under their canonical names. The tills write them in snake_case
+/// (`numero_facture`); the MAUI app also posts PascalCase (`VenteUid`, `Items`,
+/// `ArticleId`…). A field spelled exactly as its canonical name wins over an alias.
+type Fields<'a> = HashMap<&'static str, &'a Value>;
+
+fn fields<'a>(
+    object: &'a Map<String, Value>,
+    name: fn(&str) -> Option<&'static str>,
+) -> Fields<'a> {
+    let mut fields = HashMap::with_capacity(object.len());
+    for (key, value) in object {
+        let simple: String = key
+            .chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect();
+        if let Some(canonical) = name(&simple) {
+            if key == canonical {
+                fields.insert(canonical, value);
+            } else {
+                fields.entry(canonical).or_insert(value);
+            }
+        }
+    }
+    fields
+}
+
+fn sale_field(simple: &str) -> Option<&'static str> {
+    Some(match simple {
+        "numerofacture" | "venteuid" => "numero_facture",
+        "datevente" | "date" => "date_vente",
+        "modepaiement" => "mode_paiement",
+        "paye" => "paye",
+        "lignes" | "items" => "lignes",
+        "boutiqueid" => "boutique_id",
+        "versionappmaui" => "version_app_maui",
+        _ => return None,
+    })
+}
+
+fn line_field(simple: &str) -> Option<&'static str> {
+    Some(match simple {
+        "articleid" => "article_id",
+        "quantite" => "quantite",
+        "prixunitaire" => "prix_unitaire",
+        _ => return None,
+    })
+}
+
 /// The invoice number as the till sent it, for reporting a refusal.
 pub fn sent_invoice_number(sale: &Value) -> Option<String> {
-    match sale.get("numero_facture")? {
+    let Value::Object(sale) = sale else {
+        return None;
+    };
+    match fields(sale, sale_field).get("numero_facture")? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// The article ids a sale names, as far as they can be read (also from a sale that does
+/// not parse), so the till can be told their current stock.
+pub fn named_articles(sale: &Value) -> Vec<i64> {
+    let Value::Object(sale) = sale else {
+        return Vec::new();
+    };
+    let Some(Value::Array(lines)) = fields(sale, sale_field).get("lignes").copied() else {
+        return Vec::new();
+    };
+    lines
+        .iter()
+        .filter_map(|line| match line {
+            Value::Object(line) => fields(line, line_field).get("article_id")?.as_i64(),
+            _ => None,
+        })
+        .filter(|id| *id > 0)
+        .collect()
 }
 
 pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal> {
@@ -43,10 +115,11 @@ pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal
             "Vente invalide : un objet JSON est attendu",
         ));
     };
+    let sale = fields(sale, sale_field);
 
-    check_boutique(sale, ctx.boutique_id)?;
+    check_boutique(&sale, ctx.boutique_id)?;
 
-    let lines = match sale.get("lignes") {
+    let lines = match sale.get("lignes").copied() {
         None | Some(Value::Null) => return Err(empty_sale()),
         Some(Value::Array(lines)) if lines.is_empty() => return Err(empty_sale()),
         Some(Value::Array(lines)) => lines,
@@ -67,7 +140,7 @@ pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal
         .map(|(i, line)| parse_line(line, i + 1))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let numero_facture = match sale.get("numero_facture") {
+    let numero_facture = match sale.get("numero_facture").copied() {
         None | Some(Value::Null) => generated_invoice_number(ctx.now),
         Some(Value::String(s)) if s.trim().is_empty() => generated_invoice_number(ctx.now),
         Some(Value::String(s)) if s.trim().chars().count() <= MAX_TEXT => s.trim().to_owned(),
@@ -79,7 +152,7 @@ pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal
         }
     };
 
-    let mode_paiement = match sale.get("mode_paiement") {
+    let mode_paiement = match sale.get("mode_paiement").copied() {
         None | Some(Value::Null) => "CASH".to_owned(),
         Some(Value::String(s)) if s.trim().is_empty() => "CASH".to_owned(),
         Some(Value::String(s)) if s.trim().chars().count() <= MAX_TEXT => s.trim().to_owned(),
@@ -90,20 +163,20 @@ pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal
         }
     };
 
-    let paye = match sale.get("paye") {
+    let paye = match sale.get("paye").copied() {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(Refusal::invalid("'paye' doit être true ou false")),
     };
 
-    let version_app = match sale.get("version_app_maui") {
+    let version_app = match sale.get("version_app_maui").copied() {
         Some(Value::String(s)) if !s.trim().is_empty() => {
             Some(s.trim().chars().take(MAX_TEXT).collect())
         }
         _ => ctx.version_app.clone(),
     };
 
-    let (date_vente, date_vente_terminal, date_correction) = match sale.get("date_vente") {
+    let (date_vente, date_vente_terminal, date_correction) = match sale.get("date_vente").copied() {
         None | Some(Value::Null) => (ctx.now, None, None),
         Some(Value::String(raw)) => {
             let raw = raw.trim();
@@ -128,7 +201,9 @@ pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal
         }
     };
 
+    let empreinte = fingerprint(&lines);
     Ok(SaleDraft {
+        empreinte,
         numero_facture,
         date_vente,
         date_vente_terminal,
@@ -150,8 +225,8 @@ fn empty_sale() -> Refusal {
     Refusal::new(Code::EmptySale, "La vente ne contient aucune ligne")
 }
 
-fn check_boutique(sale: &Map<String, Value>, boutique_id: i64) -> Result<(), Refusal> {
-    let sent = match sale.get("boutique_id") {
+fn check_boutique(sale: &Fields, boutique_id: i64) -> Result<(), Refusal> {
+    let sent = match sale.get("boutique_id").copied() {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
@@ -173,7 +248,8 @@ fn parse_line(line: &Value, n: usize) -> Result<LineDraft, Refusal> {
             "Ligne {n} : un objet JSON est attendu"
         )));
     };
-    let article_id = match line.get("article_id") {
+    let line = fields(line, line_field);
+    let article_id = match line.get("article_id").copied() {
         Some(Value::Number(id)) => id.as_i64().filter(|id| *id > 0),
         Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|id| *id > 0),
         _ => None,
@@ -183,7 +259,7 @@ fn parse_line(line: &Value, n: usize) -> Result<LineDraft, Refusal> {
             "Ligne {n} : 'article_id' doit être un entier positif"
         ))
     })?;
-    let quantite = match line.get("quantite") {
+    let quantite = match line.get("quantite").copied() {
         None => Some(1),
         Some(Value::Number(q)) => q.as_i64().filter(|q| (1..=MAX_QUANTITY).contains(q)),
         Some(_) => None,
@@ -193,7 +269,7 @@ fn parse_line(line: &Value, n: usize) -> Result<LineDraft, Refusal> {
             "Ligne {n} : 'quantite' doit être un entier de 1 à {MAX_QUANTITY}"
         ))
     })? as i32;
-    let prix_unitaire = match line.get("prix_unitaire") {
+    let prix_unitaire = match line.get("prix_unitaire").copied() {
         None | Some(Value::Null) => None,
         Some(price) => Some(Money::parse_price(price).ok_or_else(|| {
             Refusal::invalid(format!(
@@ -206,6 +282,20 @@ fn parse_line(line: &Value, n: usize) -> Result<LineDraft, Refusal> {
         quantite,
         prix_unitaire,
     })
+}
+
+/// What a sale contains, independent of the order of its lines: a retry of the sale has
+/// the same fingerprint, another sale under the same number (almost surely) not.
+fn fingerprint(lines: &[LineDraft]) -> String {
+    let mut parts: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let price = l.prix_unitaire.map(|p| p.to_string()).unwrap_or_default();
+            format!("{}:{}:{price}", l.article_id, l.quantite)
+        })
+        .collect();
+    parts.sort_unstable();
+    crate::secret::sha256_hex(parts.join("|").as_bytes())
 }
 
 /// An invoice number for a sale the till sent without one: unique without relying on the
@@ -407,6 +497,62 @@ mod tests {
         assert_eq!(
             sale("1970-01-01T00:00:00Z").date_correction,
             Some(DATE_TOO_OLD)
+        );
+    }
+
+    #[test]
+    fn pascal_case_is_the_same_sale() {
+        let snake = json!({"numero_facture": "P-1", "date_vente": "2026-11-24T10:00:00",
+            "mode_paiement": "MOBILE", "paye": false,
+            "lignes": [{"article_id": 3, "quantite": 2, "prix_unitaire": 100}]});
+        let pascal = json!({"VenteUid": "P-1", "Date": "2026-11-24T10:00:00",
+            "ModePaiement": "MOBILE", "Paye": false,
+            "Items": [{"ArticleId": 3, "Quantite": 2, "PrixUnitaire": 100}]});
+        let (a, b) = (
+            parse_sale(&snake, &ctx()).unwrap(),
+            parse_sale(&pascal, &ctx()).unwrap(),
+        );
+        assert_eq!(
+            (
+                &a.numero_facture,
+                a.date_vente,
+                &a.mode_paiement,
+                a.paye,
+                &a.lines,
+                &a.empreinte
+            ),
+            (
+                &b.numero_facture,
+                b.date_vente,
+                &b.mode_paiement,
+                b.paye,
+                &b.lines,
+                &b.empreinte
+            )
+        );
+        assert_eq!(sent_invoice_number(&pascal).as_deref(), Some("P-1"));
+        assert_eq!(named_articles(&pascal), vec![3]);
+    }
+
+    #[test]
+    fn fingerprints_ignore_line_order_but_not_content() {
+        let sale = |lines: Value| {
+            parse_sale(&json!({"lignes": lines}), &ctx())
+                .unwrap()
+                .empreinte
+        };
+        let a = sale(json!([{"article_id": 1, "quantite": 2}, {"article_id": 2}]));
+        assert_eq!(
+            a,
+            sale(json!([{"article_id": 2}, {"article_id": 1, "quantite": 2}]))
+        );
+        assert_ne!(
+            a,
+            sale(json!([{"article_id": 1, "quantite": 3}, {"article_id": 2}]))
+        );
+        assert_ne!(
+            a,
+            sale(json!([{"article_id": 1, "quantite": 2, "prix_unitaire": 5}, {"article_id": 2}]))
         );
     }
 }

@@ -21,11 +21,11 @@
 //! the sales are recorded again one per transaction, so that one sale the database
 //! rejects cannot take the others down with it.
 
-use super::{PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
+use super::{NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
 use crate::code::Code;
 use crate::db::{is_transient, is_unavailable};
 use crate::money::Money;
-use crate::shop::Shop;
+use crate::shop::{Shop, StockPolicy};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -116,6 +116,17 @@ struct Priced {
 /// Key of the unique index, within the boutique.
 type InvoiceKey<'a> = (i64, &'a str);
 
+/// A sale stored before under the same key: a true repeat if it has the same content.
+fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale<'_>) -> SaleOutcome {
+    match stored {
+        Some(empreinte) if empreinte != sale.draft.empreinte => {
+            SaleOutcome::Refused(Refusal::invoice_conflict(&sale.draft.numero_facture))
+        }
+        // Same content (or stored before fingerprints were kept): the till is retrying.
+        _ => SaleOutcome::Duplicate { id },
+    }
+}
+
 async fn record_batch(
     conn: &mut PgConnection,
     shop: &Shop,
@@ -193,14 +204,14 @@ async fn record_batch(
     let inserted: HashMap<(i64, String), i64> = sqlx::query!(
         r#"INSERT INTO ventes (boutique_id, terminal_id, numero_facture, date_vente,
                                date_vente_terminal, montant_total, mode_paiement, paye,
-                               adresse_ip_client, version_app_maui)
+                               adresse_ip_client, version_app_maui, empreinte)
            SELECT $1, s.terminal_id, s.numero_facture, s.date_vente, NULLIF(s.date_vente_terminal, ''),
                   s.montant_total, s.mode_paiement, s.paye, NULLIF(s.adresse_ip, ''),
-                  NULLIF(s.version_app, '')
+                  NULLIF(s.version_app, ''), s.empreinte
            FROM unnest($2::int8[], $3::text[], $4::timestamptz[], $5::text[], $6::numeric[],
-                       $7::text[], $8::bool[], $9::text[], $10::text[])
+                       $7::text[], $8::bool[], $9::text[], $10::text[], $11::text[])
                 AS s(terminal_id, numero_facture, date_vente, date_vente_terminal, montant_total,
-                     mode_paiement, paye, adresse_ip, version_app)
+                     mode_paiement, paye, adresse_ip, version_app, empreinte)
            ON CONFLICT (boutique_id, terminal_id, numero_facture) DO NOTHING
            RETURNING id, terminal_id, numero_facture"#,
         shop.id,
@@ -213,6 +224,7 @@ async fn record_batch(
         &columns.paye,
         &columns.adresse_ip,
         &columns.version_app,
+        &columns.empreinte,
     )
     .fetch_all(&mut *conn)
     .await?
@@ -220,9 +232,10 @@ async fn record_batch(
     .map(|row| ((row.terminal_id, row.numero_facture), row.id))
     .collect();
 
-    // Sales not inserted are already stored. So may be a sale refused for its articles:
-    // a till re-sending a sale stored before one of its articles was withdrawn must hear
-    // "already stored", not "refused".
+    // Sales not inserted are already stored: a retry if their content is the same, another
+    // sale under a reused number if not. So may be a sale refused for its articles: a till
+    // re-sending a sale stored before one of its articles was withdrawn must hear "already
+    // stored", not "refused".
     let lookup: Vec<usize> = priced
         .iter()
         .map(|p| p.index)
@@ -232,8 +245,8 @@ async fn record_batch(
     if !lookup.is_empty() {
         let existing = existing_sales(conn, shop.id, lookup.iter().map(|&i| &sales[i])).await?;
         for index in lookup {
-            if let Some(&id) = existing.get(&owned_key(&sales[index])) {
-                outcomes[index] = Some(SaleOutcome::Duplicate { id });
+            if let Some((id, empreinte)) = existing.get(&owned_key(&sales[index])) {
+                outcomes[index] = Some(repeat_of(*id, empreinte.as_deref(), &sales[index]));
             }
         }
     }
@@ -245,16 +258,20 @@ async fn record_batch(
     for p in priced {
         let sale = &sales[p.index];
         let Some(&vente_id) = inserted.get(&owned_key(sale)) else {
-            continue; // a duplicate, settled above
+            continue; // stored before, settled above
         };
         let mut demand: BTreeMap<i64, i64> = BTreeMap::new();
         for line in &p.lines {
             *demand.entry(line.article_id).or_default() += i64::from(line.quantite);
         }
-        let shortage = demand
+        let short: Vec<(i64, i64)> = demand
             .iter()
-            .find(|&(id, &wanted)| wanted > i64::from(stock[id]));
-        if let Some((&article_id, &wanted)) = shortage {
+            .filter(|&(id, &wanted)| wanted > i64::from(stock[id]))
+            .map(|(id, wanted)| (*id, *wanted))
+            .collect();
+        if let Some(&(article_id, wanted)) = short.first()
+            && shop.stock_policy == StockPolicy::Strict
+        {
             let article = &articles[&article_id];
             outcomes[p.index] = Some(SaleOutcome::Refused(Refusal::insufficient_stock(
                 article_id,
@@ -265,10 +282,27 @@ async fn record_batch(
             refused_rows.push(vente_id);
             continue;
         }
+        // The shop sold what its stock did not cover: recorded, below zero, and flagged.
+        let stock_alerts: Vec<NegativeStock> = short
+            .iter()
+            .map(|&(article_id, wanted)| {
+                let before = stock[&article_id];
+                NegativeStock {
+                    article_id,
+                    manque: (wanted - i64::from(before.max(0))) as i32,
+                    stock_avant: before,
+                    stock_apres: before - wanted as i32,
+                }
+            })
+            .collect();
         for line in &p.lines {
             let before = stock[&line.article_id];
             stock.insert(line.article_id, before - line.quantite);
             writes.push(vente_id, line, before, sale, &shop.devise);
+        }
+        writes.link(vente_id, sale);
+        for alert in &stock_alerts {
+            writes.alert(vente_id, alert);
         }
         outcomes[p.index] = Some(SaleOutcome::Created(RecordedSale {
             id: vente_id,
@@ -280,6 +314,7 @@ async fn record_batch(
             mode_paiement: sale.draft.mode_paiement.clone(),
             paye: sale.draft.paye,
             lines: p.lines,
+            stock_alerts,
         }));
     }
 
@@ -293,7 +328,8 @@ async fn record_batch(
         .await?;
     }
 
-    // 5. Lines, stock and movements, together.
+    // 5. Lines, stock and movements, together; with the stock alerts of the sales that
+    //    went below zero, and the rejections that the sales now recorded correct.
     if !writes.vente_id.is_empty() {
         let (sold_ids, sold_qty): (Vec<i64>, Vec<i32>) = articles
             .iter()
@@ -311,6 +347,21 @@ async fn record_batch(
                    SET quantite_stock = a.quantite_stock - s.sold
                    FROM unnest($6::int8[], $7::int4[]) AS s(article_id, sold)
                    WHERE a.boutique_id = $1 AND a.id = s.article_id
+               ), alerts AS (
+                   INSERT INTO alertes_stock (boutique_id, article_id, vente_id, manque,
+                                              stock_avant, stock_apres)
+                   SELECT $1, x.article_id, x.vente_id, x.manque, x.stock_avant, x.stock_apres
+                   FROM unnest($12::int8[], $13::int8[], $14::int4[], $15::int4[], $16::int4[])
+                        AS x(vente_id, article_id, manque, stock_avant, stock_apres)
+               ), corrected AS (
+                   UPDATE ventes_rejetees AS r
+                   SET vente_id = c.vente_id, resolue = TRUE, date_resolution = now(),
+                       resolu_par = 'terminal',
+                       commentaire_resolution = 'Vente corrigée et renvoyée par le terminal'
+                   FROM unnest($17::int8[], $18::int8[], $19::text[])
+                        AS c(vente_id, terminal_id, numero_facture)
+                   WHERE r.boutique_id = $1 AND NOT r.resolue AND r.terminal_id = c.terminal_id
+                     AND r.numero_facture = c.numero_facture
                )
                INSERT INTO mouvements_stock (boutique_id, article_id, vente_id, type_mouvement,
                                              quantite, stock_avant, stock_apres,
@@ -332,17 +383,31 @@ async fn record_batch(
             &writes.reference,
             &writes.utilisateur,
             &writes.commentaire,
+            &writes.alert_vente_id,
+            &writes.alert_article_id,
+            &writes.alert_manque,
+            &writes.alert_stock_avant,
+            &writes.alert_stock_apres,
+            &writes.created_vente_id,
+            &writes.created_terminal_id,
+            &writes.created_numero,
         )
         .execute(&mut *conn)
         .await?;
     }
 
-    // A repeat within the batch shares the fate of the first occurrence.
+    // A repeat within the batch shares the fate of the first occurrence if it is the same
+    // sale; under the same number with other content, it is a conflict.
     for (index, first) in repeats {
-        outcomes[index] = Some(match &outcomes[first] {
-            Some(SaleOutcome::Created(sale)) => SaleOutcome::Duplicate { id: sale.id },
-            Some(other) => other.clone(),
-            None => unexpected(),
+        let sale = &sales[index];
+        outcomes[index] = Some(if sale.draft.empreinte != sales[first].draft.empreinte {
+            SaleOutcome::Refused(Refusal::invoice_conflict(&sale.draft.numero_facture))
+        } else {
+            match &outcomes[first] {
+                Some(SaleOutcome::Created(created)) => SaleOutcome::Duplicate { id: created.id },
+                Some(other) => other.clone(),
+                None => unexpected(),
+            }
         });
     }
     Ok(outcomes
@@ -393,12 +458,12 @@ async fn existing_sales<'a>(
     conn: &mut PgConnection,
     boutique_id: i64,
     sales: impl Iterator<Item = &'a PendingSale<'a>>,
-) -> Result<HashMap<(i64, String), i64>, sqlx::Error> {
+) -> Result<HashMap<(i64, String), (i64, Option<String>)>, sqlx::Error> {
     let (terminals, numbers): (Vec<i64>, Vec<String>) = sales
         .map(|s| (s.seller.terminal_id, s.draft.numero_facture.clone()))
         .unzip();
     Ok(sqlx::query!(
-        r#"SELECT v.id, v.terminal_id, v.numero_facture
+        r#"SELECT v.id, v.terminal_id, v.numero_facture, v.empreinte
            FROM ventes v
            JOIN unnest($2::int8[], $3::text[]) AS k(terminal_id, numero_facture)
              ON v.terminal_id = k.terminal_id AND v.numero_facture = k.numero_facture
@@ -410,7 +475,12 @@ async fn existing_sales<'a>(
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|row| ((row.terminal_id, row.numero_facture), row.id))
+    .map(|row| {
+        (
+            (row.terminal_id, row.numero_facture),
+            (row.id, row.empreinte),
+        )
+    })
     .collect())
 }
 
@@ -426,6 +496,7 @@ struct SaleColumns {
     paye: Vec<bool>,
     adresse_ip: Vec<String>,
     version_app: Vec<String>,
+    empreinte: Vec<String>,
 }
 
 impl SaleColumns {
@@ -443,6 +514,7 @@ impl SaleColumns {
             .push(sale.seller.adresse_ip.clone().unwrap_or_default());
         self.version_app
             .push(d.version_app.clone().unwrap_or_default());
+        self.empreinte.push(d.empreinte.clone());
     }
 }
 
@@ -457,6 +529,14 @@ struct StockWrites {
     reference: Vec<String>,
     utilisateur: Vec<String>,
     commentaire: Vec<String>,
+    alert_vente_id: Vec<i64>,
+    alert_article_id: Vec<i64>,
+    alert_manque: Vec<i32>,
+    alert_stock_avant: Vec<i32>,
+    alert_stock_apres: Vec<i32>,
+    created_vente_id: Vec<i64>,
+    created_terminal_id: Vec<i64>,
+    created_numero: Vec<String>,
 }
 
 impl StockWrites {
@@ -481,6 +561,21 @@ impl StockWrites {
             line.prix_unitaire
         ));
     }
+
+    /// A created sale, for linking it to the rejections it corrects.
+    fn link(&mut self, vente_id: i64, sale: &PendingSale<'_>) {
+        self.created_vente_id.push(vente_id);
+        self.created_terminal_id.push(sale.seller.terminal_id);
+        self.created_numero.push(sale.draft.numero_facture.clone());
+    }
+
+    fn alert(&mut self, vente_id: i64, alert: &NegativeStock) {
+        self.alert_vente_id.push(vente_id);
+        self.alert_article_id.push(alert.article_id);
+        self.alert_manque.push(alert.manque);
+        self.alert_stock_avant.push(alert.stock_avant);
+        self.alert_stock_apres.push(alert.stock_apres);
+    }
 }
 
 /// Active articles of a boutique at or below its low-stock threshold, and at or below zero.
@@ -490,20 +585,61 @@ pub struct StockAlerts {
     pub stock_zero: i64,
 }
 
-/// Counts the boutique's stock alerts. The partial index on (boutique, stock) keeps this
-/// to the low-stock articles, however large the catalogue.
-pub async fn stock_alerts(pool: &PgPool, shop: &Shop) -> Result<StockAlerts, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT count(*) AS "stock_bas!", count(*) FILTER (WHERE quantite_stock <= 0) AS "stock_zero!"
-           FROM articles
-           WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2"#,
+/// An article's stock and price as they are now, for a till to refresh its own.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StockUpdate {
+    pub article_id: i64,
+    pub code: String,
+    pub nom: String,
+    pub stock_actuel: i32,
+    pub prix_actuel: Money,
+    /// A withdrawn article: the till should stop offering it.
+    pub est_actif: bool,
+}
+
+/// The boutique's stock alerts, and the current stock of `article_ids` (those of the shop;
+/// withdrawn ones included), in one round trip. The partial index on (boutique, stock)
+/// keeps the count to the low-stock articles, however large the catalogue.
+pub async fn stock_report(
+    pool: &PgPool,
+    shop: &Shop,
+    article_ids: &[i64],
+) -> Result<(StockAlerts, Vec<StockUpdate>), sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT s.stock_bas AS "stock_bas!", s.stock_zero AS "stock_zero!",
+                  a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
+                  a.quantite_stock AS "quantite_stock?", a.prix_vente AS "prix_vente?",
+                  a.est_actif AS "est_actif?"
+           FROM (SELECT count(*) AS stock_bas,
+                        count(*) FILTER (WHERE quantite_stock <= 0) AS stock_zero
+                 FROM articles
+                 WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2) s
+           LEFT JOIN articles a ON a.boutique_id = $1 AND a.id = ANY($3)
+           ORDER BY a.id"#,
         shop.id,
-        shop.alerte_stock_bas
+        shop.alerte_stock_bas,
+        article_ids
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(StockAlerts {
-        stock_bas: row.stock_bas,
-        stock_zero: row.stock_zero,
-    })
+    let alerts = rows
+        .first()
+        .map_or_else(StockAlerts::default, |r| StockAlerts {
+            stock_bas: r.stock_bas,
+            stock_zero: r.stock_zero,
+        });
+    let updates = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(StockUpdate {
+                article_id: r.id?,
+                code: r.code?,
+                nom: r.nom?,
+                stock_actuel: r.quantite_stock?,
+                prix_actuel: Money::from(r.prix_vente?),
+                est_actif: r.est_actif?,
+            })
+        })
+        .collect();
+    Ok((alerts, updates))
 }

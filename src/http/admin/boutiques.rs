@@ -7,7 +7,7 @@ use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
 use crate::http::stock::invalid_field;
-use crate::shop::timestamp;
+use crate::shop::{StockPolicy, timestamp};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -26,6 +26,7 @@ pub struct BoutiqueView {
     pub devise: String,
     pub alerte_stock_bas: i32,
     pub fuseau_horaire: String,
+    pub politique_stock: String,
     pub est_active: bool,
     pub date_creation: String,
     /// Active tills and active articles.
@@ -37,7 +38,8 @@ pub struct BoutiqueView {
 async fn boutiques(pool: &PgPool, id: Option<i64>) -> Result<Vec<BoutiqueView>, sqlx::Error> {
     Ok(sqlx::query!(
         r#"SELECT b.id, b.nom, b.code_boutique, b.type_commerce, b.ville, b.adresse, b.devise,
-                  b.alerte_stock_bas, b.fuseau_horaire, b.est_active, b.date_creation,
+                  b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active,
+                  b.date_creation,
                   (SELECT count(*) FROM terminaux t WHERE t.boutique_id = b.id AND t.est_actif)
                       AS "nb_terminaux!",
                   (SELECT count(*) FROM articles a WHERE a.boutique_id = b.id AND a.est_actif)
@@ -61,6 +63,7 @@ async fn boutiques(pool: &PgPool, id: Option<i64>) -> Result<Vec<BoutiqueView>, 
         devise: b.devise,
         alerte_stock_bas: b.alerte_stock_bas,
         fuseau_horaire: b.fuseau_horaire,
+        politique_stock: b.politique_stock,
         est_active: b.est_active,
         nb_terminaux: b.nb_terminaux,
         nb_articles: b.nb_articles,
@@ -116,6 +119,7 @@ const FIELDS: &[&str] = &[
     "devise",
     "alerte_stock_bas",
     "fuseau_horaire",
+    "politique_stock",
     "est_active",
 ];
 const UNIQUE: &[(&str, &str)] = &[("boutiques_code_boutique_key", "code_boutique")];
@@ -130,6 +134,7 @@ struct BoutiqueFields {
     devise: Option<String>,
     alerte_stock_bas: Option<i32>,
     fuseau_horaire: Option<String>,
+    politique_stock: Option<String>,
     est_active: Option<bool>,
 }
 
@@ -144,6 +149,15 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
         ));
     }
     let devise = input.text("devise", 10)?;
+    let politique_stock = input.text("politique_stock", 32)?;
+    if let Some(policy) = &politique_stock
+        && !StockPolicy::ALL.contains(&policy.as_str())
+    {
+        return Err(invalid_field(
+            "politique_stock",
+            "STRICT (refuser une vente sans stock) ou AUTORISER_NEGATIF (l'enregistrer et alerter)",
+        ));
+    }
     Ok(BoutiqueFields {
         nom: input.text("nom", 200)?,
         code_boutique: input.text("code_boutique", 50)?,
@@ -155,6 +169,7 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
             .int("alerte_stock_bas", 0, 1_000_000)?
             .map(|n| n as i32),
         fuseau_horaire,
+        politique_stock,
         est_active: input.boolean("est_active")?,
     })
 }
@@ -170,10 +185,10 @@ pub async fn create(
     let f = fields(&input)?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse, devise,
-                                  alerte_stock_bas, fuseau_horaire, est_active)
+                                  alerte_stock_bas, fuseau_horaire, est_active, politique_stock)
            VALUES ($1, $2, COALESCE($3, ''), COALESCE($4, ''), COALESCE($5, ''),
                    COALESCE($6, 'CDF'), COALESCE($7, 5), COALESCE($8, 'Africa/Kinshasa'),
-                   COALESCE($9, TRUE))
+                   COALESCE($9, TRUE), COALESCE($10, 'STRICT'))
            RETURNING id"#,
         f.nom,
         f.code_boutique,
@@ -183,7 +198,8 @@ pub async fn create(
         f.devise,
         f.alerte_stock_bas,
         f.fuseau_horaire,
-        f.est_active
+        f.est_active,
+        f.politique_stock
     )
     .fetch_one(&state.pool)
     .await
@@ -212,7 +228,8 @@ pub async fn update(
                devise = COALESCE($7, devise),
                alerte_stock_bas = COALESCE($8, alerte_stock_bas),
                fuseau_horaire = COALESCE($9, fuseau_horaire),
-               est_active = COALESCE($10, est_active)
+               est_active = COALESCE($10, est_active),
+               politique_stock = COALESCE($11, politique_stock)
            WHERE id = $1"#,
         id,
         f.nom,
@@ -223,7 +240,8 @@ pub async fn update(
         f.devise,
         f.alerte_stock_bas,
         f.fuseau_horaire,
-        f.est_active
+        f.est_active,
+        f.politique_stock
     )
     .execute(&state.pool)
     .await

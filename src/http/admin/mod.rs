@@ -5,6 +5,7 @@ pub mod boutiques;
 pub mod catalogue;
 pub mod input;
 pub mod journal;
+pub mod review;
 pub mod terminals;
 
 use super::AppState;
@@ -12,7 +13,7 @@ use super::error::ApiError;
 use super::terminal::{Terminal, header_serial};
 use crate::code::Code;
 use crate::secret::hash_key;
-use crate::shop::{Shop, time_zone};
+use crate::shop::{Shop, StockPolicy, time_zone};
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -126,7 +127,7 @@ pub async fn shop(pool: &PgPool, raw_id: &str) -> Result<Shop, ApiError> {
     let id = path_id(raw_id, MISSING)?;
     let row = sqlx::query!(
         r#"SELECT id, nom, code_boutique, type_commerce, ville, devise, alerte_stock_bas,
-                  fuseau_horaire
+                  fuseau_horaire, politique_stock
            FROM boutiques WHERE id = $1"#,
         id
     )
@@ -142,6 +143,7 @@ pub async fn shop(pool: &PgPool, raw_id: &str) -> Result<Shop, ApiError> {
         devise: row.devise,
         alerte_stock_bas: row.alerte_stock_bas,
         time_zone: time_zone(&row.fuseau_horaire),
+        stock_policy: StockPolicy::parse(&row.politique_stock),
     })
 }
 
@@ -213,6 +215,16 @@ pub fn router() -> Router<AppState> {
         (
             "/boutiques/{boutique_id}/mouvements-stock",
             get(journal::movements),
+        ),
+        ("/ventes-rejetees", get(review::list_rejections)),
+        (
+            "/boutiques/{boutique_id}/ventes-rejetees/{id}/resoudre",
+            post(review::resolve_rejection),
+        ),
+        ("/alertes-stock", get(review::list_stock_alerts)),
+        (
+            "/boutiques/{boutique_id}/alertes-stock/{id}/fermer",
+            post(review::close_stock_alert),
         ),
     ];
     routes

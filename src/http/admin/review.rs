@@ -1,0 +1,217 @@
+//! What a manager reviews: refused sales (`ventes_rejetees`) and stock alerts raised by
+//! sales that took the stock below zero.
+//!
+//! `GET /api/admin/ventes-rejetees` and `GET /api/admin/alertes-stock` list them across
+//! shops (filter `boutique_id`); each is resolved, or closed, under its boutique.
+
+use super::input::Input;
+use super::{Admin, not_found, path_id, shop, touched};
+use crate::http::AppState;
+use crate::http::body::JsonBody;
+use crate::http::error::ApiError;
+use crate::http::params::{Params, invalid};
+use crate::shop::{time_zone, timestamp};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+const REJECTION_MISSING: &str = "Vente rejetée introuvable dans cette boutique";
+const ALERT_MISSING: &str = "Alerte de stock introuvable dans cette boutique";
+
+/// A refusal code, as the filter `code` names it.
+fn code_filter(params: &Params) -> Result<Option<String>, ApiError> {
+    params
+        .get("code")
+        .map(|c| {
+            let c = c.to_ascii_uppercase();
+            if c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_') {
+                Ok(c)
+            } else {
+                Err(invalid("code", "un code de refus, ex. INSUFFICIENT_STOCK"))
+            }
+        })
+        .transpose()
+}
+
+pub async fn list_rejections(
+    State(state): State<AppState>,
+    _: Admin,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let boutique_id = params.id("boutique_id")?;
+    let code = code_filter(&params)?;
+    let resolue = params.flag("resolue")?;
+    let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
+    let rows = sqlx::query!(
+        r#"SELECT r.id, r.boutique_id, b.fuseau_horaire, r.terminal_id, t.numero_serie,
+                  t.nom_terminal, r.numero_facture, r.code, r.message, r.payload, r.article_id,
+                  r.details, r.tentatives, r.date_rejet, r.date_derniere_tentative, r.resolue,
+                  r.date_resolution, r.resolu_par, r.commentaire_resolution, r.vente_id,
+                  count(*) OVER () AS "total!"
+           FROM ventes_rejetees r
+           JOIN boutiques b ON b.id = r.boutique_id
+           JOIN terminaux t ON t.boutique_id = r.boutique_id AND t.id = r.terminal_id
+           WHERE ($1::int8 IS NULL OR r.boutique_id = $1)
+             AND ($2::text IS NULL OR r.code = $2)
+             AND ($3::bool IS NULL OR r.resolue = $3)
+           ORDER BY r.date_rejet DESC, r.id DESC
+           LIMIT $4 OFFSET $5"#,
+        boutique_id,
+        code,
+        resolue,
+        limit,
+        offset
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let list: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let zone = time_zone(&r.fuseau_horaire);
+            json!({
+                "id": r.id,
+                "boutique_id": r.boutique_id,
+                "terminal_id": r.terminal_id,
+                "terminal": {"numero_serie": r.numero_serie, "nom_terminal": r.nom_terminal},
+                "numero_facture": r.numero_facture,
+                "code": r.code,
+                "message": r.message,
+                // What the till sent; shown as JSON when it is JSON.
+                "payload": serde_json::from_str::<Value>(&r.payload).unwrap_or(Value::String(r.payload)),
+                "article_id": r.article_id,
+                "details": r.details,
+                "tentatives": r.tentatives,
+                "date_rejet": timestamp(r.date_rejet, zone),
+                "date_derniere_tentative": timestamp(r.date_derniere_tentative, zone),
+                "resolue": r.resolue,
+                "date_resolution": r.date_resolution.map(|at| timestamp(at, zone)),
+                "resolu_par": r.resolu_par,
+                "commentaire_resolution": r.commentaire_resolution,
+                "vente_id": r.vente_id,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "success": true, "total": total, "limit": limit, "offset": offset,
+        "count": list.len(), "ventes_rejetees": list,
+    })))
+}
+
+/// Marks a refused sale as dealt with, with a comment.
+pub async fn resolve_rejection(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((boutique_id, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let shop = shop(&state.pool, &boutique_id).await?;
+    let id = path_id(&id, REJECTION_MISSING)?;
+    let input = Input::new(body, &["commentaire"])?;
+    let comment = input.required_text("commentaire", 2000)?;
+    let row = sqlx::query!(
+        r#"UPDATE ventes_rejetees
+           SET resolue = TRUE, date_resolution = COALESCE(date_resolution, now()),
+               resolu_par = $3, commentaire_resolution = $4
+           WHERE boutique_id = $1 AND id = $2
+           RETURNING id, resolue, date_resolution, resolu_par, commentaire_resolution"#,
+        shop.id,
+        id,
+        admin.signature(),
+        comment
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| not_found(REJECTION_MISSING))?;
+    Ok(Json(json!({
+        "success": true,
+        "vente_rejetee": {
+            "id": row.id, "boutique_id": shop.id, "resolue": row.resolue,
+            "date_resolution": row.date_resolution.map(|at| shop.timestamp(at)),
+            "resolu_par": row.resolu_par, "commentaire_resolution": row.commentaire_resolution,
+        },
+    })))
+}
+
+pub async fn list_stock_alerts(
+    State(state): State<AppState>,
+    _: Admin,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let boutique_id = params.id("boutique_id")?;
+    let fermee = params.flag("fermee")?;
+    let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
+    let rows = sqlx::query!(
+        r#"SELECT x.id, x.boutique_id, b.fuseau_horaire, x.article_id, a.code, a.nom,
+                  a.quantite_stock, x.vente_id, v.numero_facture, x.manque, x.stock_avant,
+                  x.stock_apres, x.date_alerte, x.fermee, x.date_fermeture, x.fermee_par,
+                  x.commentaire, count(*) OVER () AS "total!"
+           FROM alertes_stock x
+           JOIN boutiques b ON b.id = x.boutique_id
+           JOIN articles a ON a.boutique_id = x.boutique_id AND a.id = x.article_id
+           JOIN ventes v ON v.boutique_id = x.boutique_id AND v.id = x.vente_id
+           WHERE ($1::int8 IS NULL OR x.boutique_id = $1)
+             AND ($2::bool IS NULL OR x.fermee = $2)
+           ORDER BY x.date_alerte DESC, x.id DESC
+           LIMIT $3 OFFSET $4"#,
+        boutique_id,
+        fermee,
+        limit,
+        offset
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let list: Vec<Value> = rows
+        .into_iter()
+        .map(|x| {
+            let zone = time_zone(&x.fuseau_horaire);
+            json!({
+                "id": x.id,
+                "boutique_id": x.boutique_id,
+                "article": {"id": x.article_id, "code": x.code, "nom": x.nom,
+                            "stock_actuel": x.quantite_stock},
+                "vente": {"id": x.vente_id, "numero_facture": x.numero_facture},
+                "manque": x.manque,
+                "stock_avant": x.stock_avant,
+                "stock_apres": x.stock_apres,
+                "date_alerte": timestamp(x.date_alerte, zone),
+                "fermee": x.fermee,
+                "date_fermeture": x.date_fermeture.map(|at| timestamp(at, zone)),
+                "fermee_par": x.fermee_par,
+                "commentaire": x.commentaire,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "success": true, "total": total, "limit": limit, "offset": offset,
+        "count": list.len(), "alertes_stock": list,
+    })))
+}
+
+/// Closes a stock alert (the stock was counted, the delivery recorded…), with a comment.
+pub async fn close_stock_alert(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((boutique_id, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let shop = shop(&state.pool, &boutique_id).await?;
+    let id = path_id(&id, ALERT_MISSING)?;
+    let input = Input::new(body, &["commentaire"])?;
+    let comment = input.free_text("commentaire", 2000)?;
+    let closed = sqlx::query!(
+        r#"UPDATE alertes_stock
+           SET fermee = TRUE, date_fermeture = COALESCE(date_fermeture, now()),
+               fermee_par = $3, commentaire = COALESCE($4, commentaire)
+           WHERE boutique_id = $1 AND id = $2"#,
+        shop.id,
+        id,
+        admin.signature(),
+        comment
+    )
+    .execute(&state.pool)
+    .await?;
+    touched(closed, ALERT_MISSING)?;
+    Ok(Json(json!({"success": true, "id": id, "fermee": true})))
+}

@@ -1,0 +1,286 @@
+//! `Idempotency-Key` (the IETF httpapi draft "The Idempotency-Key HTTP Header Field"), for
+//! the requests that record sales.
+//!
+//! The first request with a key claims it, in its own committed statement, before any work
+//! (the work spans several transactions, so the claim cannot live in one of them). When the
+//! work is done its response, success or refusal, is stored against the key; a repeat with
+//! the same key and the same request gets that response again and touches nothing. A
+//! repeat while the first is still running is `409`; the same key on a different request is
+//! `422`. Keys are scoped to the terminal and kept at least 24 hours.
+//!
+//! The work runs in its own task: a till whose link drops mid-request does not cancel it,
+//! so what was started is finished and its response stored for the retry.
+
+use super::AppState;
+use super::error::ApiError;
+use super::terminal::Terminal;
+use crate::code::Code;
+use crate::secret::sha256_hex;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use std::future::Future;
+use std::time::Duration;
+
+const HEADER: &str = "idempotency-key";
+/// A claim older than this whose request never finished (its server was killed) may be
+/// taken over by a retry carrying the same request.
+const ABANDONED_AFTER_SECONDS: f64 = 120.0;
+/// Stored responses are kept this long (the draft asks for at least 24 hours).
+const RETENTION_HOURS: i32 = 48;
+
+/// A validated key: 1 to 255 visible ASCII characters.
+pub struct IdempotencyKey(String);
+
+/// The request's key, if it sent one.
+fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(|k| k.trim().trim_matches('"'))
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                Code::InvalidIdempotencyKey,
+                "En-tête Idempotency-Key invalide : de 1 à 255 caractères ASCII visibles",
+            )
+        })?;
+    Ok(Some(IdempotencyKey(key.to_owned())))
+}
+
+/// What a request is, for telling a repeat from another request under the same key.
+fn fingerprint(route: &str, body: &[u8]) -> String {
+    let mut data = Vec::with_capacity(route.len() + 1 + body.len());
+    data.extend_from_slice(route.as_bytes());
+    data.push(b'\n');
+    data.extend_from_slice(body);
+    sha256_hex(&data)
+}
+
+/// A handler that records sales, run under the request's `Idempotency-Key` (if any): the
+/// request is fingerprinted as `route` and its body, and `work` gets the state, the till and
+/// the body.
+pub async fn respond<W, F, R>(
+    state: AppState,
+    terminal: Terminal,
+    headers: &HeaderMap,
+    route: &str,
+    body: Bytes,
+    work: W,
+) -> Response
+where
+    W: FnOnce(AppState, Terminal, Bytes) -> F,
+    F: Future<Output = Result<R, ApiError>> + Send + 'static,
+    R: IntoResponse,
+{
+    let key = match key(headers) {
+        Ok(key) => key,
+        Err(e) => return e.into_response(),
+    };
+    let fingerprint = fingerprint(route, &body);
+    let terminal_id = terminal.id;
+    let work = work(state.clone(), terminal, body);
+    run(&state, terminal_id, key, fingerprint, async move {
+        match work.await {
+            Ok(response) => response.into_response(),
+            Err(e) => e.into_response(),
+        }
+    })
+    .await
+}
+
+/// Runs `work` to completion whatever happens to the client; with a key, at most once per
+/// key, replaying its response to repeats.
+async fn run<F>(
+    state: &AppState,
+    terminal_id: i64,
+    key: Option<IdempotencyKey>,
+    fingerprint: String,
+    work: F,
+) -> Response
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    let Some(IdempotencyKey(key)) = key else {
+        return finish(work).await;
+    };
+    let pool = state.pool.clone();
+    match claim(&pool, terminal_id, &key, &fingerprint).await {
+        Ok(Claim::Granted) => {}
+        Ok(Claim::Replay(status, body)) => return replay(status, body),
+        Ok(Claim::InProgress) => {
+            return ApiError::new(
+                StatusCode::CONFLICT,
+                Code::IdempotencyKeyInProgress,
+                "Une requête avec cette Idempotency-Key est en cours : réessayez dans un instant",
+            )
+            .into_response();
+        }
+        Ok(Claim::Mismatch) => {
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Code::IdempotencyKeyReused,
+                "Cette Idempotency-Key a déjà servi pour une autre requête",
+            )
+            .into_response();
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    }
+    finish(async move {
+        let response = work.await;
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let stored = if parts.status.is_server_error() {
+            // The database failed us: let the retry do the work.
+            release(&pool, terminal_id, &key).await
+        } else {
+            complete(&pool, terminal_id, &key, parts.status, &bytes).await
+        };
+        if let Err(error) = stored {
+            tracing::warn!(%error, "idempotency key not settled; it will be taken over later");
+        }
+        Response::from_parts(parts, Body::from(bytes))
+    })
+    .await
+}
+
+/// Runs `work` in its own task and waits for it: dropping this future (the client went
+/// away) does not cancel the work.
+async fn finish<F>(work: F) -> Response
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    tokio::spawn(work)
+        .await
+        .unwrap_or_else(|_| ApiError::internal().into_response())
+}
+
+enum Claim {
+    Granted,
+    Replay(StatusCode, Vec<u8>),
+    InProgress,
+    Mismatch,
+}
+
+async fn claim(
+    pool: &PgPool,
+    terminal_id: i64,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Claim, sqlx::Error> {
+    let granted = sqlx::query_scalar!(
+        r#"INSERT INTO idempotency_keys (terminal_id, cle, empreinte, etat)
+           VALUES ($1, $2, $3, 'EN_COURS')
+           ON CONFLICT (terminal_id, cle) DO UPDATE
+               SET etat = 'EN_COURS', empreinte = EXCLUDED.empreinte, statut = NULL,
+                   reponse = NULL, date_creation = now(), date_maj = now()
+               WHERE (idempotency_keys.etat = 'EN_COURS'
+                      AND idempotency_keys.empreinte = EXCLUDED.empreinte
+                      AND idempotency_keys.date_maj < now() - make_interval(secs => $4))
+                  OR idempotency_keys.date_creation < now() - make_interval(hours => $5)
+           RETURNING 1 AS "granted!""#,
+        terminal_id,
+        key,
+        fingerprint,
+        ABANDONED_AFTER_SECONDS,
+        RETENTION_HOURS
+    )
+    .fetch_optional(pool)
+    .await?;
+    if granted.is_some() {
+        return Ok(Claim::Granted);
+    }
+    let Some(row) = sqlx::query!(
+        r#"SELECT empreinte, etat, statut, reponse FROM idempotency_keys
+           WHERE terminal_id = $1 AND cle = $2"#,
+        terminal_id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        // Purged between the two statements: an old key, free again.
+        return Box::pin(claim(pool, terminal_id, key, fingerprint)).await;
+    };
+    Ok(if row.empreinte != fingerprint {
+        Claim::Mismatch
+    } else if let (Some(status), Some(body)) = (row.statut, row.reponse) {
+        Claim::Replay(
+            StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
+            body,
+        )
+    } else {
+        Claim::InProgress
+    })
+}
+
+async fn complete(
+    pool: &PgPool,
+    terminal_id: i64,
+    key: &str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE idempotency_keys SET etat = 'TERMINE', statut = $3, reponse = $4, date_maj = now()
+           WHERE terminal_id = $1 AND cle = $2"#,
+        terminal_id,
+        key,
+        i32::from(status.as_u16()),
+        body.as_ref()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn release(pool: &PgPool, terminal_id: i64, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE terminal_id = $1 AND cle = $2 AND etat = 'EN_COURS'",
+        terminal_id,
+        key
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+fn replay(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// Forgets stored responses past their retention, every hour, for as long as the server runs.
+pub fn spawn_purge(pool: PgPool) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            let purged = sqlx::query!(
+                "DELETE FROM idempotency_keys WHERE date_creation < now() - make_interval(hours => $1)",
+                RETENTION_HOURS
+            )
+            .execute(&pool)
+            .await;
+            match purged {
+                Ok(done) if done.rows_affected() > 0 => {
+                    tracing::info!(keys = done.rows_affected(), "old idempotency keys purged")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::debug!(%error, "idempotency keys not purged"),
+            }
+        }
+    });
+}
