@@ -123,7 +123,7 @@ impl Database {
                 (local.url.clone(), Some(local))
             }
         };
-        match db::connect(&url, config.pool_size).await {
+        match db::connect(&url, config.pool_size, config.acquire_timeout).await {
             Ok(pool) => Ok(Database { pool, local }),
             Err(e) => {
                 if let Some(local) = &local {

@@ -27,6 +27,7 @@ pub enum Code {
     NotFound,
     MethodNotAllowed,
     DatabaseUnavailable,
+    RequestTimeout,
     InternalError,
     // Sale-level refusals, as the till app already knows them.
     InsufficientStock,
@@ -60,6 +61,7 @@ impl Code {
             Code::NotFound => "NOT_FOUND",
             Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Code::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Code::RequestTimeout => "REQUEST_TIMEOUT",
             Code::InternalError => "INTERNAL_ERROR",
             Code::InsufficientStock => "INSUFFICIENT_STOCK",
             Code::ArticleNotFound => "ARTICLE_NOT_FOUND",

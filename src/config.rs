@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Everything the server reads from its environment, parsed once at start-up.
 #[derive(Debug, Clone)]
@@ -23,6 +24,17 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `CAISSE_REQUIRE_TERMINAL_KEY`: refuse terminal requests that carry no `cle_api`.
     pub require_terminal_key: bool,
+    /// `CAISSE_REQUEST_TIMEOUT`: longest a request may take, body included (generous: a
+    /// till on a poor mobile link may take a while to upload a day of sales).
+    pub request_timeout: Duration,
+    /// `CAISSE_HEADER_TIMEOUT`: longest a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// `CAISSE_MAX_CONNECTIONS`: open connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// `CAISSE_DB_ACQUIRE_TIMEOUT`: longest a request waits for a database connection.
+    pub acquire_timeout: Duration,
+    /// `CAISSE_SHUTDOWN_GRACE`: on SIGTERM, longest the requests in flight are waited for.
+    pub shutdown_grace: Duration,
 }
 
 /// The variables, their defaults and meaning; the README's configuration table mirrors it.
@@ -54,6 +66,31 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "CAISSE_REQUIRE_TERMINAL_KEY",
         "false",
         "true: every terminal request must carry its cle_api",
+    ),
+    (
+        "CAISSE_REQUEST_TIMEOUT",
+        "120s",
+        "longest a request may take, body included",
+    ),
+    (
+        "CAISSE_HEADER_TIMEOUT",
+        "10s",
+        "longest a client may take to send its headers",
+    ),
+    (
+        "CAISSE_MAX_CONNECTIONS",
+        "1024",
+        "connections served at once; more wait to be accepted",
+    ),
+    (
+        "CAISSE_DB_ACQUIRE_TIMEOUT",
+        "3s",
+        "longest a request waits for a database connection before a 503",
+    ),
+    (
+        "CAISSE_SHUTDOWN_GRACE",
+        "20s",
+        "on SIGTERM, longest the requests in flight are waited for",
     ),
 ];
 
@@ -116,6 +153,13 @@ impl Config {
             log_filter,
             data_dir: PathBuf::from(get("CAISSE_DATA_DIR").unwrap_or_else(|| ".data".into())),
             require_terminal_key: parse(&get, "CAISSE_REQUIRE_TERMINAL_KEY", "false", boolean)?,
+            request_timeout: parse(&get, "CAISSE_REQUEST_TIMEOUT", "120s", duration)?,
+            header_timeout: parse(&get, "CAISSE_HEADER_TIMEOUT", "10s", duration)?,
+            max_connections: parse(&get, "CAISSE_MAX_CONNECTIONS", "1024", |v| {
+                positive(v, 1_000_000)
+            })?,
+            acquire_timeout: parse(&get, "CAISSE_DB_ACQUIRE_TIMEOUT", "3s", duration)?,
+            shutdown_grace: parse(&get, "CAISSE_SHUTDOWN_GRACE", "20s", duration)?,
         })
     }
 }
@@ -132,6 +176,27 @@ fn parse<T>(
         value,
         reason,
     })
+}
+
+/// `30s`, `500ms`, `2m`, or a number of seconds; from 1 ms to 1 hour.
+fn duration(value: &str) -> Result<Duration, String> {
+    let expected = || "expected a duration such as 30s, 500ms or 2m".to_owned();
+    let lower = value.to_ascii_lowercase();
+    let (number, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), "s"),
+    };
+    let n: u64 = number.parse().map_err(|_| expected())?;
+    let duration = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(expected()),
+    };
+    if duration < Duration::from_millis(1) || duration > Duration::from_secs(3600) {
+        return Err("expected a duration from 1ms to 1 hour".into());
+    }
+    Ok(duration)
 }
 
 fn boolean(value: &str) -> Result<bool, String> {
@@ -204,6 +269,17 @@ mod tests {
         assert!(parse_size("lots").is_err());
         assert!(parse_size("0").is_err());
         assert!(parse_size("5GiB").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(duration("7"), Ok(Duration::from_secs(7)));
+        assert!(duration("0s").is_err());
+        assert!(duration("soon").is_err());
+        assert!(duration("2h").is_err());
     }
 
     #[test]

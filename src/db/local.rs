@@ -18,6 +18,7 @@ pub struct LocalPostgres {
     /// PostgreSQL refuses to run as root: then it runs as the `postgres` system user.
     as_postgres_user: bool,
     pub url: String,
+    port: u16,
     /// Whether this start created the cluster (so it holds no data yet).
     pub created: bool,
     /// Whether this process is to stop the cluster when it is done: it started it, or took
@@ -54,6 +55,7 @@ impl LocalPostgres {
             cluster: data_dir.join("postgres"),
             as_postgres_user: is_root(),
             url: String::new(),
+            port: 0,
             created: false,
             owned: AtomicBool::new(false),
         };
@@ -67,9 +69,10 @@ impl LocalPostgres {
             Some(port) => port,
             None => {
                 local.owned.store(true, Ordering::Relaxed);
-                local.launch().await?
+                local.launch(free_port()?).await?
             }
         };
+        local.port = port;
         local.url = format!("postgres://{ROLE}:{password}@127.0.0.1:{port}/{DATABASE}");
         local.create_database(port, &password).await?;
         Ok(local)
@@ -204,8 +207,14 @@ impl LocalPostgres {
         pid_file.lines().nth(3)?.trim().parse().ok()
     }
 
-    async fn launch(&self) -> Result<u16, LocalPostgresError> {
-        let port = free_port()?;
+    /// Starts the cluster again, on the port it had: after [`LocalPostgres::stop`], the same
+    /// `url` reaches it again (what a database restart looks like to the server).
+    pub async fn restart(&self) -> Result<(), LocalPostgresError> {
+        self.owned.store(true, Ordering::Relaxed);
+        self.launch(self.port).await.map(|_| ())
+    }
+
+    async fn launch(&self, port: u16) -> Result<u16, LocalPostgresError> {
         let log = self.cluster.join("server.log");
         let mut start = self.command("pg_ctl");
         start

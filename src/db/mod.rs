@@ -9,22 +9,26 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// How long a request waits for a free connection before it is answered `503`.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-pub async fn connect(url: &str, pool_size: u32) -> Result<PgPool, sqlx::Error> {
-    connect_with(PgConnectOptions::from_str(url)?, pool_size).await
+/// The pool: `pool_size` connections at most; a request waits `acquire_timeout` at most
+/// for one (then it is answered `503`, whether the pool is busy or the database down).
+pub async fn connect(
+    url: &str,
+    pool_size: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, sqlx::Error> {
+    connect_with(PgConnectOptions::from_str(url)?, pool_size, acquire_timeout).await
 }
 
 pub async fn connect_with(
     options: PgConnectOptions,
     pool_size: u32,
+    acquire_timeout: Duration,
 ) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(pool_size)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options.application_name("caisse"))
         .await
 }

@@ -24,9 +24,11 @@ use std::future::Future;
 use std::time::Duration;
 
 const HEADER: &str = "idempotency-key";
-/// A claim older than this whose request never finished (its server was killed) may be
-/// taken over by a retry carrying the same request.
-const ABANDONED_AFTER_SECONDS: f64 = 120.0;
+/// A claim is kept alive by its request every `HEARTBEAT` while it runs; one not refreshed
+/// for `ABANDONED_AFTER_SECONDS` belongs to a request that will never finish (its server
+/// was killed), and a retry carrying the same request takes it over.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+const ABANDONED_AFTER_SECONDS: f64 = 10.0;
 /// Stored responses are kept this long (the draft asks for at least 24 hours).
 const RETENTION_HOURS: i32 = 48;
 
@@ -131,7 +133,17 @@ where
         Err(e) => return ApiError::from(e).into_response(),
     }
     finish(async move {
-        let response = work.await;
+        let response = {
+            tokio::pin!(work);
+            let mut heartbeat = tokio::time::interval(HEARTBEAT);
+            heartbeat.tick().await;
+            loop {
+                tokio::select! {
+                    response = &mut work => break response,
+                    _ = heartbeat.tick() => keep_alive(&pool, terminal_id, &key).await,
+                }
+            }
+        };
         let (parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
@@ -238,6 +250,20 @@ async fn complete(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+async fn keep_alive(pool: &PgPool, terminal_id: i64, key: &str) {
+    let refreshed = sqlx::query!(
+        r#"UPDATE idempotency_keys SET date_maj = now()
+           WHERE terminal_id = $1 AND cle = $2 AND etat = 'EN_COURS'"#,
+        terminal_id,
+        key
+    )
+    .execute(pool)
+    .await;
+    if let Err(error) = refreshed {
+        tracing::debug!(%error, "idempotency claim not refreshed");
+    }
 }
 
 async fn release(pool: &PgPool, terminal_id: i64, key: &str) -> Result<(), sqlx::Error> {

@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post, put};
 use error::ApiError;
 use sqlx::PgPool;
+use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -36,6 +37,7 @@ pub struct AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub body_limit: usize,
+    pub request_timeout: Duration,
     pub max_batch: usize,
     pub require_terminal_key: bool,
 }
@@ -46,6 +48,7 @@ impl AppState {
             pool,
             limits: Limits {
                 body_limit: config.body_limit,
+                request_timeout: config.request_timeout,
                 max_batch: config.max_batch,
                 require_terminal_key: config.require_terminal_key,
             },
@@ -94,6 +97,10 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.limits.body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.request_timeout,
+            time_limit,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::internal())
         }))
@@ -121,6 +128,24 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// Cuts a request off once it has taken `limit` (reading its body included), with a `503`
+/// the till will retry. Work that records sales runs in its own task and is finished
+/// anyway; the retry then finds it done.
+async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::response::IntoResponse::into_response(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::RequestTimeout,
+            "La requête n'a pas abouti dans le temps imparti ; réessayez",
+        )),
+    }
 }
 
 /// Routes `path` and `path/`: the tills use both.

@@ -22,6 +22,7 @@ pub const INACTIVE_SERIAL: &str = "TERM-INACTIVE";
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub address: String,
+    /// A pool of the test's own, on the server's database.
     pub pool: PgPool,
     pub client: reqwest::Client,
 }
@@ -53,7 +54,7 @@ impl TestApp {
         if std::env::var_os("CAISSE_TEST_LOG").is_some() {
             caisse::telemetry::init("info");
         }
-        let database = fresh_database().await;
+        let (database, _) = fresh_database().await;
         let mut config = Config::from_lookup(|name| match name {
             "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
             "CAISSE_DB_POOL_SIZE" => Some("8".into()),
@@ -61,12 +62,15 @@ impl TestApp {
         })
         .expect("test configuration");
         adjust(&mut config);
-        let pool = caisse::db::connect_with(database, config.pool_size)
+        let server_pool =
+            caisse::db::connect_with(database.clone(), config.pool_size, config.acquire_timeout)
+                .await
+                .expect("connect to the test database");
+        // The test's own queries use their own connections, not the server's.
+        let pool = PgPool::connect_with(database)
             .await
             .expect("connect to the test database");
-        let app = Application::bind(&config, pool.clone())
-            .await
-            .expect("bind");
+        let app = Application::bind(&config, server_pool).await.expect("bind");
         let address = format!("http://{}", app.local_addr().unwrap());
         tokio::spawn(app.serve(std::future::pending()));
         TestApp {
@@ -259,8 +263,9 @@ impl Reply {
     }
 }
 
-/// A new database, copied from the template (built once per server and schema).
-async fn fresh_database() -> PgConnectOptions {
+/// A new database, copied from the template (built once per server and schema): its
+/// connect options, and its URL for a server run as a separate process.
+pub async fn fresh_database() -> (PgConnectOptions, String) {
     let base = std::env::var("DATABASE_URL").expect(
         "DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL",
     );
@@ -306,7 +311,20 @@ async fn fresh_database() -> PgConnectOptions {
     )
     .await;
     admin.close().await.ok();
-    options.database(&name)
+    (options.database(&name), database_url(&base, &name))
+}
+
+/// `base` (a PostgreSQL URL) naming the database `name` instead.
+fn database_url(base: &str, name: &str) -> String {
+    let (address, query) = base.split_once('?').unwrap_or((base, ""));
+    let (scheme, rest) = address.split_once("://").expect("a URL");
+    let server = rest.split_once('/').map_or(rest, |(server, _)| server);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{scheme}://{server}/{name}{query}")
 }
 
 /// Changes with the migrations and the demo data, so a stale template is never used.
