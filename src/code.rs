@@ -36,6 +36,12 @@ pub enum Code {
     EmptySale,
     InvoiceConflict,
     Other,
+    // Giving back.
+    SaleNotFound,
+    SaleOfAnotherTerminal,
+    AlreadyCancelled,
+    CancelWindowExpired,
+    ReturnExceedsSale,
 }
 
 impl Code {
@@ -69,6 +75,11 @@ impl Code {
             Code::EmptySale => "EMPTY_SALE",
             Code::InvoiceConflict => "INVOICE_CONFLICT",
             Code::Other => "OTHER",
+            Code::SaleNotFound => "SALE_NOT_FOUND",
+            Code::SaleOfAnotherTerminal => "SALE_OF_ANOTHER_TERMINAL",
+            Code::AlreadyCancelled => "ALREADY_CANCELLED",
+            Code::CancelWindowExpired => "CANCEL_WINDOW_EXPIRED",
+            Code::ReturnExceedsSale => "RETURN_EXCEEDS_SALE",
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct Config {
     pub acquire_timeout: Duration,
     /// `CAISSE_SHUTDOWN_GRACE`: on SIGTERM, longest the requests in flight are waited for.
     pub shutdown_grace: Duration,
+    /// `CAISSE_CANCEL_WINDOW`: how long after receiving a sale its till may cancel it.
+    pub cancel_window: Duration,
 }
 
 /// The variables, their defaults and meaning; the README's configuration table mirrors it.
@@ -91,6 +93,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "CAISSE_SHUTDOWN_GRACE",
         "20s",
         "on SIGTERM, longest the requests in flight are waited for",
+    ),
+    (
+        "CAISSE_CANCEL_WINDOW",
+        "60m",
+        "how long after receiving a sale its till may cancel it (admins: always)",
     ),
 ];
 
@@ -160,6 +167,7 @@ impl Config {
             })?,
             acquire_timeout: parse(&get, "CAISSE_DB_ACQUIRE_TIMEOUT", "3s", duration)?,
             shutdown_grace: parse(&get, "CAISSE_SHUTDOWN_GRACE", "20s", duration)?,
+            cancel_window: parse(&get, "CAISSE_CANCEL_WINDOW", "60m", duration)?,
         })
     }
 }

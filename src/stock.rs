@@ -47,6 +47,8 @@ pub struct StockChange {
     pub reference_document: Option<String>,
     pub utilisateur: String,
     pub commentaire: Option<String>,
+    /// The sale line a `RETOUR` gives back: (sale id, line id).
+    pub sale_line: Option<(i64, i64)>,
 }
 
 /// A change as applied.
@@ -120,7 +122,8 @@ pub async fn apply(
         .map(|(id, (_, _, stock))| (*id, *stock))
         .unzip();
     sqlx::query!(
-        r#"UPDATE articles AS a SET quantite_stock = s.stock
+        r#"UPDATE articles AS a
+           SET quantite_stock = s.stock, modif_txid = pg_current_xact_id()::text::bigint
            FROM unnest($2::int8[], $3::int4[]) AS s(id, stock)
            WHERE a.boutique_id = $1 AND a.id = s.id AND a.quantite_stock <> s.stock"#,
         boutique_id,
@@ -135,8 +138,8 @@ pub async fn apply(
         let movement_id = sqlx::query_scalar!(
             r#"INSERT INTO mouvements_stock (boutique_id, article_id, type_mouvement, quantite,
                                              stock_avant, stock_apres, reference_document,
-                                             utilisateur, commentaire)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                             utilisateur, commentaire, vente_id, ligne_vente_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                RETURNING id"#,
             boutique_id,
             change.article_id,
@@ -146,7 +149,9 @@ pub async fn apply(
             after,
             change.reference_document,
             change.utilisateur,
-            change.commentaire
+            change.commentaire,
+            change.sale_line.map(|(vente, _)| vente),
+            change.sale_line.map(|(_, ligne)| ligne)
         )
         .fetch_one(&mut *conn)
         .await?;

@@ -4,7 +4,9 @@
 //! - each article's movements chain: the first starts from the initial stock, each next one
 //!   from where the previous one ended (`stock_apres = stock_avant + quantite` is a CHECK);
 //! - every sale has lines, its total is the sum of its lines, and its `VENTE` movements take
-//!   out exactly what its lines sold.
+//!   out exactly what its lines sold;
+//! - what a sale line gave back (returns, cancellation) is what its `RETOUR` movements
+//!   restored (a line gives back at most what it sold: a CHECK).
 //!
 //! The one-sale-per-invoice and same-shop rules are enforced by the schema's keys.
 
@@ -118,6 +120,30 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
         violations.push(Violation {
             boutique_id: row.boutique_id,
             what: format!("sale {} ({}) {what}", row.id, row.numero_facture),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT l.boutique_id, l.id, l.vente_id, l.quantite_retournee,
+                  COALESCE(m.rendu, 0)::int8 AS "rendu!"
+           FROM lignes_vente l
+           LEFT JOIN (SELECT boutique_id, ligne_vente_id, sum(quantite) AS rendu
+                      FROM mouvements_stock WHERE type_mouvement = 'RETOUR'
+                        AND ligne_vente_id IS NOT NULL
+                      GROUP BY boutique_id, ligne_vente_id) m
+             ON m.boutique_id = l.boutique_id AND m.ligne_vente_id = l.id
+           WHERE l.quantite_retournee <> COALESCE(m.rendu, 0)
+           ORDER BY l.boutique_id, l.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.boutique_id,
+            what: format!(
+                "sale {} line {}: {} units given back, but its RETOUR movements restored {}",
+                row.vente_id, row.id, row.quantite_retournee, row.rendu
+            ),
         });
     }
 

@@ -1,13 +1,17 @@
 //! The catalogue a till downloads: `GET articles/`, `GET articles/terminal/<serial>/`,
-//! `GET categories/`. Always the calling till's own boutique.
+//! `GET categories/`. Always the calling till's own boutique. Each answer carries a `token`;
+//! `?since=<token>` then returns only what changed, and an unchanged answer is a `304`.
 
 use super::AppState;
+use super::cache::cacheable;
 use super::error::ApiError;
+use super::params::{Params, invalid};
 use super::terminal::{PathTerminal, Terminal};
 use crate::money::Money;
 use crate::shop::Shop;
-use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -92,86 +96,178 @@ impl ArticleView {
     }
 }
 
-/// The boutique's active articles, by name.
-async fn active_articles(pool: &PgPool, shop: &Shop) -> Result<Vec<ArticleView>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        ArticleRow,
-        r#"SELECT a.id, a.code, a.nom, a.description, a.prix_vente, a.prix_achat, a.categorie_id,
-                  c.nom AS "categorie_nom?", a.quantite_stock, a.est_actif
-           FROM articles a
+/// A catalogue delta's starting point: the `token` of a previous answer.
+fn since(params: &Params) -> Result<Option<i64>, ApiError> {
+    params
+        .get("since")
+        .map(|v| {
+            v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                invalid(
+                    "since",
+                    "le jeton ('token') d'une réponse précédente est attendu",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The boutique's active articles by name; or, with `since`, every article changed since
+/// then (withdrawn ones included, so the till drops them). With the token of the next delta.
+///
+/// One statement, so one snapshot: the token is the oldest transaction this snapshot may
+/// not see (or just past the shop's last change, when that is older, so that a quiet
+/// shop's token and answer stay the same). A change committed while this was read has a
+/// transaction id at or above the token and comes in the next delta.
+async fn articles_since(
+    pool: &PgPool,
+    shop: &Shop,
+    since: Option<i64>,
+) -> Result<(Vec<ArticleView>, i64), sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"WITH token AS (
+               SELECT LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+                            COALESCE((SELECT max(modif_txid) FROM articles WHERE boutique_id = $1), 0) + 1)
+                      AS token
+           )
+           SELECT token.token AS "token!", a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
+                  a.description AS "description?", a.prix_vente AS "prix_vente?",
+                  a.prix_achat AS "prix_achat?", a.categorie_id, c.nom AS "categorie_nom?",
+                  a.quantite_stock AS "quantite_stock?", a.est_actif AS "est_actif?"
+           FROM token
+           LEFT JOIN articles a
+             ON a.boutique_id = $1
+            AND (CASE WHEN $2::int8 IS NULL THEN a.est_actif ELSE a.modif_txid >= $2 END)
            LEFT JOIN categories c ON c.boutique_id = a.boutique_id AND c.id = a.categorie_id
-           WHERE a.boutique_id = $1 AND a.est_actif
            ORDER BY a.nom, a.id"#,
-        shop.id
+        shop.id,
+        since
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let token = rows.first().map_or(0, |r| r.token);
+    let articles = rows
         .into_iter()
+        .filter_map(|r| {
+            Some(ArticleRow {
+                id: r.id?,
+                code: r.code?,
+                nom: r.nom?,
+                description: r.description?,
+                prix_vente: r.prix_vente?,
+                prix_achat: r.prix_achat?,
+                categorie_id: r.categorie_id,
+                categorie_nom: r.categorie_nom,
+                quantite_stock: r.quantite_stock?,
+                est_actif: r.est_actif?,
+            })
+        })
         .map(|row| ArticleView::new(row, &shop.devise))
-        .collect())
+        .collect();
+    Ok((articles, token))
 }
 
 /// The till's catalogue, as `GET articles/` answers it.
-async fn catalogue(pool: &PgPool, shop: &Shop) -> Result<Value, ApiError> {
-    let articles = active_articles(pool, shop).await?;
+async fn catalogue(pool: &PgPool, shop: &Shop, since: Option<i64>) -> Result<Value, ApiError> {
+    let (articles, token) = articles_since(pool, shop, since).await?;
     Ok(json!({
         "success": true,
         "count": articles.len(),
         "boutique_id": shop.id,
         "boutique_nom": shop.nom,
         "articles": articles,
+        "token": token.to_string(),
+        "complet": since.is_none(),
     }))
 }
 
 pub async fn articles(
     State(state): State<AppState>,
     terminal: Terminal,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(catalogue(&state.pool, &terminal.boutique).await?))
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let body = catalogue(&state.pool, &terminal.boutique, since(&params)?).await?;
+    Ok(cacheable(&headers, &body))
 }
 
 /// The same, for the till named in the path, which it also names in the answer.
 pub async fn articles_of_terminal(
     State(state): State<AppState>,
     PathTerminal(terminal): PathTerminal,
-) -> Result<Json<Value>, ApiError> {
-    let mut body = catalogue(&state.pool, &terminal.boutique).await?;
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut body = catalogue(&state.pool, &terminal.boutique, since(&params)?).await?;
     body["terminal"] = json!({
         "numero_serie": terminal.numero_serie,
         "nom_terminal": terminal.nom_terminal,
     });
-    Ok(Json(body))
+    Ok(cacheable(&headers, &body))
 }
 
+/// The boutique's categories; or, with `since`, those changed since then and the ids of
+/// those deleted. Same token rule as the articles.
 pub async fn categories(
     State(state): State<AppState>,
     terminal: Terminal,
-) -> Result<Json<Value>, ApiError> {
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let shop = &terminal.boutique;
-    let categories: Vec<Value> = sqlx::query!(
-        r#"SELECT id, nom, description, date_creation FROM categories
-           WHERE boutique_id = $1 ORDER BY nom, id"#,
-        shop.id
+    let since = since(&params)?;
+    let rows = sqlx::query!(
+        r#"WITH token AS (
+               SELECT LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+                            GREATEST(
+                                COALESCE((SELECT max(modif_txid) FROM categories WHERE boutique_id = $1), 0),
+                                COALESCE((SELECT max(modif_txid) FROM categories_supprimees WHERE boutique_id = $1), 0)
+                            ) + 1) AS token
+           ), changes AS (
+               SELECT c.id, c.nom, c.description, c.date_creation, FALSE AS deleted
+               FROM categories c
+               WHERE c.boutique_id = $1 AND ($2::int8 IS NULL OR c.modif_txid >= $2)
+               UNION ALL
+               SELECT d.categorie_id, NULL, NULL, NULL, TRUE
+               FROM categories_supprimees d
+               WHERE $2::int8 IS NOT NULL AND d.boutique_id = $1 AND d.modif_txid >= $2
+           )
+           SELECT token.token AS "token!", changes.id AS "id?", changes.nom, changes.description,
+                  changes.date_creation, changes.deleted AS "deleted?"
+           FROM token LEFT JOIN changes ON TRUE
+           ORDER BY changes.nom, changes.id"#,
+        shop.id,
+        since
     )
     .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|c| {
-        json!({
-            "id": c.id,
+    .await?;
+    let token = rows.first().map_or(0, |r| r.token);
+    let mut categories = Vec::new();
+    let mut deleted = Vec::new();
+    for c in rows {
+        let Some(id) = c.id else { continue };
+        if c.deleted == Some(true) {
+            deleted.push(id);
+            continue;
+        }
+        categories.push(json!({
+            "id": id,
             "nom": c.nom,
             "description": c.description,
-            "date_creation": shop.timestamp(c.date_creation),
+            "date_creation": c.date_creation.map(|at| shop.timestamp(at)),
             "boutique": shop.id,
-        })
-    })
-    .collect();
-    Ok(Json(json!({
+        }));
+    }
+    let mut body = json!({
         "success": true,
         "count": categories.len(),
         "boutique_id": shop.id,
         "boutique_nom": shop.nom,
         "categories": categories,
-    })))
+        "token": token.to_string(),
+        "complet": since.is_none(),
+    });
+    if since.is_some() {
+        body["supprimees"] = json!(deleted);
+    }
+    Ok(cacheable(&headers, &body))
 }

@@ -2,10 +2,14 @@
 
 pub mod admin;
 pub mod body;
+pub mod cache;
 pub mod catalogue;
 pub mod error;
+pub mod give_back;
 pub mod idempotency;
+pub mod input;
 pub mod params;
+pub mod reconciliation;
 pub mod sales;
 pub mod stats;
 pub mod status;
@@ -37,6 +41,7 @@ pub struct AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub body_limit: usize,
+    pub cancel_window: Duration,
     pub request_timeout: Duration,
     pub max_batch: usize,
     pub require_terminal_key: bool,
@@ -48,6 +53,7 @@ impl AppState {
             pool,
             limits: Limits {
                 body_limit: config.body_limit,
+                cancel_window: config.cancel_window,
                 request_timeout: config.request_timeout,
                 max_batch: config.max_batch,
                 require_terminal_key: config.require_terminal_key,
@@ -75,6 +81,9 @@ pub fn router(state: AppState) -> Router {
         ("/categories", get(catalogue::categories)),
         ("/ventes", post(sales::create_sale)),
         ("/ventes/sync", post(sync::sync)),
+        ("/ventes/annuler", post(give_back::cancel)),
+        ("/ventes/retour", post(give_back::return_articles)),
+        ("/ventes/reconciliation", post(reconciliation::reconcile)),
         ("/ventes/historique", get(sales::history)),
         ("/statistiques", get(stats::statistics)),
         ("/mouvements-stock", get(stock::movements)),
@@ -97,6 +106,8 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.limits.body_limit))
+        // Tills pay for mobile data: answers are compressed when the client accepts it.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.limits.request_timeout,
             time_limit,

@@ -32,6 +32,32 @@ pub fn invalid(name: &str, expected: &str) -> ApiError {
     .with("parametre", name)
 }
 
+/// One end of a period: `YYYY-MM-DD` is that whole day in the shop's zone (its start, or
+/// for an `end` the start of the next day); a full ISO 8601 timestamp is that instant
+/// (without an offset, in the shop's zone).
+pub fn date_bound(value: &str, shop: &Shop, end: bool) -> Option<DateTime<Utc>> {
+    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let day = if end { day.succ_opt()? } else { day };
+        return Some(shop.start_of(day));
+    }
+    // An unencoded `+` of an offset arrives as a space.
+    parse_date(value, shop.time_zone)
+        .or_else(|| {
+            let i = value.rfind(' ')?;
+            parse_date(
+                &format!("{}+{}", &value[..i], &value[i + 1..]),
+                shop.time_zone,
+            )
+        })
+        .map(|at| {
+            if end {
+                at + chrono::Duration::microseconds(1)
+            } else {
+                at
+            }
+        })
+}
+
 /// A period `[start, end)` given by `date_debut` and `date_fin`, either open.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DateRange {
@@ -113,33 +139,18 @@ impl Params {
     /// `date_fin=2026-11-25` includes all of the 25th); a full ISO 8601 timestamp is that
     /// instant (without an offset, in the shop's zone).
     pub fn date_range(&self, shop: &Shop) -> Result<DateRange, ApiError> {
-        let bound =
-            |name: &str, end: bool| -> Result<Option<DateTime<Utc>>, ApiError> {
-                let Some(v) = self.get(name) else {
-                    return Ok(None);
-                };
-                if let Ok(day) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-                    let day = if end {
-                        day.succ_opt().unwrap_or(day)
-                    } else {
-                        day
-                    };
-                    return Ok(Some(shop.start_of(day)));
-                }
-                // An unencoded `+` of an offset arrives as a space.
-                parse_date(v, shop.time_zone)
-                .or_else(|| {
-                    let i = v.rfind(' ')?;
-                    parse_date(&format!("{}+{}", &v[..i], &v[i + 1..]), shop.time_zone)
+        let bound = |name: &str, end: bool| -> Result<Option<DateTime<Utc>>, ApiError> {
+            self.get(name)
+                .map(|v| {
+                    date_bound(v, shop, end).ok_or_else(|| {
+                        invalid(
+                            name,
+                            "une date AAAA-MM-JJ ou ISO 8601 (2026-11-25T08:00:00+01:00) est attendue",
+                        )
+                    })
                 })
-                .map(|at| Some(if end { at + chrono::Duration::microseconds(1) } else { at }))
-                .ok_or_else(|| {
-                    invalid(
-                        name,
-                        "une date AAAA-MM-JJ ou ISO 8601 (2026-11-25T08:00:00+01:00) est attendue",
-                    )
-                })
-            };
+                .transpose()
+        };
         let range = DateRange {
             start: bound("date_debut", false)?,
             end: bound("date_fin", true)?,

@@ -171,6 +171,8 @@ pub struct SaleView {
     pub paye: bool,
     pub terminal: String,
     pub terminal_id: i64,
+    /// A cancelled sale is listed, but counts in no revenue.
+    pub annulee: bool,
     pub lignes: Vec<LineView>,
 }
 
@@ -182,6 +184,8 @@ pub struct LineView {
     pub quantite: i32,
     pub prix_unitaire: Money,
     pub sous_total: Money,
+    /// Units given back since (returned, or restored by a cancellation).
+    pub quantite_retournee: i32,
 }
 
 /// Which sales to list.
@@ -200,7 +204,7 @@ pub async fn stored_sales(
 ) -> Result<Vec<SaleView>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT v.id, v.numero_facture, v.date_vente, v.montant_total, v.mode_paiement, v.paye,
-                  v.terminal_id, t.nom_terminal
+                  v.terminal_id, t.nom_terminal, v.annulee
            FROM ventes v
            JOIN terminaux t ON t.boutique_id = v.boutique_id AND t.id = v.terminal_id
            WHERE v.boutique_id = $1 AND v.id = ANY($2)
@@ -223,12 +227,13 @@ pub async fn stored_sales(
             paye: r.paye,
             terminal: r.nom_terminal,
             terminal_id: r.terminal_id,
+            annulee: r.annulee,
         })
         .collect())
 }
 
 /// A page of the shop's sales matching `filter`, newest first, with their lines; and how
-/// many sales and how much revenue the whole filter covers.
+/// many sales and how much revenue the whole filter covers (cancelled sales left out).
 pub async fn list_sales(
     pool: &PgPool,
     shop: &Shop,
@@ -258,7 +263,7 @@ pub async fn list_sales(
     let totals = sqlx::query!(
         r#"SELECT count(*) AS "count!", COALESCE(sum(montant_total), 0) AS "revenue!"
            FROM ventes
-           WHERE boutique_id = $1
+           WHERE boutique_id = $1 AND NOT annulee
              AND ($2::timestamptz IS NULL OR date_vente >= $2)
              AND ($3::timestamptz IS NULL OR date_vente < $3)
              AND ($4::int8 IS NULL OR terminal_id = $4)
@@ -282,7 +287,8 @@ async fn sale_lines(
 ) -> Result<HashMap<i64, Vec<LineView>>, sqlx::Error> {
     let mut lines: HashMap<i64, Vec<LineView>> = HashMap::new();
     for l in sqlx::query!(
-        r#"SELECT l.vente_id, l.article_id, a.nom, a.code, l.quantite, l.prix_unitaire
+        r#"SELECT l.vente_id, l.article_id, a.nom, a.code, l.quantite, l.prix_unitaire,
+                  l.quantite_retournee
            FROM lignes_vente l
            JOIN articles a ON a.boutique_id = l.boutique_id AND a.id = l.article_id
            WHERE l.boutique_id = $1 AND l.vente_id = ANY($2)
@@ -301,6 +307,7 @@ async fn sale_lines(
             quantite: l.quantite,
             sous_total: prix_unitaire.times(l.quantite).unwrap_or_default(),
             prix_unitaire,
+            quantite_retournee: l.quantite_retournee,
         });
     }
     Ok(lines)
@@ -331,7 +338,7 @@ pub async fn history(
     })))
 }
 
-/// Sales count and revenue of a period.
+/// Sales count and revenue of a period, cancelled sales left out.
 pub async fn sales_between(
     pool: &PgPool,
     boutique_id: i64,
@@ -340,7 +347,8 @@ pub async fn sales_between(
 ) -> Result<(i64, Decimal), sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT count(*) AS "count!", COALESCE(sum(montant_total), 0) AS "revenue!"
-           FROM ventes WHERE boutique_id = $1 AND date_vente >= $2 AND date_vente < $3"#,
+           FROM ventes
+           WHERE boutique_id = $1 AND NOT annulee AND date_vente >= $2 AND date_vente < $3"#,
         boutique_id,
         start,
         end

@@ -192,6 +192,7 @@ pub async fn set_stock(
             reference_document: None,
             utilisateur: terminal.nom_terminal.clone(),
             commentaire: Some(comment),
+            sale_line: None,
         }],
     )
     .await

@@ -4,6 +4,7 @@
 //! is recorded by [`record::record_sales`], which stores it exactly once with its lines,
 //! stock decrements and stock movements, or refuses it leaving nothing behind.
 
+pub mod give_back;
 pub mod parse;
 pub mod record;
 pub mod rejections;

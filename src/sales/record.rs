@@ -344,7 +344,8 @@ async fn record_batch(
                         AS l(vente_id, article_id, quantite, prix_unitaire)
                ), stock AS (
                    UPDATE articles AS a
-                   SET quantite_stock = a.quantite_stock - s.sold
+                   SET quantite_stock = a.quantite_stock - s.sold,
+                       modif_txid = pg_current_xact_id()::text::bigint
                    FROM unnest($6::int8[], $7::int4[]) AS s(article_id, sold)
                    WHERE a.boutique_id = $1 AND a.id = s.article_id
                ), alerts AS (

@@ -1,11 +1,11 @@
 //! Boutiques: `/api/admin/boutiques[/<id>]`, and `GET /api/v2/simple/boutiques/` (all of
 //! them for an administrator, its own for a till).
 
-use super::input::Input;
 use super::{Admin, Caller, conflict_on, not_found, path_id, touched};
 use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
+use crate::http::input::Input;
 use crate::http::stock::invalid_field;
 use crate::shop::{StockPolicy, timestamp};
 use axum::Json;

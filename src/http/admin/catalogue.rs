@@ -2,12 +2,12 @@
 //! `/api/admin/boutiques/<id>/articles[/<id>]`. Stock is not edited here: it changes only
 //! through deliveries and adjustments, which write the stock journal.
 
-use super::input::Input;
 use super::{Admin, conflict_on, not_found, path_id, shop, touched};
 use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::catalogue::{ArticleRow, ArticleView};
 use crate::http::error::ApiError;
+use crate::http::input::Input;
 use crate::http::params::Params;
 use crate::http::stock::invalid_field;
 use crate::shop::Shop;
@@ -103,7 +103,8 @@ pub async fn update_category(
     let id = path_id(&categorie_id, CATEGORY_MISSING)?;
     let input = Input::new(body, &["nom", "description"])?;
     let updated = sqlx::query!(
-        r#"UPDATE categories SET nom = COALESCE($3, nom), description = COALESCE($4, description)
+        r#"UPDATE categories SET nom = COALESCE($3, nom), description = COALESCE($4, description),
+                                  modif_txid = pg_current_xact_id()::text::bigint
            WHERE boutique_id = $1 AND id = $2"#,
         shop.id,
         id,
@@ -119,7 +120,8 @@ pub async fn update_category(
     ))
 }
 
-/// Deletes the category; its articles become uncategorised.
+/// Deletes the category; its articles become uncategorised. Both show in the tills' next
+/// catalogue delta (the category as deleted, the articles as changed).
 pub async fn delete_category(
     State(state): State<AppState>,
     _: Admin,
@@ -127,14 +129,33 @@ pub async fn delete_category(
 ) -> Result<Json<Value>, ApiError> {
     let shop = shop(&state.pool, &boutique_id).await?;
     let id = path_id(&categorie_id, CATEGORY_MISSING)?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        r#"UPDATE articles SET categorie_id = NULL, modif_txid = pg_current_xact_id()::text::bigint
+           WHERE boutique_id = $1 AND categorie_id = $2"#,
+        shop.id,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     let deleted = sqlx::query!(
         "DELETE FROM categories WHERE boutique_id = $1 AND id = $2",
         shop.id,
         id
     )
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await?;
     touched(deleted, CATEGORY_MISSING)?;
+    sqlx::query!(
+        r#"INSERT INTO categories_supprimees (boutique_id, categorie_id) VALUES ($1, $2)
+           ON CONFLICT (boutique_id, categorie_id)
+           DO UPDATE SET modif_txid = pg_current_xact_id()::text::bigint"#,
+        shop.id,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(Json(json!({"success": true, "id": id})))
 }
 
@@ -296,7 +317,8 @@ pub async fn update_article(
                prix_achat = COALESCE($7, prix_achat),
                categorie_id = CASE WHEN $8 THEN $9 ELSE categorie_id END,
                est_actif = COALESCE($10, est_actif),
-               date_modification = now()
+               date_modification = now(),
+               modif_txid = pg_current_xact_id()::text::bigint
            WHERE boutique_id = $1 AND id = $2"#,
         shop.id,
         id,
@@ -327,7 +349,8 @@ pub async fn deactivate_article(
     let shop = shop(&state.pool, &boutique_id).await?;
     let id = path_id(&article_id, ARTICLE_MISSING)?;
     let updated = sqlx::query!(
-        r#"UPDATE articles SET est_actif = FALSE, date_modification = now()
+        r#"UPDATE articles SET est_actif = FALSE, date_modification = now(),
+                                  modif_txid = pg_current_xact_id()::text::bigint
            WHERE boutique_id = $1 AND id = $2"#,
         shop.id,
         id

@@ -1,11 +1,11 @@
 //! Stock received and adjusted, sales and movements of a boutique:
 //! `/api/admin/boutiques/<id>/{entrees,ajustements,ventes,mouvements-stock}`.
 
-use super::input::Input;
 use super::{Admin, shop};
 use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
+use crate::http::input::Input;
 use crate::http::params::Params;
 use crate::http::sales::{SaleFilter, list_sales};
 use crate::http::stock::{MovementFilter, invalid_field, list_movements, stock_error};
@@ -82,6 +82,7 @@ pub async fn receive(
             reference_document: Some(reference.clone()),
             utilisateur: admin.signature(),
             commentaire: comment.clone(),
+            sale_line: None,
         });
     }
     let mut tx = state.pool.begin().await?;
@@ -131,6 +132,7 @@ pub async fn adjust(
             reference_document: input.text("reference_document", 100)?,
             utilisateur: admin.signature(),
             commentaire: Some(motif),
+            sale_line: None,
         }],
     )
     .await

@@ -3,7 +3,6 @@
 
 pub mod boutiques;
 pub mod catalogue;
-pub mod input;
 pub mod journal;
 pub mod review;
 pub mod terminals;
@@ -212,6 +211,14 @@ pub fn router() -> Router<AppState> {
             post(journal::adjust),
         ),
         ("/boutiques/{boutique_id}/ventes", get(journal::sales)),
+        (
+            "/boutiques/{boutique_id}/ventes/{vente_id}/annuler",
+            post(crate::http::give_back::admin_cancel),
+        ),
+        (
+            "/boutiques/{boutique_id}/ventes/{vente_id}/retour",
+            post(crate::http::give_back::admin_return),
+        ),
         (
             "/boutiques/{boutique_id}/mouvements-stock",
             get(journal::movements),

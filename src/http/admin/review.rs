@@ -4,11 +4,11 @@
 //! `GET /api/admin/ventes-rejetees` and `GET /api/admin/alertes-stock` list them across
 //! shops (filter `boutique_id`); each is resolved, or closed, under its boutique.
 
-use super::input::Input;
 use super::{Admin, not_found, path_id, shop, touched};
 use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
+use crate::http::input::Input;
 use crate::http::params::{Params, invalid};
 use crate::shop::{time_zone, timestamp};
 use axum::Json;

@@ -1,11 +1,11 @@
 //! Tills: `/api/admin/boutiques/<id>/terminaux[/<id>[/cle]]`. A till's `cle_api` is made
 //! here, shown once in the response that made it, and stored only as a hash.
 
-use super::input::Input;
 use super::{Admin, conflict_on, not_found, path_id, shop, touched};
 use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
+use crate::http::input::Input;
 use crate::secret::{generate_key, hash_key};
 use crate::shop::Shop;
 use axum::Json;

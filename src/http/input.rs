@@ -1,4 +1,4 @@
-//! The JSON body of an administration request, read field by field: a field of the wrong
+//! A JSON request body read field by field: a field of the wrong
 //! type or out of range is a `400` that names it, and an unknown field is refused rather
 //! than silently ignored (a typo would otherwise look like success).
 

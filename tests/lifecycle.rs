@@ -1,0 +1,615 @@
+//! A till's data over bad links: catalogue deltas, 304s, compression, cancellations,
+//! returns, reconciliation.
+
+mod common;
+
+use common::*;
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The till's local copy of the catalogue, kept by applying deltas.
+#[derive(Default)]
+struct LocalCatalogue {
+    articles: HashMap<i64, Value>,
+    token: String,
+}
+
+impl LocalCatalogue {
+    async fn refresh(&mut self, app: &TestApp) -> usize {
+        let path = if self.token.is_empty() {
+            "/api/v2/simple/articles/".to_owned()
+        } else {
+            format!("/api/v2/simple/articles/?since={}", self.token)
+        };
+        let reply = app.get(&path, Some(DEMO_SERIAL)).await;
+        assert_eq!(reply.status, 200, "{:#}", reply.body);
+        let changes = reply.body["articles"].as_array().unwrap();
+        for article in changes {
+            let id = article["id"].as_i64().unwrap();
+            if article["est_actif"] == true {
+                self.articles.insert(id, article.clone());
+            } else {
+                self.articles.remove(&id);
+            }
+        }
+        self.token = reply.body["token"].as_str().unwrap().to_owned();
+        changes.len()
+    }
+
+    /// What the server holds now, as the till should see it.
+    async fn assert_matches(&self, app: &TestApp) {
+        let truth: Vec<(i64, String, String, i32)> = sqlx::query_as(
+            "SELECT a.id, a.nom, a.prix_vente::text, a.quantite_stock FROM articles a
+             JOIN boutiques b ON b.id = a.boutique_id
+             WHERE b.code_boutique = 'BTQ-009' AND a.est_actif ORDER BY a.id",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        let mut local: Vec<(i64, String, String, i32)> = self
+            .articles
+            .values()
+            .map(|a| {
+                (
+                    a["id"].as_i64().unwrap(),
+                    a["nom"].as_str().unwrap().to_owned(),
+                    a["prix_vente"].as_str().unwrap().to_owned(),
+                    a["quantite_stock"].as_i64().unwrap() as i32,
+                )
+            })
+            .collect();
+        local.sort();
+        assert_eq!(
+            local, truth,
+            "the till's catalogue drifted from the server's"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_delta_holds_exactly_what_changed_since_the_token() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let mut till = LocalCatalogue::default();
+    assert_eq!(till.refresh(&app).await, 8);
+    // Nothing changed: an empty delta, and the same token.
+    let before = till.token.clone();
+    assert_eq!(till.refresh(&app).await, 0);
+    assert_eq!(till.token, before);
+
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let case = app.article("BTQ-009", "COQ-001").await;
+    let b = cable.boutique_id;
+    // A price change, a withdrawal, a new article, a sale, a stock count.
+    app.admin(
+        Method::PATCH,
+        &format!("/api/admin/boutiques/{b}/articles/{}", cable.id),
+        &token,
+        Some(&json!({"prix_vente": "5500"})),
+    )
+    .await;
+    app.admin(
+        Method::DELETE,
+        &format!("/api/admin/boutiques/{b}/articles/{}", case.id),
+        &token,
+        None,
+    )
+    .await;
+    let created = app
+        .admin(Method::POST, &format!("/api/admin/boutiques/{b}/articles"), &token,
+            Some(&json!({"code": "NEW-1", "nom": "Support voiture", "prix_vente": 12000, "quantite_stock": 4})))
+        .await;
+    let new_id = created.body["article"]["id"].as_i64().unwrap();
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    app.sync(
+        DEMO_SERIAL,
+        &json!([sale("D-1", &[(charger.id, 2, 25000.0)])]),
+    )
+    .await;
+    let delta = app
+        .get(
+            &format!("/api/v2/simple/articles/?since={}", till.token),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(delta.body["complet"], false);
+    let mut changed: Vec<(i64, bool)> = delta.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["id"].as_i64().unwrap(), a["est_actif"].as_bool().unwrap()))
+        .collect();
+    changed.sort();
+    let mut expected = vec![
+        (cable.id, true),
+        (case.id, false),
+        (new_id, true),
+        (charger.id, true),
+    ];
+    expected.sort();
+    assert_eq!(changed, expected);
+    till.refresh(&app).await;
+    till.assert_matches(&app).await;
+
+    app.get(
+        "/api/v2/simple/articles/?since=yesterday",
+        Some(DEMO_SERIAL),
+    )
+    .await
+    .assert_error(400, "INVALID_PARAMETER");
+}
+
+/// Catalogue changes and sales race the till's deltas; whatever the interleaving, the till
+/// ends with the server's catalogue: no change is missed, even one committed while a
+/// delta was being read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deltas_miss_nothing_under_concurrent_changes() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM articles a JOIN boutiques b ON b.id = a.boutique_id
+         WHERE b.code_boutique = 'BTQ-009' AND a.est_actif AND a.quantite_stock >= 20 ORDER BY a.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let shop = app.article("BTQ-009", "CAB-001").await.boutique_id;
+    let mut till = LocalCatalogue::default();
+    till.refresh(&app).await;
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let writers = (0..3).map(|w| {
+        let (app, token, ids, done) = (&app, &token, &ids, &done);
+        async move {
+            for i in 0..40usize {
+                let id = ids[(w + i) % ids.len()];
+                match i % 3 {
+                    0 => {
+                        let price = 1000 + 10 * (w * 100 + i);
+                        app.admin(
+                            Method::PATCH,
+                            &format!("/api/admin/boutiques/{shop}/articles/{id}"),
+                            token,
+                            Some(&json!({"prix_vente": price})),
+                        )
+                        .await;
+                    }
+                    1 => {
+                        app.sync(
+                            DEMO_SERIAL,
+                            &json!([sale(&format!("RACE-{w}-{i}"), &[(id, 1, 1.0)])]),
+                        )
+                        .await;
+                    }
+                    _ => {
+                        app.admin(
+                            Method::PATCH,
+                            &format!("/api/admin/boutiques/{shop}/articles/{id}"),
+                            token,
+                            Some(&json!({"nom": format!("Article {w}-{i}")})),
+                        )
+                        .await;
+                    }
+                }
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let reader = async {
+        let mut rounds = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            till.refresh(&app).await;
+            rounds += 1;
+        }
+        rounds
+    };
+    let (_, rounds) = futures::join!(join_all(writers), reader);
+    till.refresh(&app).await;
+    till.assert_matches(&app).await;
+    assert!(
+        rounds > 3,
+        "the deltas did not race the writers ({rounds} rounds)"
+    );
+}
+
+#[tokio::test]
+async fn category_deltas_report_deletions() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let shop = app.article("BTQ-009", "CAB-001").await.boutique_id;
+    let full = app
+        .get("/api/v2/simple/categories/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(full.body["count"], 2);
+    let since = full.body["token"].as_str().unwrap().to_owned();
+    let accessoires: i64 = full.body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["nom"] == "Accessoires")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let created = app
+        .admin(
+            Method::POST,
+            &format!("/api/admin/boutiques/{shop}/categories"),
+            &token,
+            Some(&json!({"nom": "Réparations"})),
+        )
+        .await;
+    app.admin(
+        Method::DELETE,
+        &format!("/api/admin/boutiques/{shop}/categories/{accessoires}"),
+        &token,
+        None,
+    )
+    .await;
+    let delta = app
+        .get(
+            &format!("/api/v2/simple/categories/?since={since}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(delta.body["complet"], false);
+    assert_eq!(delta.body["supprimees"], json!([accessoires]));
+    let names: Vec<&str> = delta.body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["nom"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Réparations"]);
+    assert_eq!(
+        delta.body["categories"][0]["id"],
+        created.body["categorie"]["id"]
+    );
+    // Its articles lost their category, and show in the articles' delta.
+    let articles = app
+        .get(
+            &format!("/api/v2/simple/articles/?since={since}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert!(articles.body["count"].as_i64().unwrap() >= 5);
+    assert!(
+        articles.body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["categorie"].is_null())
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_catalogue_is_a_304_and_answers_are_compressed() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .request(Method::GET, "/api/v2/simple/articles/", Some(DEMO_SERIAL))
+        .send()
+        .await
+        .unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let body: Value = first.json().await.unwrap();
+    let again = app
+        .request(Method::GET, "/api/v2/simple/articles/", Some(DEMO_SERIAL))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    app.sync(DEMO_SERIAL, &json!([sale("E-1", &[(cable.id, 1, 5000.0)])]))
+        .await;
+    let changed = app
+        .request(Method::GET, "/api/v2/simple/articles/", Some(DEMO_SERIAL))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+
+    // Compressed when asked, and the same JSON once decoded.
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+    for encoding in ["gzip", "br"] {
+        let response = raw
+            .get(app.url("/api/v2/simple/articles/"))
+            .header("X-Device-Serial", DEMO_SERIAL)
+            .header("Accept-Encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        let compressed = response.bytes().await.unwrap().len();
+        assert!(
+            compressed * 3 < body.to_string().len(),
+            "{encoding}: {compressed} bytes"
+        );
+    }
+    let decoded: Value = app
+        .request(Method::GET, "/api/v2/simple/articles/", Some(DEMO_SERIAL))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decoded["articles"].as_array().unwrap().len(), 8);
+    assert_eq!(decoded["boutique_nom"], "Ma Boutique");
+}
+
+#[tokio::test]
+async fn a_till_cancels_its_own_recent_sale_once() {
+    let app = TestApp::spawn_with(|c| c.cancel_window = Duration::from_millis(1500)).await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    app.sync(
+        DEMO_SERIAL,
+        &json!([
+            sale("C-1", &[(cable.id, 3, 5000.0), (charger.id, 1, 25000.0)]),
+            sale("C-2", &[(cable.id, 1, 5000.0)]),
+            sale("C-3", &[(cable.id, 1, 5000.0)]),
+        ]),
+    )
+    .await;
+    let cancel = |body: Value, serial: &'static str| {
+        let app = &app;
+        async move {
+            app.post("/api/v2/simple/ventes/annuler/", Some(serial), &body)
+                .await
+        }
+    };
+
+    let done = cancel(
+        json!({"numero_facture": "C-1", "motif": "Client parti"}),
+        DEMO_SERIAL,
+    )
+    .await;
+    assert_eq!(done.status, 200, "{:#}", done.body);
+    assert_eq!(done.body["vente"]["annulee"], true);
+    assert_eq!(done.body["vente"]["montant_total"], "40000.00");
+    assert_eq!(app.stock(cable.id).await, cable.stock - 2);
+    assert_eq!(app.stock(charger.id).await, charger.stock);
+    let returns: Vec<(String, i32, String, Option<i64>)> = sqlx::query_as(
+        "SELECT type_mouvement, quantite, reference_document, ligne_vente_id
+         FROM mouvements_stock WHERE type_mouvement = 'RETOUR' ORDER BY article_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(returns.len(), 2);
+    assert!(
+        returns
+            .iter()
+            .all(|r| r.0 == "RETOUR" && r.2 == "C-1" && r.3.is_some())
+    );
+
+    // Out of the revenue, still in the history.
+    let history = app
+        .get("/api/v2/simple/ventes/historique/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(
+        history.body["statistiques"],
+        json!({"total_ventes": 2, "chiffre_affaires": "10000.00"})
+    );
+    assert_eq!(history.body["count"], 3);
+    let stats = app
+        .get("/api/v2/simple/statistiques/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(
+        stats.body["statistiques"]["ventes_jour"],
+        json!({"nombre": 2, "chiffre_affaires": "10000.00"})
+    );
+
+    // Twice: a clear error, nothing moves.
+    let footprint = app.footprint().await;
+    cancel(json!({"numero_facture": "C-1"}), DEMO_SERIAL)
+        .await
+        .assert_error(409, "ALREADY_CANCELLED");
+    // Another shop's till cannot even see it; an unknown number is the same answer.
+    let id = done.body["vente"]["id"].clone();
+    cancel(json!({"id": id}), OTHER_SERIAL)
+        .await
+        .assert_error(404, "SALE_NOT_FOUND");
+    cancel(json!({"numero_facture": "NOPE"}), DEMO_SERIAL)
+        .await
+        .assert_error(404, "SALE_NOT_FOUND");
+    cancel(json!({}), DEMO_SERIAL)
+        .await
+        .assert_error(400, "INVALID_FORMAT");
+    assert_eq!(app.footprint().await, footprint);
+
+    // With a key, a retry of a cancellation is the same answer, not an error.
+    let keyed = || {
+        app.request(
+            Method::POST,
+            "/api/v2/simple/ventes/annuler",
+            Some(DEMO_SERIAL),
+        )
+        .header("Idempotency-Key", "cancel-c2")
+        .json(&json!({"numero_facture": "C-2"}))
+    };
+    let first = app.send(keyed()).await;
+    assert_eq!(first.status, 200);
+    let retry = app.send(keyed()).await;
+    assert_eq!((retry.status, retry.body), (first.status, first.body));
+
+    // Past the window, only a manager can.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    cancel(json!({"numero_facture": "C-3"}), DEMO_SERIAL)
+        .await
+        .assert_error(403, "CANCEL_WINDOW_EXPIRED");
+    let token = app.admin_token().await;
+    let c3: i64 = sqlx::query_scalar("SELECT id FROM ventes WHERE numero_facture = 'C-3'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let by_admin = app
+        .admin(
+            Method::POST,
+            &format!(
+                "/api/admin/boutiques/{}/ventes/{c3}/annuler",
+                cable.boutique_id
+            ),
+            &token,
+            Some(&json!({"motif": "Erreur de caisse"})),
+        )
+        .await;
+    assert_eq!(by_admin.status, 200, "{:#}", by_admin.body);
+    assert_eq!(app.stock(cable.id).await, cable.stock);
+    app.assert_invariants().await;
+}
+
+#[tokio::test]
+async fn returns_are_capped_by_what_was_sold() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    app.sync(
+        DEMO_SERIAL,
+        &json!([sale(
+            "R-1",
+            &[
+                (cable.id, 2, 5000.0),
+                (charger.id, 1, 25000.0),
+                (cable.id, 1, 5000.0)
+            ]
+        )]),
+    )
+    .await;
+    let give_back = |lines: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v2/simple/ventes/retour/",
+                Some(DEMO_SERIAL),
+                &json!({"numero_facture": "R-1", "lignes": lines, "motif": "Défectueux"}),
+            )
+            .await
+        }
+    };
+    let first = give_back(json!([{"article_id": cable.id, "quantite": 1}])).await;
+    assert_eq!(first.status, 200, "{:#}", first.body);
+    assert_eq!(first.body["mouvements"][0]["quantite"], 1);
+    assert_eq!(app.stock(cable.id).await, cable.stock - 2);
+
+    let too_many = give_back(json!([{"article_id": cable.id, "quantite": 3}])).await;
+    too_many.assert_error(409, "RETURN_EXCEEDS_SALE");
+    assert_eq!(too_many.body["quantite_retournable"], 2);
+    give_back(json!([{"article_id": 999999, "quantite": 1}]))
+        .await
+        .assert_error(409, "RETURN_EXCEEDS_SALE");
+
+    // The last two cable units span both cable lines.
+    let rest = give_back(json!([{"article_id": cable.id, "quantite": 2}])).await;
+    assert_eq!(rest.status, 200);
+    let given: Vec<(i32, i32)> = sqlx::query_as(
+        "SELECT quantite, quantite_retournee FROM lignes_vente WHERE article_id = $1 ORDER BY id",
+    )
+    .bind(cable.id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(given, [(2, 2), (1, 1)]);
+    assert_eq!(app.stock(cable.id).await, cable.stock);
+
+    // Cancelling now gives back only the charger.
+    let cancelled = app
+        .post(
+            "/api/v2/simple/ventes/annuler/",
+            Some(DEMO_SERIAL),
+            &json!({"numero_facture": "R-1"}),
+        )
+        .await;
+    assert_eq!(cancelled.body["mouvements"].as_array().unwrap().len(), 1);
+    assert_eq!(cancelled.body["mouvements"][0]["article_id"], charger.id);
+    give_back(json!([{"article_id": charger.id}]))
+        .await
+        .assert_error(409, "ALREADY_CANCELLED");
+    assert_eq!(app.stock(charger.id).await, charger.stock);
+    app.assert_invariants().await;
+}
+
+#[tokio::test]
+async fn reconciliation_tells_the_till_what_to_send_again() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let battery = app.article("BTQ-009", "BAT-001").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Africa::Kinshasa)
+        .date_naive();
+    app.sync(
+        DEMO_SERIAL,
+        &json!([
+            sale("J-1", &[(cable.id, 1, 5000.0)]),
+            sale("J-2", &[(cable.id, 2, 5000.0)]),
+            sale("J-3", &[(battery.id, 10, 45000.0)]),
+            sale("J-9", &[(cable.id, 1, 5000.0)]),
+        ]),
+    )
+    .await;
+    app.post(
+        "/api/v2/simple/ventes/annuler",
+        Some(DEMO_SERIAL),
+        &json!({"numero_facture": "J-2"}),
+    )
+    .await;
+    let day = today.format("%Y-%m-%d").to_string();
+    let reply = app
+        .post(
+            "/api/v2/simple/ventes/reconciliation/",
+            Some(DEMO_SERIAL),
+            &json!({"date_debut": day, "date_fin": day, "numeros_factures": ["J-1", "J-2", "J-3", "J-4"]}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:#}", reply.body);
+    assert_eq!(
+        reply.body["totaux"],
+        json!({"envoyees": 4, "presentes": 2, "montant_presentes": "5000.00",
+               "manquantes": 1, "rejetees": 1, "inconnues": 1})
+    );
+    let present: Vec<(&str, bool)> = reply.body["presentes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["numero_facture"].as_str().unwrap(),
+                p["annulee"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(present, [("J-1", false), ("J-2", true)]);
+    assert_eq!(reply.body["manquantes"], json!(["J-4"]));
+    assert_eq!(reply.body["rejetees"][0]["numero_facture"], "J-3");
+    assert_eq!(reply.body["rejetees"][0]["code"], "INSUFFICIENT_STOCK");
+    assert_eq!(reply.body["inconnues"][0]["numero_facture"], "J-9");
+    // Another till's reconciliation sees none of it.
+    let other = app
+        .post(
+            "/api/v2/simple/ventes/reconciliation/",
+            Some(OTHER_SERIAL),
+            &json!({"numeros_factures": ["J-1"]}),
+        )
+        .await;
+    assert_eq!(other.body["manquantes"], json!(["J-1"]));
+    app.post(
+        "/api/v2/simple/ventes/reconciliation/",
+        Some(DEMO_SERIAL),
+        &json!({"numeros_factures": "J-1"}),
+    )
+    .await
+    .assert_error(400, "INVALID_FORMAT");
+}
