@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 const CATEGORY_MISSING: &str = "Catégorie introuvable dans cette boutique";
-const ARTICLE_MISSING: &str = "Article introuvable dans cette boutique";
+pub const ARTICLE_MISSING: &str = "Article introuvable dans cette boutique";
 
-async fn categories(
+pub async fn categories(
     pool: &PgPool,
     shop: &Shop,
     id: Option<i64>,
@@ -69,6 +69,20 @@ pub async fn list_categories(
     })))
 }
 
+/// Creates a category from `input` (`nom`, `description`); returns its id.
+pub async fn insert_category(pool: &PgPool, shop: &Shop, input: &Input) -> Result<i64, ApiError> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO categories (boutique_id, nom, description)
+           VALUES ($1, $2, COALESCE($3, '')) RETURNING id"#,
+        shop.id,
+        input.required_text("nom", 200)?,
+        input.free_text("description", 2000)?
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| conflict_on(e, CATEGORY_UNIQUE))
+}
+
 pub async fn create_category(
     State(state): State<AppState>,
     _: Admin,
@@ -77,16 +91,7 @@ pub async fn create_category(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let shop = shop(&state.pool, &boutique_id).await?;
     let input = Input::new(body, &["nom", "description"])?;
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO categories (boutique_id, nom, description)
-           VALUES ($1, $2, COALESCE($3, '')) RETURNING id"#,
-        shop.id,
-        input.required_text("nom", 200)?,
-        input.free_text("description", 2000)?
-    )
-    .fetch_one(&state.pool)
-    .await
-    .map_err(|e| conflict_on(e, CATEGORY_UNIQUE))?;
+    let id = insert_category(&state.pool, &shop, &input).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"success": true, "categorie": one_category(&state.pool, &shop, id).await?})),
@@ -159,7 +164,7 @@ pub async fn delete_category(
     Ok(Json(json!({"success": true, "id": id})))
 }
 
-async fn articles(
+pub async fn articles(
     pool: &PgPool,
     shop: &Shop,
     id: Option<i64>,
@@ -218,7 +223,7 @@ pub async fn show_article(
     ))
 }
 
-const ARTICLE_FIELDS: &[&str] = &[
+pub const ARTICLE_FIELDS: &[&str] = &[
     "code",
     "nom",
     "description",
@@ -250,24 +255,18 @@ async fn check_category(pool: &PgPool, shop: &Shop, id: Option<i64>) -> Result<(
     }
 }
 
-pub async fn create_article(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let input = Input::new(body, ARTICLE_FIELDS)?;
+/// Creates an article from `input` (the fields of [`ARTICLE_FIELDS`]); returns its id.
+pub async fn insert_article(pool: &PgPool, shop: &Shop, input: &Input) -> Result<i64, ApiError> {
     let code = input.required_text("code", 64)?;
     let nom = input.required_text("nom", 200)?;
     let prix_vente = input
         .money("prix_vente")?
         .ok_or_else(|| invalid_field("prix_vente", "champ obligatoire"))?;
     let categorie_id = input.nullable_id("categorie_id")?.flatten();
-    check_category(&state.pool, &shop, categorie_id).await?;
+    check_category(pool, shop, categorie_id).await?;
     // The stock an article starts with; from then on only movements change it.
     let stock = input.int("quantite_stock", 0, 1_000_000_000)?.unwrap_or(0) as i32;
-    let id = sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"INSERT INTO articles (boutique_id, code, nom, description, prix_vente, prix_achat,
                                  categorie_id, stock_initial, quantite_stock, est_actif)
            VALUES ($1, $2, $3, COALESCE($4, ''), $5, COALESCE($6::numeric, 0), $7, $8, $8, COALESCE($9, TRUE))
@@ -282,24 +281,34 @@ pub async fn create_article(
         stock,
         input.boolean("est_actif")?
     )
-    .fetch_one(&state.pool)
+    .fetch_one(pool)
     .await
-    .map_err(|e| conflict_on(e, ARTICLE_UNIQUE))?;
+    .map_err(|e| conflict_on(e, ARTICLE_UNIQUE))
+}
+
+pub async fn create_article(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(boutique_id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let shop = shop(&state.pool, &boutique_id).await?;
+    let input = Input::new(body, ARTICLE_FIELDS)?;
+    let id = insert_article(&state.pool, &shop, &input).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"success": true, "article": one_article(&state.pool, &shop, id).await?})),
     ))
 }
 
-pub async fn update_article(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, article_id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&article_id, ARTICLE_MISSING)?;
-    let input = Input::new(body, ARTICLE_FIELDS)?;
+/// Changes the article `id` with the fields `input` sets; never its stock, which only
+/// deliveries and adjustments change.
+pub async fn change_article(
+    pool: &PgPool,
+    shop: &Shop,
+    id: i64,
+    input: &Input,
+) -> Result<(), ApiError> {
     if input.has("quantite_stock") {
         return Err(invalid_field(
             "quantite_stock",
@@ -307,7 +316,7 @@ pub async fn update_article(
         ));
     }
     let categorie = input.nullable_id("categorie_id")?;
-    check_category(&state.pool, &shop, categorie.flatten()).await?;
+    check_category(pool, shop, categorie.flatten()).await?;
     let updated = sqlx::query!(
         r#"UPDATE articles SET
                code = COALESCE($3, code),
@@ -331,10 +340,22 @@ pub async fn update_article(
         categorie.flatten(),
         input.boolean("est_actif")?
     )
-    .execute(&state.pool)
+    .execute(pool)
     .await
     .map_err(|e| conflict_on(e, ARTICLE_UNIQUE))?;
-    touched(updated, ARTICLE_MISSING)?;
+    touched(updated, ARTICLE_MISSING)
+}
+
+pub async fn update_article(
+    State(state): State<AppState>,
+    _: Admin,
+    Path((boutique_id, article_id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let shop = shop(&state.pool, &boutique_id).await?;
+    let id = path_id(&article_id, ARTICLE_MISSING)?;
+    let input = Input::new(body, ARTICLE_FIELDS)?;
+    change_article(&state.pool, &shop, id, &input).await?;
     Ok(Json(
         json!({"success": true, "article": one_article(&state.pool, &shop, id).await?}),
     ))

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// Most lines one delivery note may carry.
-const MAX_DELIVERY_LINES: usize = 1_000;
+pub const MAX_DELIVERY_LINES: usize = 1_000;
 
 fn applied_view(applied: &[Applied]) -> Vec<Value> {
     applied

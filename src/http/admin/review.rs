@@ -4,7 +4,7 @@
 //! `GET /api/admin/ventes-rejetees` and `GET /api/admin/alertes-stock` list them across
 //! shops (filter `boutique_id`); each is resolved, or closed, under its boutique.
 
-use super::{Admin, not_found, path_id, shop, touched};
+use super::{Admin, not_found, path_id, shop};
 use crate::http::AppState;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
@@ -13,7 +13,9 @@ use crate::http::params::{Params, invalid};
 use crate::shop::{time_zone, timestamp};
 use axum::Json;
 use axum::extract::{Path, State};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use sqlx::PgPool;
 
 const REJECTION_MISSING: &str = "Vente rejetée introuvable dans cette boutique";
 const ALERT_MISSING: &str = "Alerte de stock introuvable dans cette boutique";
@@ -33,16 +35,51 @@ fn code_filter(params: &Params) -> Result<Option<String>, ApiError> {
         .transpose()
 }
 
-pub async fn list_rejections(
-    State(state): State<AppState>,
-    _: Admin,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let boutique_id = params.id("boutique_id")?;
-    let code = code_filter(&params)?;
-    let resolue = params.flag("resolue")?;
-    let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
-    let rows = sqlx::query!(
+/// Which refused sales to list.
+#[derive(Debug, Default)]
+pub struct RejectionFilter {
+    pub boutique_id: Option<i64>,
+    pub code: Option<String>,
+    pub resolue: Option<bool>,
+    /// Refused at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A refused sale as stored, with its till.
+#[derive(Debug)]
+pub struct RejectionRow {
+    pub id: i64,
+    pub boutique_id: i64,
+    pub fuseau_horaire: String,
+    pub terminal_id: i64,
+    pub numero_serie: String,
+    pub nom_terminal: String,
+    pub numero_facture: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub payload: String,
+    pub article_id: Option<i64>,
+    pub details: Option<Value>,
+    pub tentatives: i32,
+    pub date_rejet: DateTime<Utc>,
+    pub date_derniere_tentative: DateTime<Utc>,
+    pub resolue: bool,
+    pub date_resolution: Option<DateTime<Utc>>,
+    pub resolu_par: Option<String>,
+    pub commentaire_resolution: Option<String>,
+    pub vente_id: Option<i64>,
+    pub total: i64,
+}
+
+/// A page of the refused sales matching `filter`, newest first, and how many match.
+pub async fn rejections(
+    pool: &PgPool,
+    filter: &RejectionFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RejectionRow>, i64), sqlx::Error> {
+    let rows = sqlx::query_as!(
+        RejectionRow,
         r#"SELECT r.id, r.boutique_id, b.fuseau_horaire, r.terminal_id, t.numero_serie,
                   t.nom_terminal, r.numero_facture, r.code, r.message, r.payload, r.article_id,
                   r.details, r.tentatives, r.date_rejet, r.date_derniere_tentative, r.resolue,
@@ -54,17 +91,35 @@ pub async fn list_rejections(
            WHERE ($1::int8 IS NULL OR r.boutique_id = $1)
              AND ($2::text IS NULL OR r.code = $2)
              AND ($3::bool IS NULL OR r.resolue = $3)
+             AND ($4::timestamptz IS NULL OR r.date_rejet >= $4)
            ORDER BY r.date_rejet DESC, r.id DESC
-           LIMIT $4 OFFSET $5"#,
-        boutique_id,
-        code,
-        resolue,
+           LIMIT $5 OFFSET $6"#,
+        filter.boutique_id,
+        filter.code,
+        filter.resolue,
+        filter.since,
         limit,
         offset
     )
-    .fetch_all(&state.pool)
+    .fetch_all(pool)
     .await?;
     let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows, total))
+}
+
+pub async fn list_rejections(
+    State(state): State<AppState>,
+    _: Admin,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let filter = RejectionFilter {
+        boutique_id: params.id("boutique_id")?,
+        code: code_filter(&params)?,
+        resolue: params.flag("resolue")?,
+        since: None,
+    };
+    let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
+    let (rows, total) = rejections(&state.pool, &filter, limit, offset).await?;
     let list: Vec<Value> = rows
         .into_iter()
         .map(|r| {
@@ -98,6 +153,41 @@ pub async fn list_rejections(
     })))
 }
 
+/// A refused sale once resolved.
+#[derive(Debug)]
+pub struct Resolved {
+    pub id: i64,
+    pub resolue: bool,
+    pub date_resolution: Option<DateTime<Utc>>,
+    pub resolu_par: Option<String>,
+    pub commentaire_resolution: Option<String>,
+}
+
+/// Marks the refused sale `id` of the boutique as dealt with, by `by`, with a comment;
+/// `None` if the boutique has no such refused sale.
+pub async fn resolve(
+    pool: &PgPool,
+    boutique_id: i64,
+    id: i64,
+    by: &str,
+    comment: &str,
+) -> Result<Option<Resolved>, sqlx::Error> {
+    sqlx::query_as!(
+        Resolved,
+        r#"UPDATE ventes_rejetees
+           SET resolue = TRUE, date_resolution = COALESCE(date_resolution, now()),
+               resolu_par = $3, commentaire_resolution = $4
+           WHERE boutique_id = $1 AND id = $2
+           RETURNING id, resolue, date_resolution, resolu_par, commentaire_resolution"#,
+        boutique_id,
+        id,
+        by,
+        comment
+    )
+    .fetch_optional(pool)
+    .await
+}
+
 /// Marks a refused sale as dealt with, with a comment.
 pub async fn resolve_rejection(
     State(state): State<AppState>,
@@ -109,20 +199,9 @@ pub async fn resolve_rejection(
     let id = path_id(&id, REJECTION_MISSING)?;
     let input = Input::new(body, &["commentaire"])?;
     let comment = input.required_text("commentaire", 2000)?;
-    let row = sqlx::query!(
-        r#"UPDATE ventes_rejetees
-           SET resolue = TRUE, date_resolution = COALESCE(date_resolution, now()),
-               resolu_par = $3, commentaire_resolution = $4
-           WHERE boutique_id = $1 AND id = $2
-           RETURNING id, resolue, date_resolution, resolu_par, commentaire_resolution"#,
-        shop.id,
-        id,
-        admin.signature(),
-        comment
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| not_found(REJECTION_MISSING))?;
+    let row = resolve(&state.pool, shop.id, id, &admin.signature(), &comment)
+        .await?
+        .ok_or_else(|| not_found(REJECTION_MISSING))?;
     Ok(Json(json!({
         "success": true,
         "vente_rejetee": {
@@ -133,15 +212,40 @@ pub async fn resolve_rejection(
     })))
 }
 
-pub async fn list_stock_alerts(
-    State(state): State<AppState>,
-    _: Admin,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let boutique_id = params.id("boutique_id")?;
-    let fermee = params.flag("fermee")?;
-    let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
-    let rows = sqlx::query!(
+/// A stock alert with its article and sale.
+#[derive(Debug)]
+pub struct StockAlertRow {
+    pub id: i64,
+    pub boutique_id: i64,
+    pub fuseau_horaire: String,
+    pub article_id: i64,
+    pub code: String,
+    pub nom: String,
+    pub quantite_stock: i32,
+    pub vente_id: i64,
+    pub numero_facture: String,
+    pub manque: i32,
+    pub stock_avant: i32,
+    pub stock_apres: i32,
+    pub date_alerte: DateTime<Utc>,
+    pub fermee: bool,
+    pub date_fermeture: Option<DateTime<Utc>>,
+    pub fermee_par: Option<String>,
+    pub commentaire: Option<String>,
+    pub total: i64,
+}
+
+/// A page of the stock alerts (of one boutique, open or closed, if asked), newest first,
+/// and how many match.
+pub async fn stock_alerts(
+    pool: &PgPool,
+    boutique_id: Option<i64>,
+    fermee: Option<bool>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<StockAlertRow>, i64), sqlx::Error> {
+    let rows = sqlx::query_as!(
+        StockAlertRow,
         r#"SELECT x.id, x.boutique_id, b.fuseau_horaire, x.article_id, a.code, a.nom,
                   a.quantite_stock, x.vente_id, v.numero_facture, x.manque, x.stock_avant,
                   x.stock_apres, x.date_alerte, x.fermee, x.date_fermeture, x.fermee_par,
@@ -159,9 +263,21 @@ pub async fn list_stock_alerts(
         limit,
         offset
     )
-    .fetch_all(&state.pool)
+    .fetch_all(pool)
     .await?;
     let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows, total))
+}
+
+pub async fn list_stock_alerts(
+    State(state): State<AppState>,
+    _: Admin,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let boutique_id = params.id("boutique_id")?;
+    let fermee = params.flag("fermee")?;
+    let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
+    let (rows, total) = stock_alerts(&state.pool, boutique_id, fermee, limit, offset).await?;
     let list: Vec<Value> = rows
         .into_iter()
         .map(|x| {
@@ -189,6 +305,30 @@ pub async fn list_stock_alerts(
     })))
 }
 
+/// Closes the stock alert `id` of the boutique, by `by`, with an optional comment; `false`
+/// if the boutique has no such alert.
+pub async fn close_alert(
+    pool: &PgPool,
+    boutique_id: i64,
+    id: i64,
+    by: &str,
+    comment: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let closed = sqlx::query!(
+        r#"UPDATE alertes_stock
+           SET fermee = TRUE, date_fermeture = COALESCE(date_fermeture, now()),
+               fermee_par = $3, commentaire = COALESCE($4, commentaire)
+           WHERE boutique_id = $1 AND id = $2"#,
+        boutique_id,
+        id,
+        by,
+        comment
+    )
+    .execute(pool)
+    .await?;
+    Ok(closed.rows_affected() > 0)
+}
+
 /// Closes a stock alert (the stock was counted, the delivery recorded…), with a comment.
 pub async fn close_stock_alert(
     State(state): State<AppState>,
@@ -200,18 +340,16 @@ pub async fn close_stock_alert(
     let id = path_id(&id, ALERT_MISSING)?;
     let input = Input::new(body, &["commentaire"])?;
     let comment = input.free_text("commentaire", 2000)?;
-    let closed = sqlx::query!(
-        r#"UPDATE alertes_stock
-           SET fermee = TRUE, date_fermeture = COALESCE(date_fermeture, now()),
-               fermee_par = $3, commentaire = COALESCE($4, commentaire)
-           WHERE boutique_id = $1 AND id = $2"#,
+    if !close_alert(
+        &state.pool,
         shop.id,
         id,
-        admin.signature(),
-        comment
+        &admin.signature(),
+        comment.as_deref(),
     )
-    .execute(&state.pool)
-    .await?;
-    touched(closed, ALERT_MISSING)?;
+    .await?
+    {
+        return Err(not_found(ALERT_MISSING));
+    }
     Ok(Json(json!({"success": true, "id": id, "fermee": true})))
 }

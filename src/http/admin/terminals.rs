@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-const MISSING: &str = "Terminal introuvable dans cette boutique";
+pub const MISSING: &str = "Terminal introuvable dans cette boutique";
 
 #[derive(Debug, Serialize)]
 pub struct TerminalView {
@@ -90,6 +90,57 @@ pub async fn show(
     ))
 }
 
+/// Creates a till in the boutique; returns its id and its `cle_api`, which is not kept.
+pub async fn insert(
+    pool: &PgPool,
+    shop: &Shop,
+    numero_serie: &str,
+    nom_terminal: &str,
+) -> Result<(i64, String), ApiError> {
+    let cle_api = generate_key();
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
+           VALUES ($1, $2, $3, $4) RETURNING id"#,
+        shop.id,
+        numero_serie,
+        nom_terminal,
+        hash_key(&cle_api)
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| conflict_on(e, &[("terminaux_numero_serie_key", "numero_serie")]))?;
+    Ok((id, cle_api))
+}
+
+/// Gives the till `id` of the boutique a new key, returned; the old one stops working at once.
+pub async fn new_key(pool: &PgPool, shop: &Shop, id: i64) -> Result<String, ApiError> {
+    let cle_api = generate_key();
+    let updated = sqlx::query!(
+        "UPDATE terminaux SET cle_api_hash = $3 WHERE boutique_id = $1 AND id = $2",
+        shop.id,
+        id,
+        hash_key(&cle_api)
+    )
+    .execute(pool)
+    .await?;
+    touched(updated, MISSING)?;
+    Ok(cle_api)
+}
+
+/// Activates or deactivates the till `id` of the boutique; a deactivated till is refused
+/// from its next request.
+pub async fn set_active(pool: &PgPool, shop: &Shop, id: i64, active: bool) -> Result<(), ApiError> {
+    let updated = sqlx::query!(
+        "UPDATE terminaux SET est_actif = $3 WHERE boutique_id = $1 AND id = $2",
+        shop.id,
+        id,
+        active
+    )
+    .execute(pool)
+    .await?;
+    touched(updated, MISSING)
+}
+
 pub async fn create(
     State(state): State<AppState>,
     _: Admin,
@@ -100,28 +151,20 @@ pub async fn create(
     let input = Input::new(body, &["numero_serie", "nom_terminal"])?;
     let numero_serie = input.required_text("numero_serie", 100)?;
     let nom_terminal = input.required_text("nom_terminal", 200)?;
-    let cle_api = generate_key();
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-           VALUES ($1, $2, $3, $4) RETURNING id"#,
-        shop.id,
-        numero_serie,
-        nom_terminal,
-        hash_key(&cle_api)
-    )
-    .fetch_one(&state.pool)
-    .await
-    .map_err(|e| conflict_on(e, &[("terminaux_numero_serie_key", "numero_serie")]))?;
+    let (id, cle_api) = insert(&state.pool, &shop, &numero_serie, &nom_terminal).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "success": true,
             "terminal": one(&state.pool, &shop, id).await?,
             "cle_api": cle_api,
-            "avertissement": "Notez cette clé maintenant : elle ne sera plus jamais affichée.",
+            "avertissement": KEY_WARNING,
         })),
     ))
 }
+
+/// Said with every new key.
+pub const KEY_WARNING: &str = "Notez cette clé maintenant : elle ne sera plus jamais affichée.";
 
 pub async fn update(
     State(state): State<AppState>,
@@ -157,14 +200,7 @@ pub async fn deactivate(
 ) -> Result<Json<Value>, ApiError> {
     let shop = shop(&state.pool, &boutique_id).await?;
     let id = path_id(&terminal_id, MISSING)?;
-    let updated = sqlx::query!(
-        "UPDATE terminaux SET est_actif = FALSE WHERE boutique_id = $1 AND id = $2",
-        shop.id,
-        id
-    )
-    .execute(&state.pool)
-    .await?;
-    touched(updated, MISSING)?;
+    set_active(&state.pool, &shop, id, false).await?;
     Ok(Json(
         json!({"success": true, "terminal": one(&state.pool, &shop, id).await?}),
     ))
@@ -178,20 +214,11 @@ pub async fn rotate_key(
 ) -> Result<Json<Value>, ApiError> {
     let shop = shop(&state.pool, &boutique_id).await?;
     let id = path_id(&terminal_id, MISSING)?;
-    let cle_api = generate_key();
-    let updated = sqlx::query!(
-        "UPDATE terminaux SET cle_api_hash = $3 WHERE boutique_id = $1 AND id = $2",
-        shop.id,
-        id,
-        hash_key(&cle_api)
-    )
-    .execute(&state.pool)
-    .await?;
-    touched(updated, MISSING)?;
+    let cle_api = new_key(&state.pool, &shop, id).await?;
     Ok(Json(json!({
         "success": true,
         "terminal": one(&state.pool, &shop, id).await?,
         "cle_api": cle_api,
-        "avertissement": "Notez cette clé maintenant : elle ne sera plus jamais affichée.",
+        "avertissement": KEY_WARNING,
     })))
 }
