@@ -1,5 +1,7 @@
-//! The command line: `caisse serve`, `caisse migrate`, `caisse seed-demo`.
+//! The command line: `caisse serve`, `caisse migrate`, `caisse seed-demo`, and the commands
+//! that create administration tokens, merchants and back-office users.
 
+use crate::accounts::{self, AccountError, NewUser};
 use crate::config::{Config, ConfigError};
 use crate::db::local::{LocalPostgres, LocalPostgresError};
 use crate::db::{self, seed};
@@ -53,6 +55,55 @@ pub enum Command {
     /// stock equals its initial stock plus its movements, movements chain without gaps,
     /// every sale's total and movements match its lines. Exits 1 if any is broken.
     Check,
+    /// Create a merchant (commercant): the owner of boutiques, whose back-office users see
+    /// and manage only those. Prints its id.
+    CreateMerchant {
+        /// The merchant's name, unique, e.g. "Ets Kabila et Fils".
+        #[arg(long)]
+        nom: String,
+        /// A contact address.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create a back-office user, who logs in at /backoffice/login with this e-mail. The
+    /// password is asked for twice (not echoed), or read from the first line of standard
+    /// input with --password-stdin; it never goes on the command line.
+    CreateUser {
+        /// The login.
+        #[arg(long)]
+        email: String,
+        /// The merchant the user works for (its id or exact name): they see its boutiques only.
+        #[arg(long, required_unless_present = "superuser")]
+        commercant: Option<String>,
+        /// The user sees and manages every boutique.
+        #[arg(long)]
+        superuser: bool,
+        /// The user's name, as pages show it.
+        #[arg(long, default_value = "")]
+        nom: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a back-office user's password (asked for, or --password-stdin); the sessions
+    /// opened with the old one are closed.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give a boutique to a merchant: its users see it from their next page on, and the
+    /// previous owner's users no longer do.
+    AssignBoutique {
+        /// The boutique's code (e.g. BTQ-009) or id.
+        #[arg(long)]
+        boutique: String,
+        /// The merchant's id or exact name.
+        #[arg(long)]
+        commercant: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +120,10 @@ enum Failure {
     Io(#[from] std::io::Error),
     #[error("{0} invariant(s) broken")]
     Broken(usize),
+    #[error("{0}")]
+    Account(#[from] AccountError),
+    #[error("the two passwords differ")]
+    PasswordMismatch,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -88,6 +143,34 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Command::SeedDemo => seed_demo(&db).await,
                 Command::Check => check(&db).await,
                 Command::CreateAdminToken { nom } => create_admin_token(&db, &nom).await,
+                Command::CreateMerchant { nom, email } => {
+                    create_merchant(&db, &nom, email.as_deref()).await
+                }
+                Command::CreateUser {
+                    email,
+                    commercant,
+                    superuser,
+                    nom,
+                    password_stdin,
+                } => {
+                    create_user(
+                        &db,
+                        &email,
+                        commercant.as_deref(),
+                        superuser,
+                        &nom,
+                        password_stdin,
+                    )
+                    .await
+                }
+                Command::SetPassword {
+                    email,
+                    password_stdin,
+                } => set_password(&db, &email, password_stdin).await,
+                Command::AssignBoutique {
+                    boutique,
+                    commercant,
+                } => assign_boutique(&db, &boutique, &commercant).await,
             };
             db.close().await;
             result
@@ -164,6 +247,83 @@ async fn create_admin_token(db: &Database, nom: &str) -> Result<(), Failure> {
         "administration token \"{nom}\" created; it is shown only now. Use it as:\n  \
          curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8000/api/admin/boutiques"
     );
+    Ok(())
+}
+
+async fn create_merchant(db: &Database, nom: &str, email: Option<&str>) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let id = accounts::create_merchant(&db.pool, nom, email).await?;
+    println!("{id}");
+    eprintln!(
+        "merchant \"{}\" created (id {id}); give it a boutique with:\n  \
+         caisse assign-boutique --boutique <code> --commercant {id}",
+        nom.trim()
+    );
+    Ok(())
+}
+
+/// A new password: the first line of standard input, or typed twice at the terminal.
+fn read_password(from_stdin: bool, email: &str) -> Result<String, Failure> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let password = rpassword::prompt_password(format!("Password for {email}: "))?;
+    let again = rpassword::prompt_password("Again: ")?;
+    if password != again {
+        return Err(Failure::PasswordMismatch);
+    }
+    Ok(password)
+}
+
+async fn create_user(
+    db: &Database,
+    email: &str,
+    commercant: Option<&str>,
+    superuser: bool,
+    nom: &str,
+    password_stdin: bool,
+) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let merchant = match commercant {
+        Some(key) => Some(accounts::find_merchant(&db.pool, key).await?),
+        None => None,
+    };
+    let password = read_password(password_stdin, email)?;
+    let id = accounts::create_user(
+        &db.pool,
+        NewUser {
+            email,
+            nom,
+            commercant_id: merchant.as_ref().map(|(id, _)| *id),
+            superuser,
+            password: &password,
+        },
+    )
+    .await?;
+    let scope = match merchant {
+        Some((_, name)) if !superuser => format!("the boutiques of \"{name}\""),
+        _ => "every boutique".to_owned(),
+    };
+    println!("{id}");
+    eprintln!("user {} created; they see {scope} at /backoffice/login", email.trim());
+    Ok(())
+}
+
+async fn set_password(db: &Database, email: &str, password_stdin: bool) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let password = read_password(password_stdin, email)?;
+    accounts::set_password(&db.pool, email, &password).await?;
+    println!("password of {} changed", email.trim());
+    Ok(())
+}
+
+async fn assign_boutique(db: &Database, boutique: &str, commercant: &str) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let (id, name) = accounts::find_merchant(&db.pool, commercant).await?;
+    let shop = accounts::assign_boutique(&db.pool, boutique, id).await?;
+    println!("boutique \"{shop}\" now belongs to \"{name}\"");
     Ok(())
 }
 

@@ -37,6 +37,12 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// `CAISSE_CANCEL_WINDOW`: how long after receiving a sale its till may cancel it.
     pub cancel_window: Duration,
+    /// `CAISSE_PLAIN_HTTP`: the back-office is reached over plain HTTP (development, or
+    /// tests), so its cookies cannot be marked `Secure`.
+    pub plain_http: bool,
+    /// `CAISSE_TERMINAL_SILENCE_HOURS`: an active till not seen for longer is flagged in the
+    /// back-office: the sales it holds offline are at risk.
+    pub terminal_silence_hours: u32,
 }
 
 /// The variables, their defaults and meaning; the README's configuration table mirrors it.
@@ -98,6 +104,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "CAISSE_CANCEL_WINDOW",
         "60m",
         "how long after receiving a sale its till may cancel it (admins: always)",
+    ),
+    (
+        "CAISSE_PLAIN_HTTP",
+        "false",
+        "true: the back-office is served over plain HTTP (development), its cookies lose Secure",
+    ),
+    (
+        "CAISSE_TERMINAL_SILENCE_HOURS",
+        "24",
+        "hours after which the back-office flags an active till as not seen",
     ),
 ];
 
@@ -168,6 +184,10 @@ impl Config {
             acquire_timeout: parse(&get, "CAISSE_DB_ACQUIRE_TIMEOUT", "3s", duration)?,
             shutdown_grace: parse(&get, "CAISSE_SHUTDOWN_GRACE", "20s", duration)?,
             cancel_window: parse(&get, "CAISSE_CANCEL_WINDOW", "60m", duration)?,
+            plain_http: parse(&get, "CAISSE_PLAIN_HTTP", "false", boolean)?,
+            terminal_silence_hours: parse(&get, "CAISSE_TERMINAL_SILENCE_HOURS", "24", |v| {
+                positive(v, 24 * 365).map(|n| n as u32)
+            })?,
         })
     }
 }
@@ -267,6 +287,8 @@ mod tests {
         assert_eq!(c.log_filter, "info");
         assert!(c.database_url.is_none());
         assert!(!c.require_terminal_key);
+        assert!(!c.plain_http);
+        assert_eq!(c.terminal_silence_hours, 24);
     }
 
     #[test]
@@ -322,6 +344,18 @@ mod tests {
             config(&[("CAISSE_REQUIRE_TERMINAL_KEY", "yes")])
                 .unwrap()
                 .require_terminal_key
+        );
+        assert_eq!(
+            config(&[("CAISSE_TERMINAL_SILENCE_HOURS", "0")])
+                .unwrap_err()
+                .variable,
+            "CAISSE_TERMINAL_SILENCE_HOURS"
+        );
+        assert_eq!(
+            config(&[("CAISSE_TERMINAL_SILENCE_HOURS", "48")])
+                .unwrap()
+                .terminal_silence_hours,
+            48
         );
     }
 }

@@ -1,5 +1,6 @@
 //! `caisse`: the server that point-of-sale tills sync their offline sales to.
 
+pub mod accounts;
 pub mod cli;
 pub mod code;
 pub mod config;

@@ -1,6 +1,8 @@
-//! Demo data: two shops, their tills, categories and articles. Loading it twice changes
-//! nothing. Tools, docs and tests rely on these serials and codes staying as written.
+//! Demo data: two shops, their tills, categories and articles, and a merchant for each with
+//! a back-office user. Loading it twice changes nothing. Tools, docs and tests rely on these
+//! serials, codes and logins staying as written.
 
+use crate::accounts::hash_password;
 use crate::secret::hash_key;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
@@ -203,8 +205,46 @@ pub const DEMO_SHOPS: &[DemoShop] = &[
     },
 ];
 
-/// Loads the demo shops; what already exists (by code, serial or name) is left as it is.
+/// A demo merchant, owner of one demo shop, and its back-office user.
+pub struct DemoMerchant {
+    pub nom: &'static str,
+    pub boutique: &'static str,
+    pub email: &'static str,
+    pub user_name: &'static str,
+    /// For the demo data only: anyone who reads this file knows it.
+    pub password: &'static str,
+}
+
+/// One merchant per demo shop, so that each demo user sees one shop and not the other.
+pub const DEMO_MERCHANTS: &[DemoMerchant] = &[
+    DemoMerchant {
+        nom: "Ets Ma Boutique",
+        boutique: "BTQ-009",
+        email: "gerant@ma-boutique.example",
+        user_name: "Gérant de Ma Boutique",
+        password: "demo-ma-boutique",
+    },
+    DemoMerchant {
+        nom: "Ets Autre Boutique",
+        boutique: "BTQ-010",
+        email: "gerant@autre-boutique.example",
+        user_name: "Gérant d'Autre Boutique",
+        password: "demo-autre-boutique",
+    },
+];
+
+/// Loads the demo shops; what already exists (by code, serial, name or e-mail) is left as
+/// it is.
 pub async fn seed_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
+    // Hashing is slow by design: done before the transaction, off the async threads.
+    let hashes = tokio::task::spawn_blocking(|| {
+        DEMO_MERCHANTS
+            .iter()
+            .map(|m| hash_password(m.password).expect("demo passwords are long enough"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("hashing does not panic");
     let mut tx = pool.begin().await?;
     for shop in DEMO_SHOPS {
         let boutique_id = sqlx::query_scalar!(
@@ -271,6 +311,36 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
             .execute(&mut *tx)
             .await?;
         }
+    }
+
+    for (merchant, hash) in DEMO_MERCHANTS.iter().zip(hashes) {
+        let commercant_id = sqlx::query_scalar!(
+            r#"INSERT INTO commercants (nom) VALUES ($1)
+               ON CONFLICT (nom) DO UPDATE SET nom = EXCLUDED.nom
+               RETURNING id"#,
+            merchant.nom
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"UPDATE boutiques SET commercant_id = $2
+               WHERE code_boutique = $1 AND commercant_id IS NULL"#,
+            merchant.boutique,
+            commercant_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"INSERT INTO utilisateurs (email, nom, mot_de_passe_hash, commercant_id)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (email) DO NOTHING"#,
+            merchant.email,
+            merchant.user_name,
+            hash,
+            commercant_id
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await
 }

@@ -1,0 +1,256 @@
+//! Merchants and the people who log in to the back-office.
+//!
+//! A merchant (`commercant`) owns boutiques; a user belongs to one merchant and sees only
+//! its boutiques, or is a superuser and sees all. Passwords are kept as Argon2id hashes.
+//! The command line creates merchants and users; the back-office only logs them in.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sqlx::PgPool;
+use std::sync::OnceLock;
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("not an e-mail address: {0:?}")]
+    InvalidEmail(String),
+    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
+    PasswordTooShort,
+    #[error("a user with the e-mail {0} already exists")]
+    EmailTaken(String),
+    #[error("a merchant named {0:?} already exists")]
+    MerchantTaken(String),
+    #[error("the merchant name must not be empty")]
+    EmptyName,
+    #[error("no merchant with the id or name {0:?}")]
+    UnknownMerchant(String),
+    #[error("no boutique with the code or id {0:?}")]
+    UnknownBoutique(String),
+    #[error("no user with the e-mail {0}")]
+    UnknownUser(String),
+    #[error("a user who is not a superuser must belong to a merchant (--commercant)")]
+    NoMerchant,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// An e-mail address as stored: trimmed, lower-case, with one `@` between two non-empty parts.
+pub fn normalize_email(raw: &str) -> Result<String, AccountError> {
+    let email = raw.trim().to_lowercase();
+    match email.split_once('@') {
+        Some((user, domain))
+            if !user.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && email.len() <= 254
+                && !email.chars().any(char::is_whitespace) =>
+        {
+            Ok(email)
+        }
+        _ => Err(AccountError::InvalidEmail(raw.to_owned())),
+    }
+}
+
+/// The Argon2id hash of `password` (PHC string, with its own random salt). Slow by design:
+/// call it off the async threads.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::PasswordTooShort);
+    }
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("Argon2 with its default parameters hashes any password")
+        .to_string())
+}
+
+/// Whether `password` matches `hash`. An unreadable hash matches nothing.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A hash no password is known for, so that an unknown e-mail costs a login as much time
+/// as a wrong password: the answer's delay does not tell which addresses have an account.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        hash_password(&crate::secret::generate_key()).expect("a generated key is long enough")
+    })
+}
+
+/// The active user with this e-mail and password, if any (its merchant active too).
+pub async fn authenticate(
+    pool: &PgPool,
+    email: &str,
+    password: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let user = sqlx::query!(
+        r#"SELECT u.id, u.mot_de_passe_hash
+           FROM utilisateurs u LEFT JOIN commercants c ON c.id = u.commercant_id
+           WHERE u.email = $1 AND u.est_actif AND (u.est_superutilisateur OR c.est_actif)"#,
+        email
+    )
+    .fetch_optional(pool)
+    .await?;
+    let (id, hash) = match user {
+        Some(user) => (Some(user.id), user.mot_de_passe_hash),
+        None => (None, decoy_hash().to_owned()),
+    };
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    Ok(id.filter(|_| matches))
+}
+
+/// Creates a merchant; returns its id.
+pub async fn create_merchant(
+    pool: &PgPool,
+    nom: &str,
+    email: Option<&str>,
+) -> Result<i64, AccountError> {
+    let nom = nom.trim();
+    if nom.is_empty() {
+        return Err(AccountError::EmptyName);
+    }
+    let email = email.map(normalize_email).transpose()?;
+    sqlx::query_scalar!(
+        "INSERT INTO commercants (nom, email) VALUES ($1, $2) RETURNING id",
+        nom,
+        email
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            AccountError::MerchantTaken(nom.to_owned())
+        }
+        _ => e.into(),
+    })
+}
+
+/// The merchant named by its id or its exact name: (id, name).
+pub async fn find_merchant(pool: &PgPool, id_or_name: &str) -> Result<(i64, String), AccountError> {
+    let key = id_or_name.trim();
+    sqlx::query!(
+        "SELECT id, nom FROM commercants WHERE nom = $1 OR id::text = $1 ORDER BY nom = $1 DESC LIMIT 1",
+        key
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|m| (m.id, m.nom))
+    .ok_or_else(|| AccountError::UnknownMerchant(key.to_owned()))
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub nom: &'a str,
+    pub commercant_id: Option<i64>,
+    pub superuser: bool,
+    pub password: &'a str,
+}
+
+/// Creates a user; returns its id.
+pub async fn create_user(pool: &PgPool, user: NewUser<'_>) -> Result<i64, AccountError> {
+    let email = normalize_email(user.email)?;
+    if !user.superuser && user.commercant_id.is_none() {
+        return Err(AccountError::NoMerchant);
+    }
+    let hash = hash_off_thread(user.password).await?;
+    sqlx::query_scalar!(
+        r#"INSERT INTO utilisateurs (email, nom, mot_de_passe_hash, commercant_id, est_superutilisateur)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+        email,
+        user.nom.trim(),
+        hash,
+        user.commercant_id,
+        user.superuser
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => AccountError::EmailTaken(email),
+        _ => e.into(),
+    })
+}
+
+/// Sets a user's password and closes the sessions opened with the old one.
+pub async fn set_password(pool: &PgPool, email: &str, password: &str) -> Result<(), AccountError> {
+    let email = normalize_email(email)?;
+    let hash = hash_off_thread(password).await?;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "UPDATE utilisateurs SET mot_de_passe_hash = $2 WHERE email = $1 RETURNING id",
+        email,
+        hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AccountError::UnknownUser(email.clone()))?;
+    sqlx::query!("DELETE FROM sessions WHERE utilisateur_id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives the boutique (by code or id) to the merchant: its users see it from their next
+/// page on, and the previous owner's users no longer do. Returns the boutique's name.
+pub async fn assign_boutique(
+    pool: &PgPool,
+    boutique: &str,
+    commercant_id: i64,
+) -> Result<String, AccountError> {
+    let key = boutique.trim();
+    sqlx::query_scalar!(
+        r#"UPDATE boutiques SET commercant_id = $2
+           WHERE code_boutique = $1 OR id::text = $1
+           RETURNING nom"#,
+        key,
+        commercant_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AccountError::UnknownBoutique(key.to_owned()))
+}
+
+async fn hash_off_thread(password: &str) -> Result<String, AccountError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .expect("hashing does not panic")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_salted_and_verified() {
+        let a = hash_password("correct horse battery").unwrap();
+        let b = hash_password("correct horse battery").unwrap();
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password("correct horse battery", &a));
+        assert!(!verify_password("correct horse batterY", &a));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(matches!(
+            hash_password("short"),
+            Err(AccountError::PasswordTooShort)
+        ));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            normalize_email("  Gerant@Ma-Boutique.CD ").unwrap(),
+            "gerant@ma-boutique.cd"
+        );
+        for bad in ["", "gerant", "@x", "x@", "a@b@c", "a b@c"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}
