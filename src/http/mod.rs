@@ -1,6 +1,7 @@
 //! The HTTP API: the router, its shared state, and one module per resource.
 
 pub mod admin;
+pub mod backoffice;
 pub mod body;
 pub mod cache;
 pub mod catalogue;
@@ -36,6 +37,7 @@ use tracing::Level;
 pub struct AppState {
     pub pool: PgPool,
     pub limits: Limits,
+    pub backoffice: backoffice::Settings,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +60,7 @@ impl AppState {
                 max_batch: config.max_batch,
                 require_terminal_key: config.require_terminal_key,
             },
+            backoffice: backoffice::Settings::new(config),
         }
     }
 }
@@ -97,6 +100,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest(TERMINAL_API, terminal_api)
         .nest("/api/admin", admin::router())
+        .merge(backoffice::router(state.clone()))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -1,0 +1,391 @@
+//! The dashboards: the merchant's (every boutique at a glance, `GET /backoffice/`) and a
+//! boutique's (`GET /backoffice/boutiques/<id>`): today's and this month's sales in the
+//! shop's time zone, stock alerts, refused sales waiting for review, and tills not seen
+//! for too long (the sales they hold offline are at risk).
+
+use super::Settings;
+use super::access::{ShopAccess, path_id, visible_shops};
+use super::auth::Session;
+use super::form::FormData;
+use super::format::{ago, amount, date_time, number};
+use super::layout::{Frame, PageError, Section, csrf_field, notice, page, render, shop_url};
+use super::terminals::{TillRow, tills};
+use crate::http::AppState;
+use crate::http::admin::review::{
+    RejectionFilter, close_alert as close_stock_alert, rejections, stock_alerts,
+};
+use crate::http::sales::sales_between;
+use crate::shop::Shop;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+use std::collections::{BTreeMap, HashMap};
+
+/// Refused sales of the last days are the ones a manager still has to look at.
+pub const REVIEW_DAYS: i64 = 7;
+
+/// A boutique at a glance.
+pub struct Summary {
+    pub today: (i64, Decimal),
+    pub month: (i64, Decimal),
+    pub negative: i64,
+    pub zero: i64,
+    pub low: i64,
+    /// Sales recorded although the stock did not cover them, not yet closed.
+    pub open_alerts: i64,
+    pub refused: i64,
+    pub silent_tills: i64,
+}
+
+pub async fn summary(
+    pool: &PgPool,
+    shop: &Shop,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Summary, sqlx::Error> {
+    let (today, month) = shop.today_and_month(now);
+    let today = sales_between(pool, shop.id, today.start, today.end).await?;
+    let month = sales_between(pool, shop.id, month.start, month.end).await?;
+    let counts = sqlx::query!(
+        r#"SELECT
+             (SELECT count(*) FROM articles
+               WHERE boutique_id = $1 AND est_actif AND quantite_stock < 0) AS "negative!",
+             (SELECT count(*) FROM articles
+               WHERE boutique_id = $1 AND est_actif AND quantite_stock = 0) AS "zero!",
+             (SELECT count(*) FROM articles
+               WHERE boutique_id = $1 AND est_actif AND quantite_stock > 0
+                 AND quantite_stock <= $2) AS "low!",
+             (SELECT count(*) FROM alertes_stock
+               WHERE boutique_id = $1 AND NOT fermee) AS "open_alerts!",
+             (SELECT count(*) FROM ventes_rejetees
+               WHERE boutique_id = $1 AND NOT resolue AND date_rejet >= $3) AS "refused!",
+             (SELECT count(*) FROM terminaux
+               WHERE boutique_id = $1 AND est_actif
+                 AND (derniere_activite IS NULL OR derniere_activite < $4)) AS "silent!""#,
+        shop.id,
+        shop.alerte_stock_bas,
+        now - chrono::Duration::days(REVIEW_DAYS),
+        now - settings.terminal_silence
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Summary {
+        today,
+        month,
+        negative: counts.negative,
+        zero: counts.zero,
+        low: counts.low,
+        open_alerts: counts.open_alerts,
+        refused: counts.refused,
+        silent_tills: counts.silent,
+    })
+}
+
+/// The stock badges of a boutique: negative, out of stock, low.
+fn stock_badges(s: &Summary) -> Markup {
+    html! {
+        @if s.negative > 0 { span.badge.bad { (s.negative) " négatif" } " " }
+        @if s.zero > 0 { span.badge.bad { (s.zero) " en rupture" } " " }
+        @if s.low > 0 { span.badge.warn { (s.low) " bas" } " " }
+        @if s.open_alerts > 0 { span.badge.bad { (s.open_alerts) " vendu sans stock" } " " }
+        @if s.negative + s.zero + s.low + s.open_alerts == 0 { span.badge.good { "OK" } }
+    }
+}
+
+/// `GET /backoffice/`: every boutique of the merchant (all of them for a superuser).
+pub async fn merchant(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PageError> {
+    let shops = visible_shops(&state.pool, &session.user).await?;
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(shops.len());
+    // Revenue adds up per currency only.
+    let mut totals: BTreeMap<String, [(i64, Decimal); 2]> = BTreeMap::new();
+    for row in &shops {
+        let s = summary(&state.pool, &row.shop, &state.backoffice, now).await?;
+        let total = totals.entry(row.shop.devise.clone()).or_default();
+        total[0].0 += s.today.0;
+        total[0].1 += s.today.1;
+        total[1].0 += s.month.0;
+        total[1].1 += s.month.1;
+        rows.push((row, s));
+    }
+    let user = &session.user;
+    let title = match (&user.commercant_nom, user.superuser) {
+        (_, true) => "Toutes les boutiques".to_owned(),
+        (Some(name), false) => name.clone(),
+        (None, false) => "Mes boutiques".to_owned(),
+    };
+    let frame = Frame {
+        session: &session,
+        shops: &shops,
+        shop: None,
+    };
+    let body = html! {
+        h1 { (title) }
+        @if shops.is_empty() {
+            (notice("warn", "Aucune boutique n'est encore rattachée à votre commerce. \
+                             Demandez à l'administrateur de vous en attribuer une."))
+        } @else {
+            div.tiles {
+                @for (devise, [today, month]) in &totals {
+                    div.tile {
+                        div.label { "Aujourd'hui" @if totals.len() > 1 { " (" (devise) ")" } }
+                        div.value { (amount(today.1, devise)) }
+                        div.sub { (number(today.0)) " vente(s)" }
+                    }
+                    div.tile {
+                        div.label { "Ce mois-ci" @if totals.len() > 1 { " (" (devise) ")" } }
+                        div.value { (amount(month.1, devise)) }
+                        div.sub { (number(month.0)) " vente(s)" }
+                    }
+                }
+            }
+            h2 { "Boutiques" }
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th { "Boutique" }
+                        th.num { "Aujourd'hui" }
+                        th.num { "Ce mois-ci" }
+                        th { "Stock" }
+                        th.num { "Ventes refusées" }
+                        th.num { "Terminaux silencieux" }
+                    } }
+                    tbody {
+                        @for (row, s) in &rows {
+                            tr {
+                                td {
+                                    a href=(shop_url(row.shop.id, "")) { (row.shop.nom) }
+                                    " " span.muted { (row.shop.code) }
+                                    @if !row.est_active { " " span.badge.muted { "inactive" } }
+                                    @if user.superuser {
+                                        br; span.muted { (row.commercant_nom.as_deref().unwrap_or("sans commerçant")) }
+                                    }
+                                }
+                                td.num { (amount(s.today.1, &row.shop.devise)) br; span.muted { (s.today.0) " vente(s)" } }
+                                td.num { (amount(s.month.1, &row.shop.devise)) br; span.muted { (s.month.0) " vente(s)" } }
+                                td { (stock_badges(s)) }
+                                td.num {
+                                    @if s.refused > 0 {
+                                        a href=(shop_url(row.shop.id, "/ventes-rejetees")) { span.badge.bad { (s.refused) } }
+                                    } @else { "0" }
+                                }
+                                td.num {
+                                    @if s.silent_tills > 0 {
+                                        a href=(shop_url(row.shop.id, "/terminaux")) { span.badge.warn { (s.silent_tills) } }
+                                    } @else { "0" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(render(page(&title, Some(&frame), body)))
+}
+
+/// `GET /backoffice/boutiques/<id>`.
+pub async fn shop(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let shop = &access.shop;
+    let pool = &state.pool;
+    let now = Utc::now();
+    let s = summary(pool, shop, &state.backoffice, now).await?;
+    let low_stock = sqlx::query!(
+        r#"SELECT id, code, nom, quantite_stock FROM articles
+           WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2
+           ORDER BY quantite_stock, nom
+           LIMIT 100"#,
+        shop.id,
+        shop.alerte_stock_bas
+    )
+    .fetch_all(pool)
+    .await?;
+    let (alerts, _) = stock_alerts(pool, Some(shop.id), Some(false), 50, 0).await?;
+    let (refused, _) = rejections(
+        pool,
+        &RejectionFilter {
+            boutique_id: Some(shop.id),
+            resolue: Some(false),
+            since: Some(now - chrono::Duration::days(REVIEW_DAYS)),
+            ..RejectionFilter::default()
+        },
+        10,
+        0,
+    )
+    .await?;
+    let silence = state.backoffice.terminal_silence;
+    let silent: Vec<TillRow> = tills(pool, shop.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.est_actif && t.is_silent(now, silence))
+        .collect();
+    let zone = shop.time_zone;
+    let money = |value: Decimal| amount(value, &shop.devise);
+    let body = html! {
+        h1 { "Tableau de bord" }
+        @if query.get("fait").is_some_and(|d| d == "alerte-fermee") {
+            (notice("ok", "Alerte fermée."))
+        }
+        div.tiles {
+            div.tile {
+                div.label { "Aujourd'hui" }
+                div.value { (money(s.today.1)) }
+                div.sub { (number(s.today.0)) " vente(s)" }
+            }
+            div.tile {
+                div.label { "Ce mois-ci" }
+                div.value { (money(s.month.1)) }
+                div.sub { (number(s.month.0)) " vente(s)" }
+            }
+            div.tile {
+                div.label { "Stock" }
+                div.value { (stock_badges(&s)) }
+                div.sub { "seuil d'alerte : " (shop.alerte_stock_bas) }
+            }
+            div.tile {
+                div.label { "Ventes refusées à revoir" }
+                div.value { (s.refused) }
+                div.sub { (REVIEW_DAYS) " derniers jours" }
+            }
+            div.tile {
+                div.label { "Terminaux silencieux" }
+                div.value { (s.silent_tills) }
+                div.sub { "plus de " (silence.num_hours()) " h sans nouvelles" }
+            }
+        }
+
+        h2 { "Stock à surveiller" }
+        @if low_stock.is_empty() {
+            p.muted { "Aucun article sous le seuil d'alerte." }
+        } @else {
+            div.table-wrap { table {
+                thead { tr { th { "Article" } th.num { "Stock" } th { "État" } th { "" } } }
+                tbody {
+                    @for a in &low_stock {
+                        tr {
+                            td { (a.nom) " " span.muted { (a.code) } }
+                            td.num { (number(a.quantite_stock.into())) }
+                            td {
+                                @if a.quantite_stock < 0 { span.badge.bad { "Négatif" } }
+                                @else if a.quantite_stock == 0 { span.badge.bad { "Rupture" } }
+                                @else { span.badge.warn { "Bas" } }
+                            }
+                            td {
+                                a href=(shop_url(shop.id, &format!("/entrees?article_id={}", a.id))) { "Recevoir" }
+                                " · "
+                                a href=(shop_url(shop.id, &format!("/ajustements?article_id={}", a.id))) { "Ajuster" }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+
+        @if !alerts.is_empty() {
+            h2 { "Ventes enregistrées sans stock" }
+            p.muted { "Ces ventes ont fait passer le stock sous zéro (livraison non saisie ?). \
+                       Vérifiez le stock, puis fermez l'alerte." }
+            div.table-wrap { table {
+                thead { tr { th { "Date" } th { "Article" } th { "Vente" } th.num { "Manque" } th.num { "Stock" } th { "" } } }
+                tbody {
+                    @for x in &alerts {
+                        tr {
+                            td { (date_time(x.date_alerte, zone)) }
+                            td { (x.nom) " " span.muted { (x.code) } }
+                            td { (x.numero_facture) }
+                            td.num { (x.manque) }
+                            td.num { (x.stock_avant) " → " (x.stock_apres) }
+                            td {
+                                form.inline method="post" action=(shop_url(shop.id, &format!("/alertes-stock/{}/fermer", x.id))) {
+                                    (csrf_field(&access.session))
+                                    input type="text" name="commentaire" placeholder="Commentaire" aria-label="Commentaire";
+                                    " "
+                                    button.secondary type="submit" { "Fermer" }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+
+        h2 { "Ventes refusées à revoir" }
+        @if refused.is_empty() {
+            p.muted { "Aucune vente refusée en attente ces " (REVIEW_DAYS) " derniers jours." }
+        } @else {
+            div.table-wrap { table {
+                thead { tr { th { "Date" } th { "Terminal" } th { "Facture" } th { "Motif" } } }
+                tbody {
+                    @for r in &refused {
+                        tr {
+                            td { (date_time(r.date_rejet, zone)) }
+                            td { (r.nom_terminal) }
+                            td { (r.numero_facture.as_deref().unwrap_or("—")) }
+                            td { span.badge.bad { (r.code) } " " (r.message) }
+                        }
+                    }
+                }
+            } }
+            p { a href=(shop_url(shop.id, "/ventes-rejetees")) { "Voir et résoudre les ventes refusées" } }
+        }
+
+        h2 { "Terminaux silencieux" }
+        @if silent.is_empty() {
+            p.muted { "Tous les terminaux actifs ont donné des nouvelles ces " (silence.num_hours()) " dernières heures." }
+        } @else {
+            p.muted { "Ces terminaux n'ont rien envoyé depuis plus de " (silence.num_hours())
+                      " h : les ventes qu'ils gardent hors ligne sont en danger." }
+            ul {
+                @for t in &silent {
+                    li {
+                        strong { (t.nom_terminal) } " (" (t.numero_serie) ") : "
+                        @match t.derniere_activite {
+                            Some(at) => { "vu " (ago(at, now)) ", le " (date_time(at, zone)) }
+                            None => { "jamais connecté" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(render(page(
+        &format!("{} — tableau de bord", shop.nom),
+        Some(&access.frame(Section::Dashboard)),
+        body,
+    )))
+}
+
+/// `POST /backoffice/boutiques/<id>/alertes-stock/<alerte_id>/fermer`.
+pub async fn close_alert(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Path(params): Path<HashMap<String, String>>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let id = path_id(&params, "alerte_id")?;
+    let comment = form
+        .get("commentaire")
+        .map(|c| c.chars().take(2000).collect::<String>());
+    if !close_stock_alert(
+        &state.pool,
+        access.shop.id,
+        id,
+        &access.signature(),
+        comment.as_deref(),
+    )
+    .await?
+    {
+        return Err(PageError::NotFound);
+    }
+    Ok(Redirect::to(&shop_url(access.shop.id, "?fait=alerte-fermee")).into_response())
+}

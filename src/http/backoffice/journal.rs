@@ -1,0 +1,189 @@
+//! A boutique's stock journal: `/backoffice/boutiques/<id>/mouvements` (every stock change,
+//! filtered by article, type and dates, with the stock before and after) and
+//! `…/mouvements.csv`.
+
+use super::access::ShopAccess;
+use super::csv::{Csv, MAX_EXPORT};
+use super::format::{number, written_time};
+use super::layout::{PAGE_SIZE, PageError, Section, notice, page, page_number, pager, render, shop_url};
+use super::sales::export_name;
+use crate::http::AppState;
+use crate::http::admin::catalogue::articles;
+use crate::http::params::Params;
+use crate::http::stock::{MovementFilter, list_movements};
+use crate::stock::MovementType;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::html;
+use std::collections::HashMap;
+
+/// What each movement type means to a shop manager.
+fn type_label(kind: &str) -> &'static str {
+    match kind {
+        "ENTREE" => "Entrée",
+        "SORTIE" => "Sortie",
+        "AJUSTEMENT" => "Ajustement",
+        "VENTE" => "Vente",
+        "RETOUR" => "Retour",
+        _ => "Autre",
+    }
+}
+
+/// `GET /backoffice/boutiques/<id>/mouvements?article_id=&type_mouvement=&date_debut=&date_fin=`.
+pub async fn list(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    params: Params,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let shop = &access.shop;
+    let (number_of_page, offset) = page_number(&query);
+    let filter = MovementFilter::from_params(&params, shop);
+    let listed = match &filter {
+        Ok(filter) => Some(list_movements(&state.pool, shop, filter, PAGE_SIZE, offset).await?),
+        Err(_) => None,
+    };
+    let catalogue = articles(&state.pool, shop, None, None).await?;
+    let value = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    let done = match value("fait") {
+        "livraison" => Some(format!(
+            "Livraison « {} » enregistrée : {} article(s).",
+            value("reference"),
+            value("lignes")
+        )),
+        "ajustement" => Some("Ajustement enregistré.".to_owned()),
+        _ => None,
+    };
+    let export = format!(
+        "{}?{}",
+        shop_url(shop.id, "/mouvements.csv"),
+        serde_urlencoded::to_string(
+            ["article_id", "type_mouvement", "date_debut", "date_fin"]
+                .iter()
+                .filter_map(|k| query.get(*k).map(|v| (*k, v.as_str())))
+                .collect::<Vec<_>>()
+        )
+        .unwrap_or_default()
+    );
+    let body = html! {
+        h1 { "Journal du stock" }
+        @if let Some(done) = &done { (notice("ok", done)) }
+        form.filters method="get" action=(shop_url(shop.id, "/mouvements")) {
+            label {
+                "Article"
+                select name="article_id" {
+                    option value="" { "Tous" }
+                    @for a in &catalogue {
+                        option value=(a.id) selected[value("article_id") == a.id.to_string()] { (a.nom) " (" (a.code) ")" }
+                    }
+                }
+            }
+            label {
+                "Type"
+                select name="type_mouvement" {
+                    option value="" { "Tous" }
+                    @for kind in MovementType::ALL {
+                        option value=(kind) selected[value("type_mouvement").eq_ignore_ascii_case(kind)] { (type_label(kind)) }
+                    }
+                }
+            }
+            label { "Du" input type="date" name="date_debut" value=(value("date_debut")); }
+            label { "Au" input type="date" name="date_fin" value=(value("date_fin")); }
+            button type="submit" { "Filtrer" }
+        }
+        @if let Err(error) = &filter { (notice("error", &error.message)) }
+        @if let Some((movements, total)) = &listed {
+            div.actions {
+                span { strong { (number(*total)) } " mouvement(s)" }
+                a.button.secondary href=(export) download { "Exporter en CSV" }
+            }
+            @if movements.is_empty() {
+                p.muted { "Aucun mouvement pour ces critères." }
+            } @else {
+                div.table-wrap { table {
+                    thead { tr {
+                        th { "Date" } th { "Article" } th { "Type" } th.num { "Quantité" }
+                        th.num { "Stock" } th.hide-narrow { "Référence" } th.hide-narrow { "Par" }
+                    } }
+                    tbody {
+                        @for m in movements {
+                            tr {
+                                td { (written_time(&m.date_mouvement, false)) }
+                                td { (m.article_nom) br; span.muted { (m.article_code) } }
+                                td {
+                                    (type_label(&m.type_mouvement))
+                                    @if let Some(comment) = &m.commentaire { br; span.muted { (comment) } }
+                                }
+                                td.num { @if m.quantite > 0 { "+" } (number(m.quantite.into())) }
+                                td.num { (number(m.stock_avant.into())) " → " strong { (number(m.stock_apres.into())) } }
+                                td.hide-narrow { (m.reference_document.as_deref().unwrap_or("—")) }
+                                td.hide-narrow { (m.utilisateur.as_deref().unwrap_or("—")) }
+                            }
+                        }
+                    }
+                } }
+                (pager(&shop_url(shop.id, "/mouvements"), &query, number_of_page, *total))
+            }
+        }
+    };
+    let mut response = render(page(
+        "Journal du stock",
+        Some(&access.frame(Section::Journal)),
+        body,
+    ));
+    if filter.is_err() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+/// `GET /backoffice/boutiques/<id>/mouvements.csv`.
+pub async fn export(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    params: Params,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let shop = &access.shop;
+    let filter = MovementFilter::from_params(&params, shop)?;
+    let (movements, total) = list_movements(&state.pool, shop, &filter, MAX_EXPORT, 0).await?;
+    if total > MAX_EXPORT {
+        return Err(PageError::message(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{} mouvements : c'est plus que les {} d'un export. Choisissez une période plus courte.",
+                number(total),
+                number(MAX_EXPORT)
+            ),
+        ));
+    }
+    let mut csv = Csv::new(&[
+        "date",
+        "article_code",
+        "article",
+        "type_mouvement",
+        "quantite",
+        "stock_avant",
+        "stock_apres",
+        "reference_document",
+        "utilisateur",
+        "commentaire",
+    ]);
+    // Oldest first: a spreadsheet reads a journal from the top.
+    for m in movements.iter().rev() {
+        csv.row([
+            written_time(&m.date_mouvement, true),
+            m.article_code.clone(),
+            m.article_nom.clone(),
+            m.type_mouvement.clone(),
+            m.quantite.to_string(),
+            m.stock_avant.to_string(),
+            m.stock_apres.to_string(),
+            m.reference_document.clone().unwrap_or_default(),
+            m.utilisateur.clone().unwrap_or_default(),
+            m.commentaire.clone().unwrap_or_default(),
+        ]);
+    }
+    Ok(csv.download(&export_name("mouvements", shop, &query)))
+}

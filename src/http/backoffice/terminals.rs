@@ -1,0 +1,285 @@
+//! A boutique's tills: `/backoffice/boutiques/<id>/terminaux`. Listed with their last
+//! activity and app version; created (the `cle_api` is shown once, on the page that
+//! answers the form), deactivated or reactivated, and given a new key. The changes go
+//! through the administration API's own functions.
+
+use super::access::{ShopAccess, path_id};
+use super::form::FormData;
+use super::format::{ago, date_time};
+use super::layout::{PageError, Section, csrf_field, notice, page, render, shop_url};
+use crate::http::AppState;
+use crate::http::admin::terminals::{KEY_WARNING, insert, new_key, set_active as set_till_active};
+use crate::http::error::ApiError;
+use crate::http::input::Input;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use maud::{Markup, html};
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+/// A till as the back-office lists it.
+pub struct TillRow {
+    pub id: i64,
+    pub numero_serie: String,
+    pub nom_terminal: String,
+    pub est_actif: bool,
+    pub version_app_maui: Option<String>,
+    pub derniere_activite: Option<DateTime<Utc>>,
+}
+
+impl TillRow {
+    /// Not seen for longer than `silence` (or never).
+    pub fn is_silent(&self, now: DateTime<Utc>, silence: Duration) -> bool {
+        self.derniere_activite
+            .is_none_or(|seen| now - seen > silence)
+    }
+}
+
+/// The boutique's tills, active ones first.
+pub async fn tills(pool: &PgPool, boutique_id: i64) -> Result<Vec<TillRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TillRow,
+        r#"SELECT id, numero_serie, nom_terminal, est_actif, version_app_maui, derniere_activite
+           FROM terminaux WHERE boutique_id = $1
+           ORDER BY est_actif DESC, nom_terminal, id"#,
+        boutique_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+struct Draft<'a> {
+    numero_serie: &'a str,
+    nom_terminal: &'a str,
+}
+
+async fn list_page(
+    state: &AppState,
+    access: &ShopAccess,
+    message: Option<(&str, &str)>,
+    draft: Draft<'_>,
+) -> Result<Markup, PageError> {
+    let shop = &access.shop;
+    let now = Utc::now();
+    let silence = state.backoffice.terminal_silence;
+    let tills = tills(&state.pool, shop.id).await?;
+    let body = html! {
+        h1 { "Terminaux" }
+        @if let Some((kind, text)) = message { (notice(kind, text)) }
+        div.table-wrap { table {
+            thead { tr {
+                th { "Terminal" } th { "Dernière activité" } th.hide-narrow { "Version de l'app" }
+                th { "État" } th { "Actions" }
+            } }
+            tbody {
+                @for t in &tills {
+                    tr {
+                        td { strong { (t.nom_terminal) } br; span.muted { (t.numero_serie) } }
+                        td {
+                            @match t.derniere_activite {
+                                Some(at) => { (ago(at, now)) br; span.muted { (date_time(at, shop.time_zone)) } }
+                                None => { span.muted { "jamais connecté" } }
+                            }
+                        }
+                        td.hide-narrow { (t.version_app_maui.as_deref().unwrap_or("—")) }
+                        td {
+                            @if !t.est_actif { span.badge.muted { "désactivé" } }
+                            @else if t.is_silent(now, silence) { span.badge.warn { "silencieux" } }
+                            @else { span.badge.good { "actif" } }
+                        }
+                        td {
+                            @if t.est_actif {
+                                details {
+                                    summary { "Nouvelle clé…" }
+                                    p.muted { "L'ancienne clé cessera de fonctionner aussitôt : \
+                                               il faudra saisir la nouvelle dans le terminal." }
+                                    form method="post" action=(shop_url(shop.id, &format!("/terminaux/{}/cle", t.id))) {
+                                        (csrf_field(&access.session))
+                                        button type="submit" { "Générer une nouvelle clé" }
+                                    }
+                                }
+                                details {
+                                    summary { "Désactiver…" }
+                                    p.muted { "Le terminal sera refusé dès sa prochaine connexion ; \
+                                               les ventes qu'il n'a pas encore envoyées ne pourront plus l'être." }
+                                    form method="post" action=(shop_url(shop.id, &format!("/terminaux/{}/actif", t.id))) {
+                                        (csrf_field(&access.session))
+                                        input type="hidden" name="actif" value="0";
+                                        button.danger type="submit" { "Désactiver " (t.nom_terminal) }
+                                    }
+                                }
+                            } @else {
+                                form method="post" action=(shop_url(shop.id, &format!("/terminaux/{}/actif", t.id))) {
+                                    (csrf_field(&access.session))
+                                    input type="hidden" name="actif" value="1";
+                                    button.secondary type="submit" { "Réactiver" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } }
+        h2 { "Nouveau terminal" }
+        form.stacked.card method="post" action=(shop_url(shop.id, "/terminaux")) {
+            (csrf_field(&access.session))
+            label {
+                "Numéro de série"
+                span.hint { "Celui que l'application affiche dans ses paramètres." }
+                input type="text" name="numero_serie" value=(draft.numero_serie) required maxlength="100";
+            }
+            label {
+                "Nom du terminal"
+                input type="text" name="nom_terminal" value=(draft.nom_terminal) required maxlength="200"
+                      placeholder="Caisse 1";
+            }
+            button type="submit" { "Créer le terminal" }
+        }
+    };
+    Ok(page(
+        "Terminaux",
+        Some(&access.frame(Section::Terminals)),
+        body,
+    ))
+}
+
+/// `GET /backoffice/boutiques/<id>/terminaux`.
+pub async fn list(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let message = match query.get("fait").map(String::as_str) {
+        Some("desactive") => Some(("ok", "Terminal désactivé.")),
+        Some("reactive") => Some(("ok", "Terminal réactivé.")),
+        _ => None,
+    };
+    let draft = Draft {
+        numero_serie: "",
+        nom_terminal: "",
+    };
+    Ok(render(list_page(&state, &access, message, draft).await?))
+}
+
+/// The page that shows a till's new key, once.
+fn key_page(
+    access: &ShopAccess,
+    title: &str,
+    nom_terminal: &str,
+    numero_serie: &str,
+    key: &str,
+) -> Response {
+    let body = html! {
+        h1 { (title) }
+        div.card {
+            p { "Terminal " strong { (nom_terminal) } " (" (numero_serie) ")." }
+            p { "Clé API à saisir dans l'application du terminal :" }
+            p.key { (key) }
+            (notice("warn", KEY_WARNING))
+            p { a href=(shop_url(access.shop.id, "/terminaux")) { "Retour aux terminaux" } }
+        }
+    };
+    render(page(title, Some(&access.frame(Section::Terminals)), body))
+}
+
+/// `POST /backoffice/boutiques/<id>/terminaux`.
+pub async fn create(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let numero_serie = form.get("numero_serie").unwrap_or_default();
+    let nom_terminal = form.get("nom_terminal").unwrap_or_default();
+    let created: Result<(i64, String), ApiError> = async {
+        let input = Input::new(
+            form.to_json(&["numero_serie", "nom_terminal"], &[], &[], &[], &[]),
+            &["numero_serie", "nom_terminal"],
+        )?;
+        let serial = input.required_text("numero_serie", 100)?;
+        let name = input.required_text("nom_terminal", 200)?;
+        insert(&state.pool, &access.shop, &serial, &name).await
+    }
+    .await;
+    match created {
+        Ok((_, key)) => Ok(key_page(
+            &access,
+            "Terminal créé",
+            nom_terminal,
+            numero_serie,
+            &key,
+        )),
+        Err(error) if error.status.is_client_error() => {
+            let mut response = render(
+                list_page(
+                    &state,
+                    &access,
+                    Some(("error", &error.message)),
+                    Draft {
+                        numero_serie,
+                        nom_terminal,
+                    },
+                )
+                .await?,
+            );
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `POST /backoffice/boutiques/<id>/terminaux/<terminal_id>/cle`.
+pub async fn rotate_key(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Path(params): Path<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let id = path_id(&params, "terminal_id")?;
+    let till = tills(&state.pool, access.shop.id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(PageError::NotFound)?;
+    let key = new_key(&state.pool, &access.shop, id).await?;
+    Ok(key_page(
+        &access,
+        "Nouvelle clé",
+        &till.nom_terminal,
+        &till.numero_serie,
+        &key,
+    ))
+}
+
+/// `POST /backoffice/boutiques/<id>/terminaux/<terminal_id>/actif` with `actif` 0 or 1.
+pub async fn set_active(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Path(params): Path<HashMap<String, String>>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let id = path_id(&params, "terminal_id")?;
+    let active = match form.get("actif") {
+        Some("1") => true,
+        Some("0") => false,
+        _ => {
+            return Err(PageError::message(
+                StatusCode::BAD_REQUEST,
+                "Champ 'actif' invalide : 0 ou 1 est attendu",
+            ));
+        }
+    };
+    set_till_active(&state.pool, &access.shop, id, active)
+        .await
+        .map_err(|e| match e.status {
+            StatusCode::NOT_FOUND => PageError::NotFound,
+            _ => e.into(),
+        })?;
+    let done = if active { "reactive" } else { "desactive" };
+    Ok(Redirect::to(&shop_url(
+        access.shop.id,
+        &format!("/terminaux?fait={done}"),
+    ))
+    .into_response())
+}
