@@ -5,7 +5,9 @@
 use super::access::ShopAccess;
 use super::csv::{Csv, MAX_EXPORT};
 use super::format::{number, written_time};
-use super::layout::{PAGE_SIZE, PageError, Section, notice, page, page_number, pager, render, shop_url};
+use super::layout::{
+    PAGE_SIZE, PageError, Section, notice, page, page_number, pager, render, shop_url,
+};
 use super::sales::export_name;
 use crate::http::AppState;
 use crate::http::admin::catalogue::articles;
@@ -95,7 +97,7 @@ pub async fn list(
         @if let Err(error) = &filter { (notice("error", &error.message)) }
         @if let Some((movements, total)) = &listed {
             div.actions {
-                span { strong { (number(*total)) } " mouvement(s)" }
+                span { (number(*total)) " mouvement(s)" }
                 a.button.secondary href=(export) download { "Exporter en CSV" }
             }
             @if movements.is_empty() {
@@ -103,8 +105,8 @@ pub async fn list(
             } @else {
                 div.table-wrap { table {
                     thead { tr {
-                        th { "Date" } th { "Article" } th { "Type" } th.num { "Quantité" }
-                        th.num { "Stock" } th.hide-narrow { "Référence" } th.hide-narrow { "Par" }
+                        th { "Date" } th { "Article" } th { "Mouvement" } th.num { "Stock" }
+                        th.hide-narrow { "Par" } th.hide-narrow { "Commentaire" }
                     } }
                     tbody {
                         @for m in movements {
@@ -112,13 +114,15 @@ pub async fn list(
                                 td { (written_time(&m.date_mouvement, false)) }
                                 td { (m.article_nom) br; span.muted { (m.article_code) } }
                                 td {
-                                    (type_label(&m.type_mouvement))
-                                    @if let Some(comment) = &m.commentaire { br; span.muted { (comment) } }
+                                    (type_label(&m.type_mouvement)) " "
+                                    strong { @if m.quantite > 0 { "+" } (number(m.quantite.into())) }
+                                    @if let Some(reference) = &m.reference_document {
+                                        br; span.muted { (reference) }
+                                    }
                                 }
-                                td.num { @if m.quantite > 0 { "+" } (number(m.quantite.into())) }
                                 td.num { (number(m.stock_avant.into())) " → " strong { (number(m.stock_apres.into())) } }
-                                td.hide-narrow { (m.reference_document.as_deref().unwrap_or("—")) }
                                 td.hide-narrow { (m.utilisateur.as_deref().unwrap_or("—")) }
+                                td.hide-narrow { (m.commentaire.as_deref().unwrap_or("")) }
                             }
                         }
                     }
