@@ -1,0 +1,175 @@
+// A shop's day in the back-office, in headless Chromium on a phone-sized screen: log in,
+// receive a delivery, a till syncs a sale through the API, the sale shows on the dashboard,
+// in the sales and in the stock journal, both exports download, and the article list
+// follows the stock by itself. Started by run.sh, which sets up the server and the user.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
+
+const base = process.env.BASE_URL;
+const email = process.env.E2E_EMAIL;
+const password = process.env.E2E_PASSWORD;
+const out = process.env.E2E_OUT ?? 'target/e2e';
+const DEMO_SERIAL = '0a1badae951f8473';
+
+/// Text as a person reads it: the no-break spaces of amounts as plain spaces.
+const readable = (text) => text.replace(/\u00a0/g, ' ');
+
+test("a shop's day in the back-office", async (t) => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  t.after(() => browser.close());
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    locale: 'fr-FR',
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  // Any script error or refused resource (the pages' security policy) fails the test.
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  let shots = 0;
+  const shot = (name) =>
+    page.screenshot({ path: `${out}/screenshots/${String(++shots).padStart(2, '0')}-${name}.png`, fullPage: true });
+  const body = async () => readable(await page.locator('main').innerText());
+  const sync = async (numero, articleId, quantite) => {
+    const response = await fetch(`${base}/api/v2/simple/ventes/sync`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Device-Serial': DEMO_SERIAL },
+      body: JSON.stringify([{
+        numero_facture: numero, mode_paiement: 'CASH', paye: true,
+        lignes: [{ article_id: articleId, quantite, prix_unitaire: 25000 }],
+      }]),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 201, text);
+    return JSON.parse(text);
+  };
+
+  await t.test('log in', async () => {
+    await page.goto(`${base}/backoffice/`);
+    assert.match(page.url(), /\/backoffice\/login\?suivant=/);
+    await page.getByLabel('Adresse e-mail').fill(email);
+    await page.getByLabel('Mot de passe').fill('pas le bon');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    assert.match(await body(), /Adresse e-mail ou mot de passe incorrect/);
+    // The browser reports the refusal's 401 on its console: expected here, nowhere else.
+    problems.length = 0;
+    await page.getByLabel('Mot de passe').fill(password);
+    await shot('connexion');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(`${base}/backoffice/`);
+    const text = await body();
+    assert.match(text, /Ets Kivu/);
+    assert.match(text, /Ma Boutique/);
+    assert.doesNotMatch(text, /Autre Boutique/, 'another merchant\'s shop');
+    await shot('tableau-de-bord-commercant');
+    await page.getByRole('link', { name: 'Ma Boutique' }).click();
+    await page.waitForURL(/\/backoffice\/boutiques\/\d+$/);
+    assert.match(await body(), /Aujourd'hui\s+0 CDF\s+0 vente\(s\)/);
+  });
+
+  let chargeur;
+  await t.test('receive a delivery', async () => {
+    await page.getByRole('link', { name: 'Réception' }).click();
+    await page.getByLabel('Référence du bon de livraison').fill('BL-E2E-001');
+    const firstArticle = page.getByLabel('Article, ligne 1');
+    chargeur = await firstArticle.locator('option', { hasText: '(CHG-001)' }).getAttribute('value');
+    await firstArticle.selectOption(chargeur);
+    await page.getByLabel('Quantité, ligne 1').fill('24');
+    await shot('reception');
+    await page.getByRole('button', { name: 'Enregistrer la livraison' }).click();
+    await page.waitForURL(/\/mouvements\?/);
+    const text = await body();
+    assert.match(text, /Livraison « BL-E2E-001 » enregistrée : 1 article\(s\)\./);
+    assert.match(text, /Entrée \+24\s+BL-E2E-001\s+100 → 124/);
+    await shot('journal-apres-livraison');
+  });
+
+  await t.test('a till syncs a sale; the dashboard, the sales and the journal show it', async () => {
+    const answer = await sync('FAC-E2E-0001', Number(chargeur), 2);
+    assert.equal(answer.ventes_creees, 1);
+    assert.equal(answer.details.creees[0].montant_total, '50000.00');
+
+    await page.getByRole('link', { name: 'Tableau de bord' }).click();
+    const today = readable(await page.locator('.tile', { hasText: "Aujourd'hui" }).innerText());
+    assert.match(today, /50 000 CDF/);
+    assert.match(today, /1 vente\(s\)/);
+    await shot('tableau-de-bord-apres-vente');
+
+    await page.getByRole('link', { name: 'Ventes', exact: true }).click();
+    const sales = await body();
+    assert.match(sales, /1 vente\(s\) · 50 000 CDF/);
+    assert.match(sales, /FAC-E2E-0001/);
+    assert.match(sales, /2 × Chargeur USB-C 25 W \(CHG-001\) à 25 000 CDF = 50 000 CDF/);
+    await shot('ventes');
+
+    await page.getByRole('link', { name: 'Journal du stock' }).click();
+    const journal = await body();
+    assert.match(journal, /Vente -2\s+FAC-E2E-0001\s+124 → 122/);
+    await shot('journal-apres-vente');
+  });
+
+  await t.test('export the sales and the journal as CSV', async () => {
+    await page.getByRole('link', { name: 'Ventes', exact: true }).click();
+    const [sales] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Exporter en CSV' }).click(),
+    ]);
+    await sales.saveAs(`${out}/ventes.csv`);
+    const salesCsv = await readFile(`${out}/ventes.csv`, 'utf8');
+    assert.match(sales.suggestedFilename(), /^ventes-BTQ-009\.csv$/);
+    assert.match(salesCsv, /;FAC-E2E-0001;Terminal MAUI;CASH;oui;non;50000,00;CDF;CHG-001;Chargeur USB-C 25 W;2;25000,00;50000,00;0\r\n/);
+
+    await page.getByRole('link', { name: 'Journal du stock' }).click();
+    const [journal] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Exporter en CSV' }).click(),
+    ]);
+    await journal.saveAs(`${out}/mouvements.csv`);
+    const journalCsv = await readFile(`${out}/mouvements.csv`, 'utf8');
+    assert.match(journalCsv, /;CHG-001;Chargeur USB-C 25 W;ENTREE;24;100;124;BL-E2E-001;backoffice:gerante@kivu\.example;/);
+    assert.match(journalCsv, /;CHG-001;Chargeur USB-C 25 W;VENTE;-2;124;122;FAC-E2E-0001;Terminal MAUI;/);
+  });
+
+  await t.test('the article list searches as one types and follows the stock', async () => {
+    await page.getByRole('link', { name: 'Articles' }).click();
+    const stock = page.locator('td[data-article="CHG-001"]');
+    assert.match(readable(await stock.innerText()), /^122/);
+    // Searching updates the list in place (htmx), without leaving the page.
+    const url = page.url();
+    await page.getByLabel('Recherche').pressSequentially('galaxy');
+    await page.locator('#articles', { hasText: '2 article(s)' }).waitFor({ timeout: 10_000 });
+    assert.equal(page.url(), url);
+    await shot('articles-recherche');
+    await page.getByLabel('Recherche').fill('');
+    await page.locator('#articles', { hasText: '9 article(s)' }).waitFor({ timeout: 10_000 });
+    // A sale synced meanwhile shows within the refresh period.
+    await sync('FAC-E2E-0002', Number(chargeur), 1);
+    await page.locator('td[data-article="CHG-001"]', { hasText: '121' }).waitFor({ timeout: 30_000 });
+    await shot('articles-stock-a-jour');
+  });
+
+  await t.test('on a desk, then log out', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('link', { name: 'Tableau de bord' }).click();
+    assert.match(await body(), /Aujourd'hui\s+75 000 CDF\s+2 vente\(s\)/);
+    await shot('tableau-de-bord-bureau');
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(/\/backoffice\/login$/);
+    await page.goto(`${base}/backoffice/`);
+    assert.match(page.url(), /\/backoffice\/login/);
+  });
+
+  assert.deepEqual(problems, []);
+});
