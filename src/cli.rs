@@ -42,7 +42,8 @@ pub enum Command {
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Load the demo shops "Ma Boutique" (BTQ-009) and "Autre Boutique" (BTQ-010) with
-    /// their tills, categories and articles. Idempotent: what exists is left as it is.
+    /// their tills, categories and articles, and a merchant for each with a back-office
+    /// user (demo logins in the README). Idempotent: what exists is left as it is.
     SeedDemo,
     /// Create an administration token for the /api/admin/ API. The token is printed once
     /// (only its hash is stored): keep it somewhere safe.
@@ -65,6 +66,16 @@ pub enum Command {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Give a boutique to a merchant: its users see it from their next page on, and the
+    /// previous owner's users no longer do.
+    AssignBoutique {
+        /// The boutique's code (e.g. BTQ-009) or id.
+        #[arg(long)]
+        boutique: String,
+        /// The merchant's id or exact name.
+        #[arg(long)]
+        commercant: String,
+    },
     /// Create a back-office user, who logs in at /backoffice/login with this e-mail. The
     /// password is asked for twice (not echoed), or read from the first line of standard
     /// input with --password-stdin; it never goes on the command line.
@@ -78,7 +89,7 @@ pub enum Command {
         /// The user sees and manages every boutique.
         #[arg(long)]
         superuser: bool,
-        /// The user's name, as pages show it.
+        /// The user's name, shown in the pages' header.
         #[arg(long, default_value = "")]
         nom: String,
         /// Read the password from the first line of standard input.
@@ -93,16 +104,6 @@ pub enum Command {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
-    },
-    /// Give a boutique to a merchant: its users see it from their next page on, and the
-    /// previous owner's users no longer do.
-    AssignBoutique {
-        /// The boutique's code (e.g. BTQ-009) or id.
-        #[arg(long)]
-        boutique: String,
-        /// The merchant's id or exact name.
-        #[arg(long)]
-        commercant: String,
     },
 }
 
@@ -307,7 +308,10 @@ async fn create_user(
         _ => "every boutique".to_owned(),
     };
     println!("{id}");
-    eprintln!("user {} created; they see {scope} at /backoffice/login", email.trim());
+    eprintln!(
+        "user {} created; they see {scope} at /backoffice/login",
+        email.trim()
+    );
     Ok(())
 }
 
@@ -397,5 +401,11 @@ async fn print_banner(addr: SocketAddr, config: &Config, db: &Database) {
         ),
         None => println!("\nNo demo data here; load it with: caisse seed-demo"),
     }
+    let demo = if demo_article.is_some() {
+        " (the demo logins are in the README)"
+    } else {
+        ""
+    };
+    println!("\nThe back-office: http://{host}/backoffice/{demo}");
     println!("\nStop with Ctrl-C.");
 }

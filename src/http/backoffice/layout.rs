@@ -105,7 +105,7 @@ fn header(frame: &Frame<'_>) -> Markup {
                     a href={ (BASE) "/" } { "Changer de boutique" }
                 }
             }
-            span.hide-narrow { (user.email) }
+            span.hide-narrow { @if user.nom.is_empty() { (user.email) } @else { (user.nom) } }
             form method="post" action={ (BASE) "/logout" } {
                 (csrf_field(frame.session))
                 button.link type="submit" { "Se déconnecter" }
@@ -163,7 +163,10 @@ pub fn pager(
             .collect();
         params.sort();
         params.push(("page", to.to_string()));
-        format!("{path}?{}", serde_urlencoded::to_string(params).unwrap_or_default())
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(params).unwrap_or_default()
+        )
     };
     html! {
         @if pages > 1 {
