@@ -237,6 +237,9 @@ async fn logging_in_and_out() {
         .assert_contains("Connexion au back-office")
         .assert_contains(r#"name="suivant" value="/backoffice/boutiques/"#);
     let token = csrf_of(&login.text);
+    // A second login tab does not spoil the first one's form.
+    let second_tab = browser.get("/backoffice/login").await;
+    assert_eq!(csrf_of(&second_tab.text), token);
 
     let wrong = browser
         .post_raw(
@@ -332,6 +335,21 @@ async fn logging_in_and_out() {
         .get("/backoffice/")
         .await
         .assert_redirect("/backoffice/login?suivant=%2Fbackoffice%2F");
+    // A list refreshing itself in place is not filled with the login page: the whole page
+    // is sent to it.
+    let refresh = browser
+        .client
+        .get(app.url(&format!("/backoffice/boutiques/{b}/articles")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), StatusCode::OK);
+    assert_eq!(
+        refresh.headers()["hx-redirect"],
+        format!("/backoffice/login?suivant=%2Fbackoffice%2Fboutiques%2F{b}%2Farticles").as_str()
+    );
+    assert_eq!(refresh.text().await.unwrap(), "");
 }
 
 #[tokio::test]
@@ -1496,4 +1514,102 @@ async fn the_static_files_and_unknown_pages() {
             .unwrap()
             .contains("frame-ancestors 'none'")
     );
+}
+
+#[tokio::test]
+async fn accounts_as_the_command_line_makes_them() {
+    let app = spawn().await;
+    let id =
+        caisse::accounts::create_merchant(&app.pool, " Ets Kivu ", Some("Contact@Kivu.example"))
+            .await
+            .unwrap();
+    // Named by id or by name; a name is unique.
+    assert_eq!(
+        caisse::accounts::find_merchant(&app.pool, &id.to_string())
+            .await
+            .unwrap(),
+        (id, "Ets Kivu".to_owned())
+    );
+    assert_eq!(
+        caisse::accounts::find_merchant(&app.pool, "Ets Kivu")
+            .await
+            .unwrap()
+            .0,
+        id
+    );
+    assert!(
+        caisse::accounts::create_merchant(&app.pool, "Ets Kivu", None)
+            .await
+            .is_err()
+    );
+    assert!(
+        caisse::accounts::find_merchant(&app.pool, "Ets Inconnu")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        caisse::accounts::assign_boutique(&app.pool, "BTQ-009", id)
+            .await
+            .unwrap(),
+        "Ma Boutique"
+    );
+    assert!(
+        caisse::accounts::assign_boutique(&app.pool, "BTQ-999", id)
+            .await
+            .is_err()
+    );
+    let user = |email: &'static str, password: &'static str| caisse::accounts::NewUser {
+        email,
+        nom: "Gérante",
+        commercant_id: Some(id),
+        superuser: false,
+        password,
+    };
+    caisse::accounts::create_user(
+        &app.pool,
+        user("Gerante@Kivu.example", "premier mot de passe"),
+    )
+    .await
+    .unwrap();
+    // One account per address, whatever its case; passwords of 10 characters at least.
+    assert!(
+        caisse::accounts::create_user(&app.pool, user("gerante@kivu.example", "un autre encore"))
+            .await
+            .is_err()
+    );
+    assert!(
+        caisse::accounts::create_user(&app.pool, user("autre@kivu.example", "court"))
+            .await
+            .is_err()
+    );
+    let hash: String = sqlx::query_scalar(
+        "SELECT mot_de_passe_hash FROM utilisateurs WHERE email = 'gerante@kivu.example'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+
+    let browser = Browser::logged_in(&app, "gerante@kivu.example", "premier mot de passe").await;
+    browser
+        .get("/backoffice/")
+        .await
+        .assert_contains("Ets Kivu")
+        .assert_contains("Ma Boutique");
+    // A new password closes the sessions opened with the old one.
+    caisse::accounts::set_password(&app.pool, "GERANTE@kivu.example", "second mot de passe")
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.get("/backoffice/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .try_login("gerante@kivu.example", "premier mot de passe")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    Browser::logged_in(&app, "gerante@kivu.example", "second mot de passe").await;
 }

@@ -112,14 +112,14 @@ impl FromRequestParts<AppState> for Session {
         }
         match Session::from_headers(&state.pool, &parts.headers).await {
             Ok(Some(session)) => Ok(session),
-            Ok(None) => Err(to_login(Some(&parts.uri))),
+            Ok(None) => Err(to_login(Some(&parts.uri), &parts.headers)),
             Err(e) => Err(PageError::from(e).into_response()),
         }
     }
 }
 
 /// The login page, leading back to `from` (a page's address) once logged in.
-fn to_login(from: Option<&Uri>) -> Response {
+fn to_login(from: Option<&Uri>, headers: &HeaderMap) -> Response {
     let target = match from.and_then(|uri| uri.path_and_query()) {
         Some(from) => format!(
             "{BASE}/login?{}",
@@ -127,6 +127,11 @@ fn to_login(from: Option<&Uri>) -> Response {
         ),
         None => format!("{BASE}/login"),
     };
+    // A part of a page refreshing itself (htmx) would follow a redirect and show the login
+    // page in its place: the whole page is sent there instead.
+    if headers.contains_key("hx-request") {
+        return [("hx-redirect", target)].into_response();
+    }
     Redirect::to(&target).into_response()
 }
 
@@ -192,7 +197,7 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
                 Some(token)
             }
             // Logged out meanwhile (or never logged in): nothing to check it against.
-            Ok(None) => return to_login(None),
+            Ok(None) => return to_login(None, &parts.headers),
             Err(e) => return PageError::from(e).into_response(),
         }
     };
@@ -258,7 +263,10 @@ pub async fn login_page(
     {
         return Ok(Redirect::to(&next_page(next)).into_response());
     }
-    let token = generate_key();
+    // A second login tab shares the first one's token rather than spoiling its form.
+    let token = cookie(&headers, LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()))
+        .map_or_else(generate_key, str::to_owned);
     let mut response = render(login_form(&token, next, "", None));
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -368,7 +376,7 @@ pub async fn logout(
     )
     .execute(&state.pool)
     .await?;
-    let mut response = to_login(None);
+    let mut response = Redirect::to(&format!("{BASE}/login")).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(&state.backoffice, SESSION_COOKIE, "", 0),
