@@ -128,7 +128,7 @@ async fn list_page(
             div.table-wrap { table {
                 thead { tr {
                     th { "Article" } th.hide-narrow { "Catégorie" } th.num { "Prix" }
-                    th.num { "Stock" } th { "" }
+                    th.num { "Stock" } th.hide-narrow { "" }
                 } }
                 tbody {
                     @for a in &list {
@@ -141,7 +141,8 @@ async fn list_page(
                             td.hide-narrow { (a.categorie_nom.as_deref().unwrap_or("—")) }
                             td.num { (amount(a.prix_vente.amount(), &shop.devise)) }
                             td.num data-article=(a.code) { (stock_cell(shop, a.quantite_stock)) }
-                            td {
+                            // On a phone, the article's own page has these links.
+                            td.hide-narrow {
                                 a href=(shop_url(shop.id, &format!("/ajustements?article_id={}", a.id))) { "Ajuster" }
                                 " · "
                                 a href=(shop_url(shop.id, &format!("/mouvements?article_id={}", a.id))) { "Journal" }

@@ -70,26 +70,13 @@ async fn list_page(
         @if let Some((kind, text)) = message { (notice(kind, text)) }
         div.table-wrap { table {
             thead { tr {
-                th { "Terminal" } th { "Dernière activité" } th.hide-narrow { "Version de l'app" }
-                th { "État" } th { "Actions" }
+                th { "Terminal" } th { "Dernière activité" } th { "État" }
             } }
             tbody {
                 @for t in &tills {
                     tr {
-                        td { strong { (t.nom_terminal) } br; span.muted { (t.numero_serie) } }
                         td {
-                            @match t.derniere_activite {
-                                Some(at) => { (ago(at, now)) br; span.muted { (date_time(at, shop.time_zone)) } }
-                                None => { span.muted { "jamais connecté" } }
-                            }
-                        }
-                        td.hide-narrow { (t.version_app_maui.as_deref().unwrap_or("—")) }
-                        td {
-                            @if !t.est_actif { span.badge.muted { "désactivé" } }
-                            @else if t.is_silent(now, silence) { span.badge.warn { "silencieux" } }
-                            @else { span.badge.good { "actif" } }
-                        }
-                        td {
+                            strong { (t.nom_terminal) } br; span.muted { (t.numero_serie) }
                             @if t.est_actif {
                                 details {
                                     summary { "Nouvelle clé…" }
@@ -117,6 +104,20 @@ async fn list_page(
                                     button.secondary type="submit" { "Réactiver" }
                                 }
                             }
+                        }
+                        td {
+                            @match t.derniere_activite {
+                                Some(at) => { (ago(at, now)) br; span.muted { (date_time(at, shop.time_zone)) } }
+                                None => { span.muted { "jamais connecté" } }
+                            }
+                            @if let Some(version) = &t.version_app_maui {
+                                br; span.muted { "app " (version) }
+                            }
+                        }
+                        td {
+                            @if !t.est_actif { span.badge.muted { "désactivé" } }
+                            @else if t.is_silent(now, silence) { span.badge.warn { "silencieux" } }
+                            @else { span.badge.good { "actif" } }
                         }
                     }
                 }
