@@ -39,7 +39,6 @@ pub const FAILURE_WINDOW_MINUTES: i32 = 15;
 /// A logged-in back-office user.
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: i64,
     pub email: String,
     pub nom: String,
     pub commercant_id: Option<i64>,
@@ -74,7 +73,7 @@ impl Session {
         };
         let token_hash = hash_key(token);
         let row = sqlx::query!(
-            r#"SELECT s.jeton_csrf, u.id, u.email, u.nom, u.commercant_id,
+            r#"SELECT s.jeton_csrf, u.email, u.nom, u.commercant_id,
                       c.nom AS "commercant_nom?", u.est_superutilisateur
                FROM sessions s
                JOIN utilisateurs u ON u.id = s.utilisateur_id
@@ -87,7 +86,6 @@ impl Session {
         .await?;
         Ok(row.map(|r| Session {
             user: User {
-                id: r.id,
                 email: r.email,
                 nom: r.nom,
                 commercant_id: r.commercant_id,

@@ -55,11 +55,6 @@ pub fn date_time(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone).format("%d/%m/%Y %H:%M").to_string()
 }
 
-/// A day in the shop's time zone, as a date field holds it: `2026-11-25`.
-pub fn iso_day(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone).format("%Y-%m-%d").to_string()
-}
-
 /// A timestamp as the API writes it (ISO 8601, already in the shop's zone), as the shops
 /// read it: `25/11/2026 14:05`; `for_csv`: `2026-11-25 14:05:00`, which spreadsheets read
 /// as a date.
@@ -132,7 +127,6 @@ mod tests {
             date_time(at, chrono_tz::Africa::Lubumbashi),
             "01/12/2026 01:30"
         );
-        assert_eq!(iso_day(at, chrono_tz::Africa::Kinshasa), "2026-12-01");
         assert_eq!(
             written_time("2026-12-01T00:30:00+01:00", false),
             "01/12/2026 00:30"
