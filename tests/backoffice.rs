@@ -865,7 +865,8 @@ async fn the_dashboards_show_the_day_the_alerts_and_the_silent_tills() {
         .assert_contains("1 vente(s)")
         .assert_contains("1 en rupture")
         .assert_contains("2 bas");
-    let shop = ma.get(&format!("/backoffice/boutiques/{b}")).await;
+    // With or without a trailing slash.
+    let shop = ma.get(&format!("/backoffice/boutiques/{b}/")).await;
     shop.assert_ok()
         .assert_contains("Aujourd'hui")
         .assert_contains("50 000 CDF")

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(&format!("{BASE}/logout"), post(auth::logout))
         .route(&format!("{BASE}/static/{{file}}"), get(static_file))
         .route(&shop(""), get(dashboard::shop))
+        .route(&shop("/"), get(dashboard::shop))
         .route(
             &shop("/alertes-stock/{alerte_id}/fermer"),
             post(dashboard::close_alert),
