@@ -40,7 +40,7 @@ const TRANSIENT_RETRIES: usize = 3;
 pub async fn record_sales(
     pool: &PgPool,
     shop: &Shop,
-    sales: &[PendingSale<'_>],
+    sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     if sales.is_empty() {
         return Ok(Vec::new());
@@ -80,7 +80,7 @@ fn unexpected() -> SaleOutcome {
 async fn record_in_transaction(
     pool: &PgPool,
     shop: &Shop,
-    sales: &[PendingSale<'_>],
+    sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     let mut attempt = 0;
     loop {
@@ -117,7 +117,7 @@ struct Priced {
 type InvoiceKey<'a> = (i64, &'a str);
 
 /// A sale stored before under the same key: a true repeat if it has the same content.
-fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale<'_>) -> SaleOutcome {
+fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale) -> SaleOutcome {
     match stored {
         Some(empreinte) if empreinte != sale.draft.empreinte => {
             SaleOutcome::Refused(Refusal::invoice_conflict(&sale.draft.numero_facture))
@@ -130,7 +130,7 @@ fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale<'_>) -> SaleOutco
 async fn record_batch(
     conn: &mut PgConnection,
     shop: &Shop,
-    sales: &[PendingSale<'_>],
+    sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     let mut outcomes: Vec<Option<SaleOutcome>> = vec![None; sales.len()];
 
@@ -417,14 +417,14 @@ async fn record_batch(
         .collect())
 }
 
-fn owned_key(sale: &PendingSale<'_>) -> (i64, String) {
+fn owned_key(sale: &PendingSale) -> (i64, String) {
     (sale.seller.terminal_id, sale.draft.numero_facture.clone())
 }
 
 /// Settles the price of every line; refuses a sale naming an article that is not an
 /// active article of the boutique, or whose total no longer fits.
 fn price(
-    sale: &PendingSale<'_>,
+    sale: &PendingSale,
     articles: &HashMap<i64, LockedArticle>,
 ) -> Result<(Money, Vec<RecordedLine>), Refusal> {
     let mut lines = Vec::with_capacity(sale.draft.lines.len());
@@ -458,7 +458,7 @@ fn price(
 async fn existing_sales<'a>(
     conn: &mut PgConnection,
     boutique_id: i64,
-    sales: impl Iterator<Item = &'a PendingSale<'a>>,
+    sales: impl Iterator<Item = &'a PendingSale>,
 ) -> Result<HashMap<(i64, String), (i64, Option<String>)>, sqlx::Error> {
     let (terminals, numbers): (Vec<i64>, Vec<String>) = sales
         .map(|s| (s.seller.terminal_id, s.draft.numero_facture.clone()))
@@ -501,7 +501,7 @@ struct SaleColumns {
 }
 
 impl SaleColumns {
-    fn push(&mut self, sale: &PendingSale<'_>, total: Money) {
+    fn push(&mut self, sale: &PendingSale, total: Money) {
         let d = &sale.draft;
         self.terminal_id.push(sale.seller.terminal_id);
         self.numero_facture.push(d.numero_facture.clone());
@@ -546,7 +546,7 @@ impl StockWrites {
         vente_id: i64,
         line: &RecordedLine,
         stock_avant: i32,
-        sale: &PendingSale<'_>,
+        sale: &PendingSale,
         devise: &str,
     ) {
         let numero = &sale.draft.numero_facture;
@@ -564,7 +564,7 @@ impl StockWrites {
     }
 
     /// A created sale, for linking it to the rejections it corrects.
-    fn link(&mut self, vente_id: i64, sale: &PendingSale<'_>) {
+    fn link(&mut self, vente_id: i64, sale: &PendingSale) {
         self.created_vente_id.push(vente_id);
         self.created_terminal_id.push(sale.seller.terminal_id);
         self.created_numero.push(sale.draft.numero_facture.clone());
