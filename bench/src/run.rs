@@ -365,7 +365,7 @@ impl Bench {
         rows.push(Row {
             scenario: name.into(),
             server: format!(
-                "{server:.0} sales/s; {} deadlocks, {server_errors} 5xx, stock {}",
+                "{server:.0} sales handled/s; {} deadlocks, {server_errors} 5xx, stock {}",
                 run.deadlocks,
                 if run.verified() { "exact" } else { "WRONG" }
             ),
