@@ -103,6 +103,10 @@ enum Command {
         /// Which scenarios to run.
         #[arg(long, default_value = "abcde")]
         scenarios: String,
+        /// Measure each throughput this many times, server and ceiling alternating, and
+        /// keep the best of each: steadier ratios on a busy machine, longer runs.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+        repeat: u32,
     },
 }
 
@@ -234,6 +238,7 @@ async fn execute(command: Command) -> Result<bool> {
             duration,
             warmup,
             scenarios,
+            repeat,
         } => {
             let server = std::path::absolute(&server)?;
             anyhow::ensure!(
@@ -247,6 +252,7 @@ async fn execute(command: Command) -> Result<bool> {
                 duration,
                 warmup,
                 scenarios,
+                repeat: repeat as usize,
             })
             .await
         }
