@@ -155,11 +155,13 @@ async fn wipe(conn: &mut sqlx::PgConnection, code: &str) -> Result<()> {
     };
     for table in [
         "mouvements_stock",
+        "alertes_stock",
+        "ventes_rejetees",
         "lignes_vente",
         "ventes",
         "articles",
+        "categories_supprimees",
         "categories",
-        "terminaux",
     ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE boutique_id = $1"
@@ -168,6 +170,16 @@ async fn wipe(conn: &mut sqlx::PgConnection, code: &str) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE terminal_id IN (SELECT id FROM terminaux WHERE boutique_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM terminaux WHERE boutique_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM boutiques WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)

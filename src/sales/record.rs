@@ -599,26 +599,23 @@ pub struct StockUpdate {
 }
 
 /// The boutique's stock alerts, and the current stock of `article_ids` (those of the shop;
-/// withdrawn ones included), in one round trip. The partial index on (boutique, stock)
-/// keeps the count to the low-stock articles, however large the catalogue.
+/// withdrawn ones included), in one round trip. The alerts are counts the database keeps
+/// in step with the stock (`compteurs_stock`), so reading them costs one row.
 pub async fn stock_report(
     pool: &PgPool,
     shop: &Shop,
     article_ids: &[i64],
 ) -> Result<(StockAlerts, Vec<StockUpdate>), sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT s.stock_bas AS "stock_bas!", s.stock_zero AS "stock_zero!",
+        r#"SELECT s.stock_bas::int8 AS "stock_bas!", s.stock_zero::int8 AS "stock_zero!",
                   a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
                   a.quantite_stock AS "quantite_stock?", a.prix_vente AS "prix_vente?",
                   a.est_actif AS "est_actif?"
-           FROM (SELECT count(*) AS stock_bas,
-                        count(*) FILTER (WHERE quantite_stock <= 0) AS stock_zero
-                 FROM articles
-                 WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2) s
-           LEFT JOIN articles a ON a.boutique_id = $1 AND a.id = ANY($3)
+           FROM compteurs_stock s
+           LEFT JOIN articles a ON a.boutique_id = s.boutique_id AND a.id = ANY($2)
+           WHERE s.boutique_id = $1
            ORDER BY a.id"#,
         shop.id,
-        shop.alerte_stock_bas,
         article_ids
     )
     .fetch_all(pool)
