@@ -39,6 +39,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Where requests hand their sales to be recorded (group commit per boutique).
     pub recorder: Arc<Batcher>,
+    /// The full catalogues last read, reused while nothing in them changed.
+    pub catalogue: Arc<catalogue::CatalogueCache>,
     pub limits: Limits,
 }
 
@@ -58,6 +60,7 @@ impl AppState {
         let leaders_per_shop = (config.pool_size as usize / 4).max(1);
         AppState {
             recorder: Batcher::new(pool.clone(), leaders_per_shop, config.max_batch),
+            catalogue: Arc::default(),
             pool,
             limits: Limits {
                 body_limit: config.body_limit,
