@@ -52,7 +52,7 @@ impl TestApp {
     /// The server with settings changed by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         if std::env::var_os("CAISSE_TEST_LOG").is_some() {
-            caisse::telemetry::init("info");
+            caisse::telemetry::init("info", caisse::config::LogFormat::Text);
         }
         let (database, _) = fresh_database().await;
         let mut config = Config::from_lookup(|name| match name {
