@@ -213,7 +213,7 @@ refusals!(Cancel, Terminal, true, {
 refusals!(Return, Terminal, true, {
     400 => [InvalidFormat, InvalidIdempotencyKey],
     404 => [SaleNotFound, ArticleNotFound],
-    409 => [ReturnExceedsSale, IdempotencyKeyInProgress],
+    409 => [ReturnExceedsSale, AlreadyCancelled, IdempotencyKeyInProgress],
     422 => [IdempotencyKeyReused],
 });
 refusals!(Reconcile, Terminal, true, { 400 => [InvalidFormat] });

@@ -63,7 +63,7 @@ pub struct ApiErrorBody {
     #[schema(example = "0a1badae951f8473")]
     pub numero_serie: Option<String>,
     /// The article at fault: its id, or the path segment as sent when it names no article.
-    #[schema(value_type = Option<Object>, example = 2)]
+    #[schema(schema_with = id_or_text)]
     pub article_id: Option<Value>,
     /// `INSUFFICIENT_STOCK`: the article's name, its stock and what the sale asked.
     #[schema(example = "Écouteurs Bluetooth")]
@@ -81,6 +81,20 @@ pub struct ApiErrorBody {
     /// `ALREADY_CANCELLED`: when the sale was cancelled.
     #[schema(schema_with = nullable_timestamp)]
     pub date_annulation: Option<String>,
+}
+
+fn id_or_text() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Integer,
+            Type::String,
+        ]))
+        .examples([json!(2)])
+}
+
+/// Any JSON value.
+fn any_value() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
 }
 
 fn nullable_timestamp() -> ObjectBuilder {
@@ -1031,10 +1045,10 @@ pub struct RejectionView {
     pub code: String,
     pub message: String,
     /// The sale exactly as the till sent it (as JSON when it is JSON).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = any_value)]
     pub payload: Value,
     pub article_id: Option<i64>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = any_value)]
     pub details: Option<Value>,
     /// How many times the till sent it.
     pub tentatives: i32,
