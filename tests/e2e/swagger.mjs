@@ -1,5 +1,6 @@
 // Swagger UI as a new user meets it, in headless Chromium: the page lists the endpoints,
-// and "Try it out" then "Execute" on GET /api/v2/simple/status/ gets a 200 from the server.
+// "Try it out" then "Execute" on GET /api/v2/simple/status/ gets a 200 from the server, and
+// so does GET /api/v2/simple/articles/ once authorized with the demo till's serial.
 //
 //   node tests/e2e/swagger.mjs <base URL> <screenshot.png>
 //
@@ -58,6 +59,28 @@ try {
     throw new Error(`Try it out on GET /api/v2/simple/status/ answered ${answered}: ${body}`);
   }
   console.log(`Try it out: GET /api/v2/simple/status/ answered 200; screenshot in ${screenshot}`);
+
+  // A till's endpoint: authorize with the demo till's serial, as the page says, then try it.
+  await page.getByRole("button", { name: "Authorize" }).first().click();
+  const dialog = page.locator(".dialog-ux");
+  const serialForm = dialog.locator(".auth-container").filter({ hasText: "X-Device-Serial" });
+  await serialForm.locator("input").fill("0a1badae951f8473");
+  await serialForm.locator("button.authorize").click();
+  await dialog.locator("button.btn-done").first().click();
+  const articles = page.locator("#operations-Terminal-articles");
+  await articles.locator(".opblock-summary").click();
+  await articles.getByRole("button", { name: "Try it out" }).click();
+  await articles.getByRole("button", { name: "Execute" }).click();
+  const articlesCode = articles.locator(".live-responses-table .response .response-col_status").first();
+  await articlesCode.waitFor();
+  const articlesBody = await articles.locator(".live-responses-table .response-col_description pre").first().textContent();
+  if ((await articlesCode.textContent()).trim() !== "200" || !articlesBody.includes("Chargeur USB-C 25 W")) {
+    throw new Error(`Try it out on GET /api/v2/simple/articles/ with the demo serial: ${articlesBody}`);
+  }
+  const articlesShot = screenshot.replace(/\.png$/, "-articles.png");
+  await articlesCode.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: articlesShot });
+  console.log(`Try it out: GET /api/v2/simple/articles/ as the demo till answered 200 with its catalogue; screenshot in ${articlesShot}`);
 } finally {
   await browser.close();
   rmSync(profile, { recursive: true, force: true });

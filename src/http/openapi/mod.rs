@@ -6,11 +6,13 @@
 //! describe, and every response of the integration tests is checked against the document
 //! (status, `code` of a refusal, and every key and JSON type of the body).
 
+pub mod examples;
 pub mod refusals;
 pub mod schemas;
 
 use super::AppState;
 use axum::Router;
+use examples::Examples;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -92,7 +94,7 @@ pub const UI_PATH: &str = "/api/docs";
         super::monitoring::scrape,
     ),
     components(schemas(schemas::ApiErrorBody, crate::code::Code)),
-    modifiers(&Security),
+    modifiers(&Security, &Examples),
     tags(
         (name = "Terminal", description = "What the tills call, under `/api/v2/simple/`"),
         (name = "Administration", description = "Managing the shops, under `/api/admin/`"),
