@@ -13,8 +13,11 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use serde_json::value::RawValue;
 use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// An article as the tills read it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -122,14 +125,15 @@ async fn articles_since(
     pool: &PgPool,
     shop: &Shop,
     since: Option<i64>,
-) -> Result<(Vec<ArticleView>, i64), sqlx::Error> {
+) -> Result<Snapshot<Vec<ArticleView>>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH token AS (
-               SELECT LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+               SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                      LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
                             COALESCE((SELECT max(modif_txid) FROM articles WHERE boutique_id = $1), 0) + 1)
                       AS token
            )
-           SELECT token.token AS "token!", a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
+           SELECT token.xmin AS "xmin!", token.token AS "token!", a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
                   a.description AS "description?", a.prix_vente AS "prix_vente?",
                   a.prix_achat AS "prix_achat?", a.categorie_id, c.nom AS "categorie_nom?",
                   a.quantite_stock AS "quantite_stock?", a.est_actif AS "est_actif?"
@@ -144,7 +148,7 @@ async fn articles_since(
     )
     .fetch_all(pool)
     .await?;
-    let token = rows.first().map_or(0, |r| r.token);
+    let (xmin, token) = rows.first().map_or((0, 0), |r| (r.xmin, r.token));
     let articles = rows
         .into_iter()
         .filter_map(|r| {
@@ -163,21 +167,149 @@ async fn articles_since(
         })
         .map(|row| ArticleView::new(row, &shop.devise))
         .collect();
-    Ok((articles, token))
+    Ok(Snapshot {
+        value: articles,
+        xmin,
+        token,
+    })
 }
 
-/// The till's catalogue, as `GET articles/` answers it.
-async fn catalogue(pool: &PgPool, shop: &Shop, since: Option<i64>) -> Result<Value, ApiError> {
-    let (articles, token) = articles_since(pool, shop, since).await?;
-    Ok(json!({
-        "success": true,
-        "count": articles.len(),
-        "boutique_id": shop.id,
-        "boutique_nom": shop.nom,
-        "articles": articles,
-        "token": token.to_string(),
-        "complet": since.is_none(),
-    }))
+/// What a statement read, with its snapshot's oldest invisible transaction (`xmin`) and the
+/// token of the next delta.
+struct Snapshot<T> {
+    value: T,
+    xmin: i64,
+    token: i64,
+}
+
+/// The full catalogue of a few boutiques, serialised, for as long as nothing in it changes.
+///
+/// An entry built from a snapshot whose `xmin` was X holds every change made by a
+/// transaction below X, and none made by a transaction at or above X. So while no article
+/// or category of the shop has been changed by a transaction at or above X (every row keeps
+/// the id of the transaction that last changed it), the entry is exactly what a fresh read
+/// would give. That is checked on every use, in one cheap statement.
+#[derive(Default)]
+pub struct CatalogueCache {
+    entries: Mutex<HashMap<i64, Arc<CachedCatalogue>>>,
+}
+
+struct CachedCatalogue {
+    xmin: i64,
+    devise: String,
+    count: usize,
+    articles: Box<RawValue>,
+}
+
+/// How many boutiques' catalogues are kept (each is about 0.5 KB per article).
+const CACHED_SHOPS: usize = 32;
+
+impl CatalogueCache {
+    /// The shop's full catalogue (active articles) and the token of the next delta.
+    async fn full(
+        &self,
+        pool: &PgPool,
+        shop: &Shop,
+    ) -> Result<(Arc<CachedCatalogue>, i64), ApiError> {
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&shop.id)
+            .cloned();
+        if let Some(entry) = cached.filter(|e| e.devise == shop.devise) {
+            let now = sqlx::query!(
+                r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin!",
+                          COALESCE((SELECT max(modif_txid) FROM articles WHERE boutique_id = $1), 0) AS "articles!",
+                          COALESCE((SELECT max(modif_txid) FROM categories WHERE boutique_id = $1), 0) AS "categories!""#,
+                shop.id
+            )
+            .fetch_one(pool)
+            .await?;
+            if now.articles < entry.xmin && now.categories < entry.xmin {
+                let token = now.xmin.min(now.articles + 1);
+                return Ok((entry, token));
+            }
+        }
+        let read = articles_since(pool, shop, None).await?;
+        let token = read.token;
+        let entry = Arc::new(CachedCatalogue::new(read, shop)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CACHED_SHOPS
+            && !entries.contains_key(&shop.id)
+            && let Some(&evicted) = entries.keys().next()
+        {
+            entries.remove(&evicted);
+        }
+        entries.insert(shop.id, Arc::clone(&entry));
+        Ok((entry, token))
+    }
+}
+
+impl CachedCatalogue {
+    fn new(read: Snapshot<Vec<ArticleView>>, shop: &Shop) -> Result<Self, ApiError> {
+        Ok(CachedCatalogue {
+            xmin: read.xmin,
+            devise: shop.devise.clone(),
+            count: read.value.len(),
+            articles: serde_json::value::to_raw_value(&read.value)
+                .map_err(|_| ApiError::internal())?,
+        })
+    }
+}
+
+/// The till's catalogue, as `GET articles/` answers it. Serialised straight from these
+/// types (a large catalogue is thousands of articles, read by many tills).
+#[derive(Serialize)]
+struct Catalogue<'a> {
+    success: bool,
+    count: usize,
+    boutique_id: i64,
+    boutique_nom: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    terminal: Option<TerminalRef<'a>>,
+    articles: &'a RawValue,
+    token: String,
+    complet: bool,
+}
+
+#[derive(Serialize)]
+struct TerminalRef<'a> {
+    numero_serie: &'a str,
+    nom_terminal: &'a str,
+}
+
+async fn catalogue(
+    state: &AppState,
+    terminal: &Terminal,
+    named: bool,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let shop = &terminal.boutique;
+    let since = since(params)?;
+    let (articles, token) = match since {
+        None => state.catalogue.full(&state.pool, shop).await?,
+        Some(since) => {
+            let read = articles_since(&state.pool, shop, Some(since)).await?;
+            let token = read.token;
+            (Arc::new(CachedCatalogue::new(read, shop)?), token)
+        }
+    };
+    let body = Catalogue {
+        success: true,
+        count: articles.count,
+        boutique_id: shop.id,
+        boutique_nom: &shop.nom,
+        terminal: named.then(|| TerminalRef {
+            numero_serie: &terminal.numero_serie,
+            nom_terminal: &terminal.nom_terminal,
+        }),
+        articles: &articles.articles,
+        token: token.to_string(),
+        complet: since.is_none(),
+    };
+    Ok(cacheable(headers, &body))
 }
 
 #[utoipa::path(
@@ -197,8 +329,7 @@ pub async fn articles(
     params: Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let body = catalogue(&state.pool, &terminal.boutique, since(&params)?).await?;
-    Ok(cacheable(&headers, &body))
+    catalogue(&state, &terminal, false, &params, &headers).await
 }
 
 /// The same, for the till named in the path, which it also names in the answer.
@@ -219,12 +350,7 @@ pub async fn articles_of_terminal(
     params: Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut body = catalogue(&state.pool, &terminal.boutique, since(&params)?).await?;
-    body["terminal"] = json!({
-        "numero_serie": terminal.numero_serie,
-        "nom_terminal": terminal.nom_terminal,
-    });
-    Ok(cacheable(&headers, &body))
+    catalogue(&state, &terminal, true, &params, &headers).await
 }
 
 /// The boutique's categories; or, with `since`, those changed since then and the ids of

@@ -23,6 +23,7 @@ pub mod terminal_info;
 
 use crate::code::Code;
 use crate::config::Config;
+use crate::sales::batcher::Batcher;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
@@ -30,6 +31,7 @@ use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post, put};
 use error::ApiError;
 use sqlx::PgPool;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -40,6 +42,10 @@ use tracing::Level;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Where requests hand their sales to be recorded (group commit per boutique).
+    pub recorder: Arc<Batcher>,
+    /// The full catalogues last read, reused while nothing in them changed.
+    pub catalogue: Arc<catalogue::CatalogueCache>,
     pub limits: Limits,
 }
 
@@ -55,7 +61,12 @@ pub struct Limits {
 
 impl AppState {
     pub fn new(pool: PgPool, config: &Config) -> Self {
+        // A few transactions per boutique at once: they rarely want the same articles, and
+        // the rest of the pool stays for other shops and for reads.
+        let leaders_per_shop = (config.pool_size as usize / 4).max(1);
         AppState {
+            recorder: Batcher::new(pool.clone(), leaders_per_shop, config.max_batch),
+            catalogue: Arc::default(),
             pool,
             limits: Limits {
                 body_limit: config.body_limit,

@@ -24,9 +24,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The parsing context and the seller of a terminal's request.
-pub fn sale_context(terminal: &Terminal) -> (ParseContext, Seller) {
+pub fn sale_context(terminal: &Terminal) -> (ParseContext, Arc<Seller>) {
     (
         ParseContext {
             boutique_id: terminal.boutique.id,
@@ -34,11 +35,11 @@ pub fn sale_context(terminal: &Terminal) -> (ParseContext, Seller) {
             now: Utc::now(),
             version_app: terminal.app_version.clone(),
         },
-        Seller {
+        Arc::new(Seller {
             terminal_id: terminal.id,
             nom_terminal: terminal.nom_terminal.clone(),
             adresse_ip: terminal.client_ip.clone(),
-        },
+        }),
     )
 }
 
@@ -103,17 +104,14 @@ async fn online_sale(
     let (ctx, seller) = sale_context(terminal);
     let shop = &terminal.boutique;
     let outcome = match sales::parse_sale(&value, &ctx) {
-        Ok(draft) => sales::record_sales(
-            &state.pool,
-            shop,
-            &[PendingSale {
-                seller: &seller,
-                draft,
-            }],
-        )
-        .await?
-        .pop()
-        .ok_or_else(ApiError::internal)?,
+        Ok(draft) => state
+            .recorder
+            .record(shop, vec![PendingSale { seller, draft }], Vec::new())
+            .await
+            .map_err(|_| ApiError::unavailable())?
+            .outcomes
+            .pop()
+            .ok_or_else(ApiError::internal)?,
         Err(refusal) => SaleOutcome::Refused(refusal),
     };
     super::monitoring::count_sale(&outcome);

@@ -29,11 +29,9 @@ pub async fn statistics(
     let counts = sqlx::query!(
         r#"SELECT
              (SELECT count(*) FROM articles WHERE boutique_id = $1 AND est_actif) AS "articles!",
-             (SELECT count(*) FROM articles
-               WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2) AS "stock_bas!",
+             (SELECT stock_bas::int8 FROM compteurs_stock WHERE boutique_id = $1) AS "stock_bas!",
              (SELECT count(*) FROM categories WHERE boutique_id = $1) AS "categories!""#,
-        shop.id,
-        shop.alerte_stock_bas
+        shop.id
     )
     .fetch_one(&state.pool)
     .await?;

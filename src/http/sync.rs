@@ -78,7 +78,7 @@ async fn sync_batch(
         match sales::parse_sale(item, &ctx) {
             Ok(draft) => {
                 pending.push(PendingSale {
-                    seller: &seller,
+                    seller: seller.clone(),
                     draft,
                 });
                 pending_index.push(index);
@@ -87,8 +87,19 @@ async fn sync_batch(
             Err(refusal) => results.push(Some(SaleOutcome::Refused(refusal))),
         }
     }
-    let recorded = sales::record_sales(&state.pool, shop, &pending).await?;
-    for (index, outcome) in pending_index.into_iter().zip(recorded) {
+    // Every article the batch named, for the till to refresh its stock.
+    let named: Vec<i64> = items
+        .iter()
+        .flat_map(sales::named_articles)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let recorded = state
+        .recorder
+        .record(shop, pending, named)
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    for (index, outcome) in pending_index.into_iter().zip(recorded.outcomes) {
         results[index] = Some(outcome);
     }
     let results: Vec<SaleOutcome> = results
@@ -115,20 +126,12 @@ async fn sync_batch(
         .collect();
     sales::record_rejections(&state.pool, shop.id, terminal.id, &rejections).await?;
 
-    let touched: Vec<i64> = items
-        .iter()
-        .flat_map(sales::named_articles)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let (alerts, stock_updates) = sales::stock_report(&state.pool, shop, &touched).await?;
-
     let mut response = SyncResponse::new(terminal, items.len());
     for (index, outcome) in results.into_iter().enumerate() {
         response.add(index + 1, &items[index], outcome, terminal);
     }
-    response.stock_updates = stock_updates;
-    let status = response.finish(alerts);
+    response.stock_updates = recorded.stock_updates;
+    let status = response.finish(recorded.alerts);
     Ok((status, Json(response)))
 }
 
