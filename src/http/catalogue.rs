@@ -318,9 +318,18 @@ async fn catalogue(
     operation_id = "articles",
     tag = "Terminal",
     summary = "The shop's catalogue, or what changed since a token",
-    description = "The till's shop's active articles, by name; with `since`, every article created, changed or withdrawn since (withdrawn ones with `est_actif: false`). Compressed when `Accept-Encoding` allows it.",
-    params(("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"), ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304")),
-    responses((status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))), (status = 304, description = "Unchanged since the `If-None-Match` ETag"), crate::http::openapi::refusals::Catalogue),
+    description = "The till's shop's active articles, by name; with `since`, every article \
+        created, changed or withdrawn since (withdrawn ones with `est_actif: false`). Compressed \
+        when `Accept-Encoding` allows it.",
+    params(
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::Catalogue,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn articles(
@@ -340,8 +349,16 @@ pub async fn articles(
     tag = "Terminal",
     summary = "The catalogue of the till named in the path",
     description = "As `GET articles/`, with `terminal`.",
-    params(("numero_serie" = String, Path, description = "The till's serial", example = "0a1badae951f8473"), ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"), ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304")),
-    responses((status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))), (status = 304, description = "Unchanged since the `If-None-Match` ETag"), crate::http::openapi::refusals::CatalogueOfTerminal),
+    params(
+        ("numero_serie" = String, Path, description = "The till's serial", example = "0a1badae951f8473"),
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::CatalogueOfTerminal,
+    ),
     security((), ("cle_api" = []))
 )]
 pub async fn articles_of_terminal(
@@ -362,8 +379,15 @@ pub async fn articles_of_terminal(
     tag = "Terminal",
     summary = "The shop's categories, or what changed since a token",
     description = "With `since`, the ids of the categories deleted since are under `supprimees`.",
-    params(("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"), ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304")),
-    responses((status = 200, description = "The categories, or their delta", body = crate::http::openapi::schemas::CategoriesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))), (status = 304, description = "Unchanged since the `If-None-Match` ETag"), crate::http::openapi::refusals::Catalogue),
+    params(
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The categories, or their delta", body = crate::http::openapi::schemas::CategoriesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::Catalogue,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn categories(

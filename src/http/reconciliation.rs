@@ -26,9 +26,13 @@ const MAX_NUMBERS: usize = 20_000;
     operation_id = "reconcile",
     tag = "Terminal",
     summary = "Check that a day of sales arrived",
-    description = "The till sends the invoice numbers it believes synced: the answer sorts them into stored, missing (send again), refused, and stored-but-unlisted.",
+    description = "The till sends the invoice numbers it believes synced: the answer sorts them \
+        into stored, missing (send again), refused, and stored-but-unlisted.",
     request_body = crate::http::openapi::schemas::ReconciliationRequest,
-    responses((status = 200, description = "The reconciliation", body = crate::http::openapi::schemas::ReconciliationResponse), crate::http::openapi::refusals::Reconcile),
+    responses(
+        (status = 200, description = "The reconciliation", body = crate::http::openapi::schemas::ReconciliationResponse),
+        crate::http::openapi::refusals::Reconcile,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn reconcile(

@@ -71,10 +71,18 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
     operation_id = "create_sale",
     tag = "Terminal",
     summary = "One sale while online",
-    description = "Recorded by the same code as each sale of a batch. **Amounts are JSON numbers** in this answer. The same invoice number sent again returns the stored sale with status 200 and `status: already_exists`. A refused sale is kept for review.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing")),
+    description = "Recorded by the same code as each sale of a batch. **Amounts are JSON \
+        numbers** in this answer. The same invoice number sent again returns the stored sale \
+        with status 200 and `status: already_exists`. A refused sale is kept for review.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+    ),
     request_body = crate::http::openapi::schemas::SaleRequest,
-    responses((status = 201, description = "Sale recorded", body = crate::http::openapi::schemas::OnlineSaleResponse), (status = 200, description = "Already recorded: the stored sale (`status: already_exists`)", body = crate::http::openapi::schemas::OnlineSaleResponse), crate::http::openapi::refusals::OnlineSale),
+    responses(
+        (status = 201, description = "Sale recorded", body = crate::http::openapi::schemas::OnlineSaleResponse),
+        (status = 200, description = "Already recorded: the stored sale (`status: already_exists`)", body = crate::http::openapi::schemas::OnlineSaleResponse),
+        crate::http::openapi::refusals::OnlineSale,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn create_sale(
@@ -330,9 +338,17 @@ async fn sale_lines(
     operation_id = "sales_history",
     tag = "Terminal",
     summary = "The shop's sales, newest first",
-    description = "By when they were made. `statistiques` covers the whole period, `ventes` the first `limit`; a cancelled sale is listed with `annulee: true` and counts in no total.",
-    params(("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"), ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"), ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1)),
-    responses((status = 200, description = "The sales", body = crate::http::openapi::schemas::HistoryResponse), crate::http::openapi::refusals::Listing),
+    description = "By when they were made. `statistiques` covers the whole period, `ventes` the \
+        first `limit`; a cancelled sale is listed with `annulee: true` and counts in no total.",
+    params(
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "The sales", body = crate::http::openapi::schemas::HistoryResponse),
+        crate::http::openapi::refusals::Listing,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn history(

@@ -17,7 +17,10 @@ use serde_json::{Value, json};
     tag = "Terminal",
     summary = "The shop at a glance",
     description = "Today and this month in the shop's time zone, by when the sales were made.",
-    responses((status = 200, description = "The figures", body = crate::http::openapi::schemas::StatisticsResponse), crate::http::openapi::refusals::Statistics),
+    responses(
+        (status = 200, description = "The figures", body = crate::http::openapi::schemas::StatisticsResponse),
+        crate::http::openapi::refusals::Statistics,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn statistics(

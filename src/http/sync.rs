@@ -32,10 +32,18 @@ use std::collections::{BTreeSet, HashMap};
     operation_id = "sync_sales",
     tag = "Terminal",
     summary = "Sync the sales a till made offline",
-    description = "Each sale is recorded (exactly once) or refused on its own; a refused sale leaves nothing behind and is kept for review. `accepted` lists the invoice numbers now stored (the till may forget them), `rejected` what was refused and what to do, `stock_updates` the stock of every article named.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing")),
+    description = "Each sale is recorded (exactly once) or refused on its own; a refused sale \
+        leaves nothing behind and is kept for review. `accepted` lists the invoice numbers now \
+        stored (the till may forget them), `rejected` what was refused and what to do, \
+        `stock_updates` the stock of every article named.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+    ),
     request_body = crate::http::openapi::schemas::SyncRequest,
-    responses((status = 201, description = "At least one sale stored (created now, or already there)", body = SyncResponse), crate::http::openapi::refusals::Sync),
+    responses(
+        (status = 201, description = "At least one sale stored (created now, or already there)", body = SyncResponse),
+        crate::http::openapi::refusals::Sync,
+    ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
 )]
 pub async fn sync(

@@ -10,9 +10,15 @@ use serde_json::{Value, json};
     operation_id = "terminal_info",
     tag = "Terminal",
     summary = "What a till learns about itself",
-    description = "The serial in the path names the till; a serial header naming another till is `404`.",
-    params(("numero_serie" = String, Path, description = "The till's serial", example = "0a1badae951f8473")),
-    responses((status = 200, description = "The till and its shop", body = crate::http::openapi::schemas::TerminalInfoResponse), crate::http::openapi::refusals::TerminalInfo),
+    description = "The serial in the path names the till; a serial header naming another till is \
+        `404`.",
+    params(
+        ("numero_serie" = String, Path, description = "The till's serial", example = "0a1badae951f8473"),
+    ),
+    responses(
+        (status = 200, description = "The till and its shop", body = crate::http::openapi::schemas::TerminalInfoResponse),
+        crate::http::openapi::refusals::TerminalInfo,
+    ),
     security((), ("cle_api" = []))
 )]
 pub async fn terminal_info(PathTerminal(terminal): PathTerminal) -> Json<Value> {

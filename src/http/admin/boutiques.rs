@@ -86,7 +86,10 @@ async fn one(pool: &PgPool, id: i64) -> Result<BoutiqueView, ApiError> {
     tag = "Terminal",
     summary = "The shops the caller may see",
     description = "With an administration token, every shop; with a till's serial, its own.",
-    responses((status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse), crate::http::openapi::refusals::BoutiquesForCaller),
+    responses(
+        (status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse),
+        crate::http::openapi::refusals::BoutiquesForCaller,
+    ),
     security(("X-Device-Serial" = []), ("admin_token" = []))
 )]
 pub async fn for_caller(
@@ -108,7 +111,10 @@ pub async fn for_caller(
     operation_id = "admin_list_boutiques",
     tag = "Administration",
     summary = "Every shop",
-    responses((status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse), crate::http::openapi::refusals::AdminList),
+    responses(
+        (status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse),
+        crate::http::openapi::refusals::AdminList,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
@@ -125,7 +131,10 @@ pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>
     tag = "Administration",
     summary = "A shop",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    responses((status = 200, description = "The shop", body = crate::http::openapi::schemas::BoutiqueResponse), crate::http::openapi::refusals::AdminRead),
+    responses(
+        (status = 200, description = "The shop", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn show(
@@ -210,7 +219,10 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
     tag = "Administration",
     summary = "Create a shop",
     request_body = crate::http::openapi::schemas::BoutiqueCreate,
-    responses((status = 201, description = "Created", body = crate::http::openapi::schemas::BoutiqueResponse), crate::http::openapi::refusals::AdminCreateShop),
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminCreateShop,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn create(
@@ -258,7 +270,10 @@ pub async fn create(
     description = "Only the fields sent change.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     request_body = crate::http::openapi::schemas::BoutiqueUpdate,
-    responses((status = 200, description = "Changed", body = crate::http::openapi::schemas::BoutiqueResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn update(
@@ -313,7 +328,10 @@ pub async fn update(
     summary = "Deactivate a shop",
     description = "Its tills are refused from their next request; nothing is deleted.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    responses((status = 200, description = "Deactivated", body = crate::http::openapi::schemas::BoutiqueResponse), crate::http::openapi::refusals::AdminRead),
+    responses(
+        (status = 200, description = "Deactivated", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn deactivate(

@@ -64,7 +64,10 @@ const CATEGORY_UNIQUE: &[(&str, &str)] = &[("categories_boutique_id_nom_key", "n
     tag = "Administration",
     summary = "A shop's categories",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    responses((status = 200, description = "The categories", body = crate::http::openapi::schemas::AdminCategoriesResponse), crate::http::openapi::refusals::AdminRead),
+    responses(
+        (status = 200, description = "The categories", body = crate::http::openapi::schemas::AdminCategoriesResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn list_categories(
@@ -87,7 +90,10 @@ pub async fn list_categories(
     summary = "Create a category",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     request_body = crate::http::openapi::schemas::CategoryCreate,
-    responses((status = 201, description = "Created", body = crate::http::openapi::schemas::CategoryResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::schemas::CategoryResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn create_category(
@@ -120,9 +126,15 @@ pub async fn create_category(
     operation_id = "admin_update_category",
     tag = "Administration",
     summary = "Change a category",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("categorie_id" = i64, Path, description = "The category")),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("categorie_id" = i64, Path, description = "The category"),
+    ),
     request_body = crate::http::openapi::schemas::CategoryUpdate,
-    responses((status = 200, description = "Changed", body = crate::http::openapi::schemas::CategoryResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::CategoryResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn update_category(
@@ -161,8 +173,14 @@ pub async fn update_category(
     tag = "Administration",
     summary = "Delete a category",
     description = "Its articles become uncategorised.",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("categorie_id" = i64, Path, description = "The category")),
-    responses((status = 200, description = "Deleted", body = crate::http::openapi::schemas::DeletedResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("categorie_id" = i64, Path, description = "The category"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = crate::http::openapi::schemas::DeletedResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn delete_category(
@@ -242,8 +260,14 @@ async fn one_article(pool: &PgPool, shop: &Shop, id: i64) -> Result<ArticleView,
     operation_id = "admin_list_articles",
     tag = "Administration",
     summary = "A shop's articles, withdrawn ones included",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("recherche" = Option<String>, Query, description = "Only articles whose name or code contains this")),
-    responses((status = 200, description = "The articles", body = crate::http::openapi::schemas::AdminArticlesResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("recherche" = Option<String>, Query, description = "Only articles whose name or code contains this"),
+    ),
+    responses(
+        (status = 200, description = "The articles", body = crate::http::openapi::schemas::AdminArticlesResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn list_articles(
@@ -265,8 +289,14 @@ pub async fn list_articles(
     operation_id = "admin_show_article",
     tag = "Administration",
     summary = "An article",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("article_id" = i64, Path, description = "The article", example = 1)),
-    responses((status = 200, description = "The article", body = crate::http::openapi::schemas::ArticleResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = i64, Path, description = "The article", example = 1),
+    ),
+    responses(
+        (status = 200, description = "The article", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn show_article(
@@ -321,7 +351,10 @@ async fn check_category(pool: &PgPool, shop: &Shop, id: Option<i64>) -> Result<(
     summary = "Create an article",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     request_body = crate::http::openapi::schemas::ArticleCreate,
-    responses((status = 201, description = "Created", body = crate::http::openapi::schemas::ArticleResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn create_article(
@@ -372,9 +405,15 @@ pub async fn create_article(
     tag = "Administration",
     summary = "Change an article",
     description = "Not its stock: that changes only by deliveries and adjustments.",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("article_id" = i64, Path, description = "The article", example = 1)),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = i64, Path, description = "The article", example = 1),
+    ),
     request_body = crate::http::openapi::schemas::ArticleUpdate,
-    responses((status = 200, description = "Changed", body = crate::http::openapi::schemas::ArticleResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn update_article(
@@ -434,8 +473,14 @@ pub async fn update_article(
     tag = "Administration",
     summary = "Withdraw an article",
     description = "Tills no longer see or sell it; its history stays.",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("article_id" = i64, Path, description = "The article", example = 1)),
-    responses((status = 200, description = "Withdrawn", body = crate::http::openapi::schemas::ArticleResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = i64, Path, description = "The article", example = 1),
+    ),
+    responses(
+        (status = 200, description = "Withdrawn", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn deactivate_article(

@@ -42,7 +42,10 @@ fn applied_view(applied: &[Applied]) -> Vec<Value> {
     description = "One `ENTREE` movement per line under the delivery note, all or nothing.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     request_body = crate::http::openapi::schemas::DeliveryRequest,
-    responses((status = 201, description = "Received", body = crate::http::openapi::schemas::DeliveryResponse), crate::http::openapi::refusals::AdminStock),
+    responses(
+        (status = 201, description = "Received", body = crate::http::openapi::schemas::DeliveryResponse),
+        crate::http::openapi::refusals::AdminStock,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn receive(
@@ -123,7 +126,10 @@ pub async fn receive(
     description = "One `AJUSTEMENT` movement.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     request_body = crate::http::openapi::schemas::AdjustmentRequest,
-    responses((status = 201, description = "Adjusted", body = crate::http::openapi::schemas::AdjustmentResponse), crate::http::openapi::refusals::AdminStock),
+    responses(
+        (status = 201, description = "Adjusted", body = crate::http::openapi::schemas::AdjustmentResponse),
+        crate::http::openapi::refusals::AdminStock,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn adjust(
@@ -178,8 +184,19 @@ pub async fn adjust(
     operation_id = "admin_list_sales",
     tag = "Administration",
     summary = "A shop's sales, newest first",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"), ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"), ("terminal_id" = Option<i64>, Query, description = "Only this till's"), ("mode_paiement" = Option<String>, Query, description = "Only this payment method"), ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1), ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0)),
-    responses((status = 200, description = "The sales", body = crate::http::openapi::schemas::AdminSalesResponse), crate::http::openapi::refusals::AdminShopList),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("terminal_id" = Option<i64>, Query, description = "Only this till's"),
+        ("mode_paiement" = Option<String>, Query, description = "Only this payment method"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The sales", body = crate::http::openapi::schemas::AdminSalesResponse),
+        crate::http::openapi::refusals::AdminShopList,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn sales(
@@ -214,8 +231,19 @@ pub async fn sales(
     operation_id = "admin_list_movements",
     tag = "Administration",
     summary = "A shop's stock journal, newest first",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("article_id" = Option<i64>, Query, description = "Only this article's movements"), ("type_mouvement" = Option<String>, Query, description = "`ENTREE`, `SORTIE`, `AJUSTEMENT`, `VENTE` or `RETOUR`"), ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"), ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"), ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)", minimum = 1), ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0)),
-    responses((status = 200, description = "The movements", body = crate::http::openapi::schemas::AdminMovementsResponse), crate::http::openapi::refusals::AdminShopList),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = Option<i64>, Query, description = "Only this article's movements"),
+        ("type_mouvement" = Option<String>, Query, description = "`ENTREE`, `SORTIE`, `AJUSTEMENT`, `VENTE` or `RETOUR`"),
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)", minimum = 1),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The movements", body = crate::http::openapi::schemas::AdminMovementsResponse),
+        crate::http::openapi::refusals::AdminShopList,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn movements(

@@ -73,7 +73,10 @@ async fn one(pool: &PgPool, shop: &Shop, id: i64) -> Result<TerminalView, ApiErr
     tag = "Administration",
     summary = "A shop's tills",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    responses((status = 200, description = "The tills", body = crate::http::openapi::schemas::TerminalsResponse), crate::http::openapi::refusals::AdminRead),
+    responses(
+        (status = 200, description = "The tills", body = crate::http::openapi::schemas::TerminalsResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn list(
@@ -94,8 +97,14 @@ pub async fn list(
     operation_id = "admin_show_terminal",
     tag = "Administration",
     summary = "A till",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("terminal_id" = i64, Path, description = "The till")),
-    responses((status = 200, description = "The till", body = crate::http::openapi::schemas::TerminalResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    responses(
+        (status = 200, description = "The till", body = crate::http::openapi::schemas::TerminalResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn show(
@@ -119,7 +128,10 @@ pub async fn show(
     description = "Its `cle_api` is in this answer only.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     request_body = crate::http::openapi::schemas::TerminalCreate,
-    responses((status = 201, description = "Registered", body = crate::http::openapi::schemas::TerminalKeyResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 201, description = "Registered", body = crate::http::openapi::schemas::TerminalKeyResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn create(
@@ -161,9 +173,15 @@ pub async fn create(
     operation_id = "admin_update_terminal",
     tag = "Administration",
     summary = "Rename or (de)activate a till",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("terminal_id" = i64, Path, description = "The till")),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
     request_body = crate::http::openapi::schemas::TerminalUpdate,
-    responses((status = 200, description = "Changed", body = crate::http::openapi::schemas::TerminalResponse), crate::http::openapi::refusals::AdminWrite),
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::TerminalResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn update(
@@ -200,8 +218,14 @@ pub async fn update(
     tag = "Administration",
     summary = "Deactivate a till",
     description = "Refused from its next request.",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("terminal_id" = i64, Path, description = "The till")),
-    responses((status = 200, description = "Deactivated", body = crate::http::openapi::schemas::TerminalResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    responses(
+        (status = 200, description = "Deactivated", body = crate::http::openapi::schemas::TerminalResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn deactivate(
@@ -232,8 +256,14 @@ pub async fn deactivate(
     tag = "Administration",
     summary = "Replace a till's key",
     description = "The old key stops working at once; the new one is in this answer only.",
-    params(("boutique_id" = i64, Path, description = "The boutique", example = 1), ("terminal_id" = i64, Path, description = "The till")),
-    responses((status = 200, description = "New key", body = crate::http::openapi::schemas::TerminalKeyResponse), crate::http::openapi::refusals::AdminRead),
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    responses(
+        (status = 200, description = "New key", body = crate::http::openapi::schemas::TerminalKeyResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
     security(("admin_token" = []))
 )]
 pub async fn rotate_key(
