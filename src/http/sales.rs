@@ -76,6 +76,7 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
         with status 200 and `status: already_exists`. A refused sale is kept for review.",
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+        ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
     ),
     request_body = crate::http::openapi::schemas::SaleRequest,
     responses(
