@@ -218,6 +218,10 @@ async fn print_banner(addr: SocketAddr, config: &Config, db: &Database) {
         env!("CARGO_PKG_VERSION")
     );
     println!("\nCheck it:\n  curl -s {base}/status/");
+    println!(
+        "\nEvery endpoint, to read and try: http://{host}{}",
+        crate::http::openapi::UI_PATH
+    );
     let demo_article = sqlx::query_scalar!(
         r#"SELECT a.id FROM articles a JOIN boutiques b ON b.id = a.boutique_id
            WHERE b.code_boutique = 'BTQ-009' AND a.code = 'CHG-001'"#
