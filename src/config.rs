@@ -37,6 +37,16 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// `CAISSE_CANCEL_WINDOW`: how long after receiving a sale its till may cancel it.
     pub cancel_window: Duration,
+    /// `LOG_FORMAT`: human-readable lines, or one JSON object per line for log collectors.
+    pub log_format: LogFormat,
+    /// `CAISSE_METRICS`: serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// The variables, their defaults and meaning; the README's configuration table mirrors it.
@@ -98,6 +108,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "CAISSE_CANCEL_WINDOW",
         "60m",
         "how long after receiving a sale its till may cancel it (admins: always)",
+    ),
+    (
+        "LOG_FORMAT",
+        "text",
+        "text: human-readable log lines; json: one JSON object per line",
+    ),
+    (
+        "CAISSE_METRICS",
+        "false",
+        "true: serve Prometheus metrics at /metrics on the main port",
     ),
 ];
 
@@ -168,6 +188,8 @@ impl Config {
             acquire_timeout: parse(&get, "CAISSE_DB_ACQUIRE_TIMEOUT", "3s", duration)?,
             shutdown_grace: parse(&get, "CAISSE_SHUTDOWN_GRACE", "20s", duration)?,
             cancel_window: parse(&get, "CAISSE_CANCEL_WINDOW", "60m", duration)?,
+            log_format: parse(&get, "LOG_FORMAT", "text", log_format)?,
+            metrics: parse(&get, "CAISSE_METRICS", "false", boolean)?,
         })
     }
 }
@@ -205,6 +227,14 @@ fn duration(value: &str) -> Result<Duration, String> {
         return Err("expected a duration from 1ms to 1 hour".into());
     }
     Ok(duration)
+}
+
+fn log_format(value: &str) -> Result<LogFormat, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err("expected text or json".into()),
+    }
 }
 
 fn boolean(value: &str) -> Result<bool, String> {
@@ -267,6 +297,8 @@ mod tests {
         assert_eq!(c.log_filter, "info");
         assert!(c.database_url.is_none());
         assert!(!c.require_terminal_key);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(!c.metrics);
     }
 
     #[test]
@@ -322,6 +354,20 @@ mod tests {
             config(&[("CAISSE_REQUIRE_TERMINAL_KEY", "yes")])
                 .unwrap()
                 .require_terminal_key
+        );
+        assert_eq!(
+            config(&[("LOG_FORMAT", "xml")]).unwrap_err().variable,
+            "LOG_FORMAT"
+        );
+        assert_eq!(
+            config(&[("LOG_FORMAT", "JSON")]).unwrap().log_format,
+            LogFormat::Json
+        );
+        assert_eq!(
+            config(&[("CAISSE_METRICS", "sometimes")])
+                .unwrap_err()
+                .variable,
+            "CAISSE_METRICS"
         );
     }
 }

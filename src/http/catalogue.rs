@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// An article as the tills read it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub id: i64,
     pub code: String,
@@ -38,13 +38,13 @@ pub struct ArticleView {
     pub full_details: FullDetails,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CategoryRef {
     pub id: i64,
     pub nom: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FullDetails {
     pub nom_complet: String,
     pub prix_vente_formate: String,
@@ -312,6 +312,26 @@ async fn catalogue(
     Ok(cacheable(headers, &body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/articles/",
+    operation_id = "articles",
+    tag = "Terminal",
+    summary = "The shop's catalogue, or what changed since a token",
+    description = "The till's shop's active articles, by name; with `since`, every article \
+        created, changed or withdrawn since (withdrawn ones with `est_actif: false`). Compressed \
+        when `Accept-Encoding` allows it.",
+    params(
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::Catalogue,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn articles(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -322,6 +342,25 @@ pub async fn articles(
 }
 
 /// The same, for the till named in the path, which it also names in the answer.
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/articles/terminal/{numero_serie}/",
+    operation_id = "articles_of_terminal",
+    tag = "Terminal",
+    summary = "The catalogue of the till named in the path",
+    description = "As `GET articles/`, with `terminal`.",
+    params(
+        ("numero_serie" = String, Path, description = "The till's serial", example = "0a1badae951f8473"),
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::CatalogueOfTerminal,
+    ),
+    security((), ("cle_api" = []))
+)]
 pub async fn articles_of_terminal(
     State(state): State<AppState>,
     PathTerminal(terminal): PathTerminal,
@@ -333,6 +372,24 @@ pub async fn articles_of_terminal(
 
 /// The boutique's categories; or, with `since`, those changed since then and the ids of
 /// those deleted. Same token rule as the articles.
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/categories/",
+    operation_id = "categories",
+    tag = "Terminal",
+    summary = "The shop's categories, or what changed since a token",
+    description = "With `since`, the ids of the categories deleted since are under `supprimees`.",
+    params(
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The categories, or their delta", body = crate::http::openapi::schemas::CategoriesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::Catalogue,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn categories(
     State(state): State<AppState>,
     terminal: Terminal,

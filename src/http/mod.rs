@@ -6,8 +6,11 @@ pub mod cache;
 pub mod catalogue;
 pub mod error;
 pub mod give_back;
+pub mod health;
 pub mod idempotency;
 pub mod input;
+pub mod monitoring;
+pub mod openapi;
 pub mod params;
 pub mod reconciliation;
 pub mod sales;
@@ -23,6 +26,7 @@ use crate::config::Config;
 use crate::sales::batcher::Batcher;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post, put};
 use error::ApiError;
@@ -30,6 +34,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -51,6 +56,7 @@ pub struct Limits {
     pub request_timeout: Duration,
     pub max_batch: usize,
     pub require_terminal_key: bool,
+    pub metrics: bool,
 }
 
 impl AppState {
@@ -68,6 +74,7 @@ impl AppState {
                 request_timeout: config.request_timeout,
                 max_batch: config.max_batch,
                 require_terminal_key: config.require_terminal_key,
+                metrics: config.metrics,
             },
         }
     }
@@ -76,8 +83,11 @@ impl AppState {
 /// The terminal API lives under this prefix, as the deployed tills expect.
 pub const TERMINAL_API: &str = "/api/v2/simple";
 
-pub fn router(state: AppState) -> Router {
-    let terminal_api = [
+/// The terminal API's routes, under [`TERMINAL_API`], each also with a trailing slash.
+/// The router is built from this list, and a test checks that the OpenAPI document
+/// describes every route in it.
+pub fn terminal_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
         ("/status", get(status::status)),
         (
             "/terminal/{numero_serie}",
@@ -100,14 +110,38 @@ pub fn router(state: AppState) -> Router {
         ("/mouvements-stock", get(stock::movements)),
         ("/boutiques", get(admin::boutiques::for_caller)),
     ]
-    .into_iter()
-    .fold(Router::new(), |router, (path, route)| {
-        both(router, path, route)
-    });
+}
 
-    Router::new()
+/// Health checks, and the metrics when they are on: for orchestrators and monitoring,
+/// outside the APIs.
+pub fn operation_routes(metrics: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes = vec![
+        ("/health/live", get(health::live)),
+        ("/health/ready", get(health::ready)),
+    ];
+    if metrics {
+        routes.push(("/metrics", get(monitoring::scrape)));
+    }
+    routes
+}
+
+pub fn router(state: AppState) -> Router {
+    let terminal_api = terminal_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            both(router, path, route)
+        });
+    let operations = operation_routes(state.limits.metrics)
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            router.route(path, route)
+        });
+
+    let router = Router::new()
         .nest(TERMINAL_API, terminal_api)
         .nest("/api/admin", admin::router())
+        .merge(operations)
+        .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -125,7 +159,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::internal())
-        }))
+        }));
+    // Measured inside the request's span, with the route it matched.
+    let router = if state.limits.metrics {
+        monitoring::install();
+        router.layer(axum::middleware::from_fn(monitoring::track))
+    } else {
+        router
+    };
+    router
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
@@ -136,11 +178,17 @@ pub fn router(state: AppState) -> Router {
                         .or_else(|| request.headers().get("serial-number"))
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %request.uri().path(),
                         serial = %serial,
+                        request_id = %request_id,
                     )
                 })
                 .on_response(
@@ -149,7 +197,31 @@ pub fn router(state: AppState) -> Router {
                         .latency_unit(tower_http::LatencyUnit::Millis),
                 ),
         )
+        // Outermost: every request has an id before anything logs, and its answer says it.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// The header a request's id travels in, both ways.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Keeps a caller's `X-Request-Id` (a proxy's, say) only if it is a sane token: it goes into
+/// every log line of the request. Otherwise a new one is made.
+async fn drop_unusable_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let usable = request.headers().get(&REQUEST_ID).is_none_or(|id| {
+        let id = id.as_bytes();
+        !id.is_empty()
+            && id.len() <= 128
+            && id
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    });
+    if !usable {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
 }
 
 /// Cuts a request off once it has taken `limit` (reading its body included), with a `503`

@@ -10,6 +10,19 @@ use axum::extract::State;
 use chrono::Utc;
 use serde_json::{Value, json};
 
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/statistiques/",
+    operation_id = "statistics",
+    tag = "Terminal",
+    summary = "The shop at a glance",
+    description = "Today and this month in the shop's time zone, by when the sales were made.",
+    responses(
+        (status = 200, description = "The figures", body = crate::http::openapi::schemas::StatisticsResponse),
+        crate::http::openapi::refusals::Statistics,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn statistics(
     State(state): State<AppState>,
     terminal: Terminal,

@@ -587,7 +587,7 @@ pub struct StockAlerts {
 }
 
 /// An article's stock and price as they are now, for a till to refresh its own.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct StockUpdate {
     pub article_id: i64,
     pub code: String,
