@@ -5,14 +5,17 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 ENV SQLX_OFFLINE=true
+# The workspace's other member (bench/, the load generator) only needs its manifest here.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && cargo build --release --locked \
+COPY bench/Cargo.toml bench/Cargo.toml
+RUN mkdir -p src bench/src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && echo 'fn main() {}' > bench/src/main.rs \
+    && cargo build --release --locked -p caisse \
     && rm -rf src
 COPY .sqlx .sqlx
 COPY migrations migrations
 COPY src src
-RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin caisse
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked -p caisse --bin caisse
 
 # Run: a slim Debian with the binary, as an unprivileged user.
 FROM debian:bookworm-slim

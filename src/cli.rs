@@ -22,7 +22,7 @@ use std::process::ExitCode;
                   keeps stock and its journal right, and keeps each shop's data to itself.\n\n\
                   Configuration comes from the environment (and a .env file): DATABASE_URL, \
                   CAISSE_ADDR, CAISSE_BODY_LIMIT, CAISSE_MAX_BATCH, CAISSE_DB_POOL_SIZE, CAISSE_LOG, \
-                  CAISSE_DATA_DIR. Without DATABASE_URL every command uses a private PostgreSQL \
+                  CAISSE_DATA_DIR, LOG_FORMAT, CAISSE_METRICS. Without DATABASE_URL every command uses a private PostgreSQL \
                   kept under CAISSE_DATA_DIR (default .data)."
 )]
 pub struct Cli {
@@ -135,7 +135,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config.log_filter);
+    telemetry::init(&config.log_filter, config.log_format);
     let result = match Database::open(&config).await {
         Ok(db) => {
             let result = match cli.command.unwrap_or(Command::Serve) {
@@ -382,6 +382,10 @@ async fn print_banner(addr: SocketAddr, config: &Config, db: &Database) {
         env!("CARGO_PKG_VERSION")
     );
     println!("\nCheck it:\n  curl -s {base}/status/");
+    println!(
+        "\nEvery endpoint, to read and try: http://{host}{}",
+        crate::http::openapi::UI_PATH
+    );
     let demo_article = sqlx::query_scalar!(
         r#"SELECT a.id FROM articles a JOIN boutiques b ON b.id = a.boutique_id
            WHERE b.code_boutique = 'BTQ-009' AND a.code = 'CHG-001'"#

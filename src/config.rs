@@ -43,6 +43,16 @@ pub struct Config {
     /// `CAISSE_TERMINAL_SILENCE_HOURS`: an active till not seen for longer is flagged in the
     /// back-office: the sales it holds offline are at risk.
     pub terminal_silence_hours: u32,
+    /// `LOG_FORMAT`: human-readable lines, or one JSON object per line for log collectors.
+    pub log_format: LogFormat,
+    /// `CAISSE_METRICS`: serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// The variables, their defaults and meaning; the README's configuration table mirrors it.
@@ -114,6 +124,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "CAISSE_TERMINAL_SILENCE_HOURS",
         "24",
         "hours after which the back-office flags an active till as not seen",
+    ),
+    (
+        "LOG_FORMAT",
+        "text",
+        "text: human-readable log lines; json: one JSON object per line",
+    ),
+    (
+        "CAISSE_METRICS",
+        "false",
+        "true: serve Prometheus metrics at /metrics on the main port",
     ),
 ];
 
@@ -188,6 +208,8 @@ impl Config {
             terminal_silence_hours: parse(&get, "CAISSE_TERMINAL_SILENCE_HOURS", "24", |v| {
                 positive(v, 24 * 365).map(|n| n as u32)
             })?,
+            log_format: parse(&get, "LOG_FORMAT", "text", log_format)?,
+            metrics: parse(&get, "CAISSE_METRICS", "false", boolean)?,
         })
     }
 }
@@ -225,6 +247,14 @@ fn duration(value: &str) -> Result<Duration, String> {
         return Err("expected a duration from 1ms to 1 hour".into());
     }
     Ok(duration)
+}
+
+fn log_format(value: &str) -> Result<LogFormat, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err("expected text or json".into()),
+    }
 }
 
 fn boolean(value: &str) -> Result<bool, String> {
@@ -289,6 +319,8 @@ mod tests {
         assert!(!c.require_terminal_key);
         assert!(!c.plain_http);
         assert_eq!(c.terminal_silence_hours, 24);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(!c.metrics);
     }
 
     #[test]
@@ -356,6 +388,20 @@ mod tests {
                 .unwrap()
                 .terminal_silence_hours,
             48
+        );
+        assert_eq!(
+            config(&[("LOG_FORMAT", "xml")]).unwrap_err().variable,
+            "LOG_FORMAT"
+        );
+        assert_eq!(
+            config(&[("LOG_FORMAT", "JSON")]).unwrap().log_format,
+            LogFormat::Json
+        );
+        assert_eq!(
+            config(&[("CAISSE_METRICS", "sometimes")])
+                .unwrap_err()
+                .variable,
+            "CAISSE_METRICS"
         );
     }
 }

@@ -499,3 +499,58 @@ async fn sales_and_movements_are_paginated_and_filtered() {
     let other_till = page("terminal_id=999999").await;
     assert_eq!(other_till.body["total"], 0);
 }
+
+#[tokio::test]
+async fn stock_alert_counts_follow_the_threshold_and_the_catalogue() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let b = app.article("BTQ-009", "CAB-001").await.boutique_id;
+    async fn low(app: &TestApp) -> Value {
+        app.get("/api/v2/simple/statistiques/", Some(DEMO_SERIAL))
+            .await
+            .body["statistiques"]["articles"]["stock_bas"]
+            .clone()
+    }
+    // COQ-001 (5), BAT-001 (3), TEL-001 (0).
+    assert_eq!(low(&app).await, 3);
+    let patch = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.admin(
+                Method::PATCH,
+                &format!("/api/admin/boutiques/{b}"),
+                token,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // Up to 20: ECO-001 (10) and TEL-002 (20) join.
+    patch(json!({"alerte_stock_bas": 20})).await;
+    assert_eq!(low(&app).await, 5);
+    patch(json!({"alerte_stock_bas": 0})).await;
+    assert_eq!(low(&app).await, 1);
+    patch(json!({"alerte_stock_bas": 5})).await;
+    // A new article with little stock, then withdrawn.
+    let created = app
+        .admin(Method::POST, &format!("/api/admin/boutiques/{b}/articles"), &token,
+            Some(&json!({"code": "LOW-1", "nom": "Presque épuisé", "prix_vente": 1, "quantite_stock": 2})))
+        .await;
+    assert_eq!(low(&app).await, 4);
+    let id = created.body["article"]["id"].as_i64().unwrap();
+    app.admin(
+        Method::DELETE,
+        &format!("/api/admin/boutiques/{b}/articles/{id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(low(&app).await, 3);
+    // A delivery lifts BAT-001 over the threshold.
+    let battery = app.article("BTQ-009", "BAT-001").await;
+    app.admin(Method::POST, &format!("/api/admin/boutiques/{b}/entrees"), &token,
+        Some(&json!({"reference_document": "BL-9", "lignes": [{"article_id": battery.id, "quantite": 10}]})))
+        .await;
+    assert_eq!(low(&app).await, 2);
+    app.assert_invariants().await;
+}

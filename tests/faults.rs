@@ -390,21 +390,24 @@ async fn an_exhausted_pool_answers_503_after_a_short_wait() {
     })
     .await;
     let cable = app.article("BTQ-009", "CAB-001").await;
-    // The test's own connection holds the article, so the two sales below each keep one of
-    // the server's two connections while they wait for it.
+    let water = app.article("BTQ-010", "EAU-150").await;
+    // The test's own connection holds an article of each shop, so a sale in each shop keeps
+    // one of the server's two connections while it waits.
     let mut blocker = app.pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM articles WHERE id = $1 FOR UPDATE")
-        .bind(cable.id)
+    sqlx::query("SELECT 1 FROM articles WHERE id = ANY($1) FOR UPDATE")
+        .bind(vec![cable.id, water.id])
         .execute(&mut *blocker)
         .await
         .unwrap();
-    let stuck = join_all((0..2).map(|i| {
-        let app = &app;
-        async move {
-            let body = json!([sale(&format!("X-{i}"), &[(cable.id, 1, 5000.0)])]);
-            app.sync(DEMO_SERIAL, &body).await
-        }
-    }));
+    let stuck = join_all([(DEMO_SERIAL, cable.id), (OTHER_SERIAL, water.id)].map(
+        |(till, article)| {
+            let app = &app;
+            async move {
+                let body = json!([sale("X-1", &[(article, 1, 1000.0)])]);
+                app.sync(till, &body).await
+            }
+        },
+    ));
     let crowd = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let replies =

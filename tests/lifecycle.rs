@@ -613,3 +613,69 @@ async fn reconciliation_tells_the_till_what_to_send_again() {
     .await
     .assert_error(400, "INVALID_FORMAT");
 }
+
+/// The full catalogue is served from a cache while nothing in it changed: every kind of
+/// change shows at once, including one by a transaction that began before the cached read
+/// and committed after it.
+#[tokio::test]
+async fn the_full_catalogue_is_never_stale() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let b = cable.boutique_id;
+    let full = || async {
+        app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL))
+            .await
+            .body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == "CAB-001")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(full().await["prix_vente"], "5000.00");
+    assert_eq!(full().await["prix_vente"], "5000.00");
+
+    // A change by a transaction older than the cached read, committed after it.
+    let mut slow = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE articles SET prix_vente = 5100, modif_txid = pg_current_xact_id()::text::bigint
+         WHERE id = $1",
+    )
+    .bind(cable.id)
+    .execute(&mut *slow)
+    .await
+    .unwrap();
+    assert_eq!(full().await["prix_vente"], "5000.00");
+    slow.commit().await.unwrap();
+    assert_eq!(full().await["prix_vente"], "5100.00");
+
+    // A sale, a rename of its category, a new currency.
+    app.sync(
+        DEMO_SERIAL,
+        &json!([sale("NS-1", &[(cable.id, 3, 5100.0)])]),
+    )
+    .await;
+    assert_eq!(full().await["quantite_stock"], cable.stock - 3);
+    let category = full().await["categorie_id"].as_i64().unwrap();
+    app.admin(
+        Method::PATCH,
+        &format!("/api/admin/boutiques/{b}/categories/{category}"),
+        &token,
+        Some(&json!({"nom": "Accessoires et câbles"})),
+    )
+    .await;
+    assert_eq!(full().await["categorie_nom"], "Accessoires et câbles");
+    app.admin(
+        Method::PATCH,
+        &format!("/api/admin/boutiques/{b}"),
+        &token,
+        Some(&json!({"devise": "USD"})),
+    )
+    .await;
+    assert_eq!(
+        full().await["full_details"]["prix_vente_formate"],
+        "5100.00 USD"
+    );
+}

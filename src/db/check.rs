@@ -5,6 +5,7 @@
 //!   from where the previous one ended (`stock_apres = stock_avant + quantite` is a CHECK);
 //! - every sale has lines, its total is the sum of its lines, and its `VENTE` movements take
 //!   out exactly what its lines sold;
+//! - each boutique's stock alert counts are those of its articles;
 //! - what a sale line gave back (returns, cancellation) is what its `RETOUR` movements
 //!   restored (a line gives back at most what it sold: a CHECK).
 //!
@@ -143,6 +144,30 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
             what: format!(
                 "sale {} line {}: {} units given back, but its RETOUR movements restored {}",
                 row.vente_id, row.id, row.quantite_retournee, row.rendu
+            ),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT b.id, c.stock_bas AS "compte_bas?", c.stock_zero AS "compte_zero?",
+                  count(a.id) FILTER (WHERE a.est_actif AND a.quantite_stock <= b.alerte_stock_bas) AS "bas!",
+                  count(a.id) FILTER (WHERE a.est_actif AND a.quantite_stock <= 0) AS "zero!"
+           FROM boutiques b
+           LEFT JOIN compteurs_stock c ON c.boutique_id = b.id
+           LEFT JOIN articles a ON a.boutique_id = b.id
+           GROUP BY b.id, c.stock_bas, c.stock_zero
+           HAVING c.stock_bas IS DISTINCT FROM count(a.id) FILTER (WHERE a.est_actif AND a.quantite_stock <= b.alerte_stock_bas)::int
+               OR c.stock_zero IS DISTINCT FROM count(a.id) FILTER (WHERE a.est_actif AND a.quantite_stock <= 0)::int
+           ORDER BY b.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.id,
+            what: format!(
+                "stock alert counts {:?} low / {:?} at zero, but {} low / {} at zero",
+                row.compte_bas, row.compte_zero, row.bas, row.zero
             ),
         });
     }

@@ -29,7 +29,14 @@ pub async fn connect_with(
     PgPoolOptions::new()
         .max_connections(pool_size)
         .acquire_timeout(acquire_timeout)
-        .connect_with(options.application_name("caisse"))
+        .connect_with(
+            options
+                .application_name("caisse")
+                // The statements of the sale path are prepared once per connection and run
+                // with ever-different arrays; planning them anew each time (PostgreSQL's
+                // default for the first runs of a statement) costs more than running them.
+                .options([("plan_cache_mode", "force_generic_plan")]),
+        )
         .await
 }
 

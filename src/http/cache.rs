@@ -1,15 +1,19 @@
 //! Responses a till may cache: an `ETag` on the body, and `304 Not Modified` when the till
 //! already holds that body (`If-None-Match`), so an unchanged catalogue costs no download.
 
-use crate::secret::sha256_hex;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde::Serialize;
+use std::hash::{Hash, Hasher};
 
-pub fn cacheable(request: &HeaderMap, body: &Value) -> Response {
-    let bytes = body.to_string().into_bytes();
-    // Weak: the same JSON, compressed or not, is the same resource for the till.
-    let etag = format!("W/\"{}\"", &sha256_hex(&bytes)[..32]);
+pub fn cacheable(request: &HeaderMap, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).expect("a response serialises");
+    // A fast hash of the body: an ETag only has to change when the body does (a new
+    // server version may hash differently; the till then downloads once more). Weak: the
+    // same JSON, compressed or not, is the same resource for the till.
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let etag = format!("W/\"{:016x}-{:x}\"", hasher.finish(), bytes.len());
     let etag_value = HeaderValue::from_str(&etag).expect("an ETag is ASCII");
     let known = request
         .get(header::IF_NONE_MATCH)

@@ -13,11 +13,14 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use serde_json::value::RawValue;
 use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// An article as the tills read it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub id: i64,
     pub code: String,
@@ -35,13 +38,13 @@ pub struct ArticleView {
     pub full_details: FullDetails,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CategoryRef {
     pub id: i64,
     pub nom: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FullDetails {
     pub nom_complet: String,
     pub prix_vente_formate: String,
@@ -122,14 +125,15 @@ async fn articles_since(
     pool: &PgPool,
     shop: &Shop,
     since: Option<i64>,
-) -> Result<(Vec<ArticleView>, i64), sqlx::Error> {
+) -> Result<Snapshot<Vec<ArticleView>>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH token AS (
-               SELECT LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+               SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                      LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
                             COALESCE((SELECT max(modif_txid) FROM articles WHERE boutique_id = $1), 0) + 1)
                       AS token
            )
-           SELECT token.token AS "token!", a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
+           SELECT token.xmin AS "xmin!", token.token AS "token!", a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
                   a.description AS "description?", a.prix_vente AS "prix_vente?",
                   a.prix_achat AS "prix_achat?", a.categorie_id, c.nom AS "categorie_nom?",
                   a.quantite_stock AS "quantite_stock?", a.est_actif AS "est_actif?"
@@ -144,7 +148,7 @@ async fn articles_since(
     )
     .fetch_all(pool)
     .await?;
-    let token = rows.first().map_or(0, |r| r.token);
+    let (xmin, token) = rows.first().map_or((0, 0), |r| (r.xmin, r.token));
     let articles = rows
         .into_iter()
         .filter_map(|r| {
@@ -163,50 +167,229 @@ async fn articles_since(
         })
         .map(|row| ArticleView::new(row, &shop.devise))
         .collect();
-    Ok((articles, token))
+    Ok(Snapshot {
+        value: articles,
+        xmin,
+        token,
+    })
 }
 
-/// The till's catalogue, as `GET articles/` answers it.
-async fn catalogue(pool: &PgPool, shop: &Shop, since: Option<i64>) -> Result<Value, ApiError> {
-    let (articles, token) = articles_since(pool, shop, since).await?;
-    Ok(json!({
-        "success": true,
-        "count": articles.len(),
-        "boutique_id": shop.id,
-        "boutique_nom": shop.nom,
-        "articles": articles,
-        "token": token.to_string(),
-        "complet": since.is_none(),
-    }))
+/// What a statement read, with its snapshot's oldest invisible transaction (`xmin`) and the
+/// token of the next delta.
+struct Snapshot<T> {
+    value: T,
+    xmin: i64,
+    token: i64,
 }
 
+/// The full catalogue of a few boutiques, serialised, for as long as nothing in it changes.
+///
+/// An entry built from a snapshot whose `xmin` was X holds every change made by a
+/// transaction below X, and none made by a transaction at or above X. So while no article
+/// or category of the shop has been changed by a transaction at or above X (every row keeps
+/// the id of the transaction that last changed it), the entry is exactly what a fresh read
+/// would give. That is checked on every use, in one cheap statement.
+#[derive(Default)]
+pub struct CatalogueCache {
+    entries: Mutex<HashMap<i64, Arc<CachedCatalogue>>>,
+}
+
+struct CachedCatalogue {
+    xmin: i64,
+    devise: String,
+    count: usize,
+    articles: Box<RawValue>,
+}
+
+/// How many boutiques' catalogues are kept (each is about 0.5 KB per article).
+const CACHED_SHOPS: usize = 32;
+
+impl CatalogueCache {
+    /// The shop's full catalogue (active articles) and the token of the next delta.
+    async fn full(
+        &self,
+        pool: &PgPool,
+        shop: &Shop,
+    ) -> Result<(Arc<CachedCatalogue>, i64), ApiError> {
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&shop.id)
+            .cloned();
+        if let Some(entry) = cached.filter(|e| e.devise == shop.devise) {
+            let now = sqlx::query!(
+                r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin!",
+                          COALESCE((SELECT max(modif_txid) FROM articles WHERE boutique_id = $1), 0) AS "articles!",
+                          COALESCE((SELECT max(modif_txid) FROM categories WHERE boutique_id = $1), 0) AS "categories!""#,
+                shop.id
+            )
+            .fetch_one(pool)
+            .await?;
+            if now.articles < entry.xmin && now.categories < entry.xmin {
+                let token = now.xmin.min(now.articles + 1);
+                return Ok((entry, token));
+            }
+        }
+        let read = articles_since(pool, shop, None).await?;
+        let token = read.token;
+        let entry = Arc::new(CachedCatalogue::new(read, shop)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CACHED_SHOPS
+            && !entries.contains_key(&shop.id)
+            && let Some(&evicted) = entries.keys().next()
+        {
+            entries.remove(&evicted);
+        }
+        entries.insert(shop.id, Arc::clone(&entry));
+        Ok((entry, token))
+    }
+}
+
+impl CachedCatalogue {
+    fn new(read: Snapshot<Vec<ArticleView>>, shop: &Shop) -> Result<Self, ApiError> {
+        Ok(CachedCatalogue {
+            xmin: read.xmin,
+            devise: shop.devise.clone(),
+            count: read.value.len(),
+            articles: serde_json::value::to_raw_value(&read.value)
+                .map_err(|_| ApiError::internal())?,
+        })
+    }
+}
+
+/// The till's catalogue, as `GET articles/` answers it. Serialised straight from these
+/// types (a large catalogue is thousands of articles, read by many tills).
+#[derive(Serialize)]
+struct Catalogue<'a> {
+    success: bool,
+    count: usize,
+    boutique_id: i64,
+    boutique_nom: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    terminal: Option<TerminalRef<'a>>,
+    articles: &'a RawValue,
+    token: String,
+    complet: bool,
+}
+
+#[derive(Serialize)]
+struct TerminalRef<'a> {
+    numero_serie: &'a str,
+    nom_terminal: &'a str,
+}
+
+async fn catalogue(
+    state: &AppState,
+    terminal: &Terminal,
+    named: bool,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let shop = &terminal.boutique;
+    let since = since(params)?;
+    let (articles, token) = match since {
+        None => state.catalogue.full(&state.pool, shop).await?,
+        Some(since) => {
+            let read = articles_since(&state.pool, shop, Some(since)).await?;
+            let token = read.token;
+            (Arc::new(CachedCatalogue::new(read, shop)?), token)
+        }
+    };
+    let body = Catalogue {
+        success: true,
+        count: articles.count,
+        boutique_id: shop.id,
+        boutique_nom: &shop.nom,
+        terminal: named.then(|| TerminalRef {
+            numero_serie: &terminal.numero_serie,
+            nom_terminal: &terminal.nom_terminal,
+        }),
+        articles: &articles.articles,
+        token: token.to_string(),
+        complet: since.is_none(),
+    };
+    Ok(cacheable(headers, &body))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/articles/",
+    operation_id = "articles",
+    tag = "Terminal",
+    summary = "The shop's catalogue, or what changed since a token",
+    description = "The till's shop's active articles, by name; with `since`, every article \
+        created, changed or withdrawn since (withdrawn ones with `est_actif: false`). Compressed \
+        when `Accept-Encoding` allows it.",
+    params(
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::Catalogue,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn articles(
     State(state): State<AppState>,
     terminal: Terminal,
     params: Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let body = catalogue(&state.pool, &terminal.boutique, since(&params)?).await?;
-    Ok(cacheable(&headers, &body))
+    catalogue(&state, &terminal, false, &params, &headers).await
 }
 
 /// The same, for the till named in the path, which it also names in the answer.
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/articles/terminal/{numero_serie}/",
+    operation_id = "articles_of_terminal",
+    tag = "Terminal",
+    summary = "The catalogue of the till named in the path",
+    description = "As `GET articles/`, with `terminal`.",
+    params(
+        ("numero_serie" = String, Path, description = "The till's serial", example = "0a1badae951f8473"),
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::CatalogueOfTerminal,
+    ),
+    security((), ("cle_api" = []))
+)]
 pub async fn articles_of_terminal(
     State(state): State<AppState>,
     PathTerminal(terminal): PathTerminal,
     params: Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut body = catalogue(&state.pool, &terminal.boutique, since(&params)?).await?;
-    body["terminal"] = json!({
-        "numero_serie": terminal.numero_serie,
-        "nom_terminal": terminal.nom_terminal,
-    });
-    Ok(cacheable(&headers, &body))
+    catalogue(&state, &terminal, true, &params, &headers).await
 }
 
 /// The boutique's categories; or, with `since`, those changed since then and the ids of
 /// those deleted. Same token rule as the articles.
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/categories/",
+    operation_id = "categories",
+    tag = "Terminal",
+    summary = "The shop's categories, or what changed since a token",
+    description = "With `since`, the ids of the categories deleted since are under `supprimees`.",
+    params(
+        ("since" = Option<String>, Query, description = "The `token` of an earlier answer: only what changed since", example = "742"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
+    ),
+    responses(
+        (status = 200, description = "The categories, or their delta", body = crate::http::openapi::schemas::CategoriesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        crate::http::openapi::refusals::Catalogue,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn categories(
     State(state): State<AppState>,
     terminal: Terminal,

@@ -142,6 +142,24 @@ fn till(terminal: &Terminal, state: &AppState) -> Actor {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/ventes/annuler/",
+    operation_id = "cancel_sale",
+    tag = "Terminal",
+    summary = "Cancel a sale of this till",
+    description = "Within `CAISSE_CANCEL_WINDOW` of its arrival. Each line's units go back to \
+        stock (`RETOUR` movements); the sale stays, cancelled, out of every revenue.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+    ),
+    request_body = crate::http::openapi::schemas::CancelRequest,
+    responses(
+        (status = 200, description = "Cancelled", body = crate::http::openapi::schemas::GiveBackResponse),
+        crate::http::openapi::refusals::Cancel,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -170,6 +188,24 @@ pub async fn cancel(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/ventes/retour/",
+    operation_id = "return_articles",
+    tag = "Terminal",
+    summary = "Return articles of a sale",
+    description = "Each unit goes back to stock with a `RETOUR` movement; a line never gives \
+        back more than it sold.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+    ),
+    request_body = crate::http::openapi::schemas::ReturnRequest,
+    responses(
+        (status = 200, description = "Returned", body = crate::http::openapi::schemas::GiveBackResponse),
+        crate::http::openapi::refusals::Return,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn return_articles(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -213,6 +249,23 @@ fn administrator(admin: &Admin) -> Actor {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/ventes/{vente_id}/annuler",
+    operation_id = "admin_cancel_sale",
+    tag = "Administration",
+    summary = "Cancel a sale, at any time",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("vente_id" = i64, Path, description = "The sale"),
+    ),
+    request_body = crate::http::openapi::schemas::AdminCancelRequest,
+    responses(
+        (status = 200, description = "Cancelled", body = crate::http::openapi::schemas::GiveBackResponse),
+        crate::http::openapi::refusals::AdminGiveBack,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn admin_cancel(
     State(state): State<AppState>,
     admin: Admin,
@@ -235,6 +288,23 @@ pub async fn admin_cancel(
     Ok(view(done, &shop))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/ventes/{vente_id}/retour",
+    operation_id = "admin_return_articles",
+    tag = "Administration",
+    summary = "Return articles of a sale",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("vente_id" = i64, Path, description = "The sale"),
+    ),
+    request_body = crate::http::openapi::schemas::AdminReturnRequest,
+    responses(
+        (status = 200, description = "Returned", body = crate::http::openapi::schemas::GiveBackResponse),
+        crate::http::openapi::refusals::AdminGiveBack,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn admin_return(
     State(state): State<AppState>,
     admin: Admin,

@@ -168,7 +168,8 @@ async fn finish<F>(work: F) -> Response
 where
     F: Future<Output = Response> + Send + 'static,
 {
-    tokio::spawn(work)
+    // In the request's span, so that what the work logs carries the request's id.
+    tokio::spawn(tracing::Instrument::in_current_span(work))
         .await
         .unwrap_or_else(|_| ApiError::internal().into_response())
 }

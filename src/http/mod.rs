@@ -7,8 +7,11 @@ pub mod cache;
 pub mod catalogue;
 pub mod error;
 pub mod give_back;
+pub mod health;
 pub mod idempotency;
 pub mod input;
+pub mod monitoring;
+pub mod openapi;
 pub mod params;
 pub mod reconciliation;
 pub mod sales;
@@ -21,14 +24,18 @@ pub mod terminal_info;
 
 use crate::code::Code;
 use crate::config::Config;
+use crate::sales::batcher::Batcher;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post, put};
 use error::ApiError;
 use sqlx::PgPool;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -36,6 +43,10 @@ use tracing::Level;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Where requests hand their sales to be recorded (group commit per boutique).
+    pub recorder: Arc<Batcher>,
+    /// The full catalogues last read, reused while nothing in them changed.
+    pub catalogue: Arc<catalogue::CatalogueCache>,
     pub limits: Limits,
     pub backoffice: backoffice::Settings,
 }
@@ -47,11 +58,17 @@ pub struct Limits {
     pub request_timeout: Duration,
     pub max_batch: usize,
     pub require_terminal_key: bool,
+    pub metrics: bool,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, config: &Config) -> Self {
+        // A few transactions per boutique at once: they rarely want the same articles, and
+        // the rest of the pool stays for other shops and for reads.
+        let leaders_per_shop = (config.pool_size as usize / 4).max(1);
         AppState {
+            recorder: Batcher::new(pool.clone(), leaders_per_shop, config.max_batch),
+            catalogue: Arc::default(),
             pool,
             limits: Limits {
                 body_limit: config.body_limit,
@@ -59,6 +76,7 @@ impl AppState {
                 request_timeout: config.request_timeout,
                 max_batch: config.max_batch,
                 require_terminal_key: config.require_terminal_key,
+                metrics: config.metrics,
             },
             backoffice: backoffice::Settings::new(config),
         }
@@ -68,8 +86,11 @@ impl AppState {
 /// The terminal API lives under this prefix, as the deployed tills expect.
 pub const TERMINAL_API: &str = "/api/v2/simple";
 
-pub fn router(state: AppState) -> Router {
-    let terminal_api = [
+/// The terminal API's routes, under [`TERMINAL_API`], each also with a trailing slash.
+/// The router is built from this list, and a test checks that the OpenAPI document
+/// describes every route in it.
+pub fn terminal_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
         ("/status", get(status::status)),
         (
             "/terminal/{numero_serie}",
@@ -92,15 +113,39 @@ pub fn router(state: AppState) -> Router {
         ("/mouvements-stock", get(stock::movements)),
         ("/boutiques", get(admin::boutiques::for_caller)),
     ]
-    .into_iter()
-    .fold(Router::new(), |router, (path, route)| {
-        both(router, path, route)
-    });
+}
 
-    Router::new()
+/// Health checks, and the metrics when they are on: for orchestrators and monitoring,
+/// outside the APIs.
+pub fn operation_routes(metrics: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes = vec![
+        ("/health/live", get(health::live)),
+        ("/health/ready", get(health::ready)),
+    ];
+    if metrics {
+        routes.push(("/metrics", get(monitoring::scrape)));
+    }
+    routes
+}
+
+pub fn router(state: AppState) -> Router {
+    let terminal_api = terminal_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            both(router, path, route)
+        });
+    let operations = operation_routes(state.limits.metrics)
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            router.route(path, route)
+        });
+
+    let router = Router::new()
         .nest(TERMINAL_API, terminal_api)
         .nest("/api/admin", admin::router())
         .merge(backoffice::router(state.clone()))
+        .merge(operations)
+        .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -118,7 +163,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::internal())
-        }))
+        }));
+    // Measured inside the request's span, with the route it matched.
+    let router = if state.limits.metrics {
+        monitoring::install();
+        router.layer(axum::middleware::from_fn(monitoring::track))
+    } else {
+        router
+    };
+    router
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
@@ -129,11 +182,17 @@ pub fn router(state: AppState) -> Router {
                         .or_else(|| request.headers().get("serial-number"))
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %request.uri().path(),
                         serial = %serial,
+                        request_id = %request_id,
                     )
                 })
                 .on_response(
@@ -142,7 +201,31 @@ pub fn router(state: AppState) -> Router {
                         .latency_unit(tower_http::LatencyUnit::Millis),
                 ),
         )
+        // Outermost: every request has an id before anything logs, and its answer says it.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// The header a request's id travels in, both ways.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Keeps a caller's `X-Request-Id` (a proxy's, say) only if it is a sane token: it goes into
+/// every log line of the request. Otherwise a new one is made.
+async fn drop_unusable_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let usable = request.headers().get(&REQUEST_ID).is_none_or(|id| {
+        let id = id.as_bytes();
+        !id.is_empty()
+            && id.len() <= 128
+            && id
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    });
+    if !usable {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
 }
 
 /// Cuts a request off once it has taken `limit` (reading its body included), with a `503`

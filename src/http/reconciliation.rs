@@ -20,6 +20,21 @@ use std::collections::{HashMap, HashSet};
 /// Most invoice numbers one reconciliation may name.
 const MAX_NUMBERS: usize = 20_000;
 
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/ventes/reconciliation/",
+    operation_id = "reconcile",
+    tag = "Terminal",
+    summary = "Check that a day of sales arrived",
+    description = "The till sends the invoice numbers it believes synced: the answer sorts them \
+        into stored, missing (send again), refused, and stored-but-unlisted.",
+    request_body = crate::http::openapi::schemas::ReconciliationRequest,
+    responses(
+        (status = 200, description = "The reconciliation", body = crate::http::openapi::schemas::ReconciliationResponse),
+        crate::http::openapi::refusals::Reconcile,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn reconcile(
     State(state): State<AppState>,
     terminal: Terminal,

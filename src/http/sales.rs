@@ -24,9 +24,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The parsing context and the seller of a terminal's request.
-pub fn sale_context(terminal: &Terminal) -> (ParseContext, Seller) {
+pub fn sale_context(terminal: &Terminal) -> (ParseContext, Arc<Seller>) {
     (
         ParseContext {
             boutique_id: terminal.boutique.id,
@@ -34,11 +35,11 @@ pub fn sale_context(terminal: &Terminal) -> (ParseContext, Seller) {
             now: Utc::now(),
             version_app: terminal.app_version.clone(),
         },
-        Seller {
+        Arc::new(Seller {
             terminal_id: terminal.id,
             nom_terminal: terminal.nom_terminal.clone(),
             adresse_ip: terminal.client_ip.clone(),
-        },
+        }),
     )
 }
 
@@ -64,6 +65,27 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
     error
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/ventes/",
+    operation_id = "create_sale",
+    tag = "Terminal",
+    summary = "One sale while online",
+    description = "Recorded by the same code as each sale of a batch. **Amounts are JSON \
+        numbers** in this answer. The same invoice number sent again returns the stored sale \
+        with status 200 and `status: already_exists`. A refused sale is kept for review.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+        ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
+    ),
+    request_body = crate::http::openapi::schemas::SaleRequest,
+    responses(
+        (status = 201, description = "Sale recorded", body = crate::http::openapi::schemas::OnlineSaleResponse),
+        (status = 200, description = "Already recorded: the stored sale (`status: already_exists`)", body = crate::http::openapi::schemas::OnlineSaleResponse),
+        crate::http::openapi::refusals::OnlineSale,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn create_sale(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -91,19 +113,17 @@ async fn online_sale(
     let (ctx, seller) = sale_context(terminal);
     let shop = &terminal.boutique;
     let outcome = match sales::parse_sale(&value, &ctx) {
-        Ok(draft) => sales::record_sales(
-            &state.pool,
-            shop,
-            &[PendingSale {
-                seller: &seller,
-                draft,
-            }],
-        )
-        .await?
-        .pop()
-        .ok_or_else(ApiError::internal)?,
+        Ok(draft) => state
+            .recorder
+            .record(shop, vec![PendingSale { seller, draft }], Vec::new())
+            .await
+            .map_err(|_| ApiError::unavailable())?
+            .outcomes
+            .pop()
+            .ok_or_else(ApiError::internal)?,
         Err(refusal) => SaleOutcome::Refused(refusal),
     };
+    super::monitoring::count_sale(&outcome);
     let (status, id, stock_alerts) = match outcome {
         SaleOutcome::Created(sale) => (StatusCode::CREATED, sale.id, sale.stock_alerts),
         // The till retried a sale that is stored: it gets the sale, as the first time.
@@ -161,7 +181,7 @@ async fn online_sale(
 }
 
 /// A stored sale as the history shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SaleView {
     pub id: i64,
     pub numero_facture: String,
@@ -176,7 +196,7 @@ pub struct SaleView {
     pub lignes: Vec<LineView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LineView {
     pub article_id: i64,
     pub article_nom: String,
@@ -313,6 +333,25 @@ async fn sale_lines(
     Ok(lines)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/ventes/historique/",
+    operation_id = "sales_history",
+    tag = "Terminal",
+    summary = "The shop's sales, newest first",
+    description = "By when they were made. `statistiques` covers the whole period, `ventes` the \
+        first `limit`; a cancelled sale is listed with `annulee: true` and counts in no total.",
+    params(
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "The sales", body = crate::http::openapi::schemas::HistoryResponse),
+        crate::http::openapi::refusals::Listing,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn history(
     State(state): State<AppState>,
     terminal: Terminal,

@@ -10,6 +10,19 @@ use axum::extract::State;
 use chrono::Utc;
 use serde_json::{Value, json};
 
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/statistiques/",
+    operation_id = "statistics",
+    tag = "Terminal",
+    summary = "The shop at a glance",
+    description = "Today and this month in the shop's time zone, by when the sales were made.",
+    responses(
+        (status = 200, description = "The figures", body = crate::http::openapi::schemas::StatisticsResponse),
+        crate::http::openapi::refusals::Statistics,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn statistics(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -19,11 +32,9 @@ pub async fn statistics(
     let counts = sqlx::query!(
         r#"SELECT
              (SELECT count(*) FROM articles WHERE boutique_id = $1 AND est_actif) AS "articles!",
-             (SELECT count(*) FROM articles
-               WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2) AS "stock_bas!",
+             (SELECT stock_bas::int8 FROM compteurs_stock WHERE boutique_id = $1) AS "stock_bas!",
              (SELECT count(*) FROM categories WHERE boutique_id = $1) AS "categories!""#,
-        shop.id,
-        shop.alerte_stock_bas
+        shop.id
     )
     .fetch_one(&state.pool)
     .await?;

@@ -9,6 +9,18 @@ use std::time::Duration;
 
 const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/status/",
+    operation_id = "status",
+    tag = "Terminal",
+    summary = "Is the server up, and its database",
+    description = "No till needed.",
+    responses(
+        (status = 200, description = "Up, database reachable", body = crate::http::openapi::schemas::StatusResponse),
+        crate::http::openapi::refusals::Status,
+    ),
+)]
 pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let check = sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.pool);
     let database_up = matches!(

@@ -19,7 +19,7 @@ use sqlx::PgPool;
 /// Most units an article may be counted at.
 const MAX_STOCK: i64 = 1_000_000_000;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MovementView {
     pub id: i64,
     pub article_id: i64,
@@ -104,6 +104,25 @@ pub async fn list_movements(
     Ok((movements, total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/mouvements-stock/",
+    operation_id = "stock_movements",
+    tag = "Terminal",
+    summary = "The stock journal, newest first",
+    params(
+        ("article_id" = Option<i64>, Query, description = "Only this article's movements"),
+        ("type_mouvement" = Option<String>, Query, description = "`ENTREE`, `SORTIE`, `AJUSTEMENT`, `VENTE` or `RETOUR`"),
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "The movements", body = crate::http::openapi::schemas::MovementsResponse),
+        crate::http::openapi::refusals::Listing,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn movements(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -153,6 +172,21 @@ pub fn article_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// A stock count from the till: sets the article's stock, with an `AJUSTEMENT` movement.
+#[utoipa::path(
+    put,
+    path = "/api/v2/simple/articles/{article_id}/stock/",
+    operation_id = "set_stock",
+    tag = "Terminal",
+    summary = "A stock count from the till",
+    description = "The article is locked, its stock set, and an `AJUSTEMENT` movement written.",
+    params(("article_id" = i64, Path, description = "The article", example = 1)),
+    request_body = crate::http::openapi::schemas::StockCountRequest,
+    responses(
+        (status = 200, description = "Stock set", body = crate::http::openapi::schemas::StockCountResponse),
+        crate::http::openapi::refusals::SetStock,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn set_stock(
     State(state): State<AppState>,
     terminal: Terminal,

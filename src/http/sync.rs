@@ -26,6 +26,27 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
 
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/ventes/sync/",
+    operation_id = "sync_sales",
+    tag = "Terminal",
+    summary = "Sync the sales a till made offline",
+    description = "Each sale is recorded (exactly once) or refused on its own; a refused sale \
+        leaves nothing behind and is kept for review. `accepted` lists the invoice numbers now \
+        stored (the till may forget them), `rejected` what was refused and what to do, \
+        `stock_updates` the stock of every article named.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
+        ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
+    ),
+    request_body = crate::http::openapi::schemas::SyncRequest,
+    responses(
+        (status = 201, description = "At least one sale stored (created now, or already there)", body = SyncResponse),
+        crate::http::openapi::refusals::Sync,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
 pub async fn sync(
     State(state): State<AppState>,
     terminal: Terminal,
@@ -66,7 +87,7 @@ async fn sync_batch(
         match sales::parse_sale(item, &ctx) {
             Ok(draft) => {
                 pending.push(PendingSale {
-                    seller: &seller,
+                    seller: seller.clone(),
                     draft,
                 });
                 pending_index.push(index);
@@ -75,8 +96,19 @@ async fn sync_batch(
             Err(refusal) => results.push(Some(SaleOutcome::Refused(refusal))),
         }
     }
-    let recorded = sales::record_sales(&state.pool, shop, &pending).await?;
-    for (index, outcome) in pending_index.into_iter().zip(recorded) {
+    // Every article the batch named, for the till to refresh its stock.
+    let named: Vec<i64> = items
+        .iter()
+        .flat_map(sales::named_articles)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let recorded = state
+        .recorder
+        .record(shop, pending, named)
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    for (index, outcome) in pending_index.into_iter().zip(recorded.outcomes) {
         results[index] = Some(outcome);
     }
     let results: Vec<SaleOutcome> = results
@@ -103,20 +135,12 @@ async fn sync_batch(
         .collect();
     sales::record_rejections(&state.pool, shop.id, terminal.id, &rejections).await?;
 
-    let touched: Vec<i64> = items
-        .iter()
-        .flat_map(sales::named_articles)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let (alerts, stock_updates) = sales::stock_report(&state.pool, shop, &touched).await?;
-
     let mut response = SyncResponse::new(terminal, items.len());
     for (index, outcome) in results.into_iter().enumerate() {
         response.add(index + 1, &items[index], outcome, terminal);
     }
-    response.stock_updates = stock_updates;
-    let status = response.finish(alerts);
+    response.stock_updates = recorded.stock_updates;
+    let status = response.finish(recorded.alerts);
     Ok((status, Json(response)))
 }
 
@@ -165,7 +189,7 @@ fn batch_items(body: &[u8], max_batch: usize) -> Result<Vec<&RawValue>, ApiError
     Ok(items)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SyncResponse {
     success: bool,
     /// When no sale of the batch could be stored: why, as for any refused request.
@@ -188,27 +212,27 @@ pub struct SyncResponse {
     stock_updates: Vec<StockUpdate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Details {
     creees: Vec<CreatedEntry>,
     erreurs: Vec<ErrorEntry>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BoutiqueRef {
     id: i64,
     nom: String,
     code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TerminalRef {
     id: i64,
     nom: String,
     numero_serie: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Statistics {
     total_envoyees: usize,
     reussies: usize,
@@ -218,7 +242,7 @@ struct Statistics {
     alerte_stock: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CreatedEntry {
     index: usize,
     numero_facture: String,
@@ -237,13 +261,13 @@ struct CreatedEntry {
     alertes_stock: Vec<NegativeStockEntry>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DateCorrection {
     date_envoyee: Option<String>,
     motif: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct NegativeStockEntry {
     article_id: i64,
     manque: i32,
@@ -251,7 +275,7 @@ struct NegativeStockEntry {
     stock_apres: i32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct LineEntry {
     article_id: i64,
     article_nom: String,
@@ -260,7 +284,7 @@ struct LineEntry {
     sous_total: Money,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorEntry {
     index: usize,
     numero_facture: String,
@@ -280,7 +304,7 @@ struct ErrorEntry {
     stock_demande: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RejectedEntry {
     vente_uid: String,
     reason: Code,
@@ -345,6 +369,7 @@ impl SyncResponse {
 
     fn add(&mut self, index: usize, item: &Value, outcome: SaleOutcome, terminal: &Terminal) {
         let sent_number = || sales::sent_invoice_number(item).unwrap_or_else(|| "N/A".into());
+        super::monitoring::count_sale(&outcome);
         match outcome {
             SaleOutcome::Created(sale) => {
                 self.accepted.push(sale.numero_facture.clone());

@@ -4,6 +4,7 @@
 //! is recorded by [`record::record_sales`], which stores it exactly once with its lines,
 //! stock decrements and stock movements, or refuses it leaving nothing behind.
 
+pub mod batcher;
 pub mod give_back;
 pub mod parse;
 pub mod record;
@@ -12,6 +13,7 @@ pub mod rejections;
 use crate::code::Code;
 use crate::money::Money;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 pub use parse::{ParseContext, named_articles, parse_sale, sent_invoice_number};
 pub use record::{StockAlerts, StockUpdate, record_sales, stock_report};
@@ -59,8 +61,8 @@ pub struct Seller {
 
 /// One sale waiting to be recorded.
 #[derive(Debug, Clone)]
-pub struct PendingSale<'a> {
-    pub seller: &'a Seller,
+pub struct PendingSale {
+    pub seller: Arc<Seller>,
     pub draft: SaleDraft,
 }
 

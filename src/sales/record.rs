@@ -40,7 +40,7 @@ const TRANSIENT_RETRIES: usize = 3;
 pub async fn record_sales(
     pool: &PgPool,
     shop: &Shop,
-    sales: &[PendingSale<'_>],
+    sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     if sales.is_empty() {
         return Ok(Vec::new());
@@ -80,7 +80,7 @@ fn unexpected() -> SaleOutcome {
 async fn record_in_transaction(
     pool: &PgPool,
     shop: &Shop,
-    sales: &[PendingSale<'_>],
+    sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     let mut attempt = 0;
     loop {
@@ -117,7 +117,7 @@ struct Priced {
 type InvoiceKey<'a> = (i64, &'a str);
 
 /// A sale stored before under the same key: a true repeat if it has the same content.
-fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale<'_>) -> SaleOutcome {
+fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale) -> SaleOutcome {
     match stored {
         Some(empreinte) if empreinte != sale.draft.empreinte => {
             SaleOutcome::Refused(Refusal::invoice_conflict(&sale.draft.numero_facture))
@@ -130,7 +130,7 @@ fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale<'_>) -> SaleOutco
 async fn record_batch(
     conn: &mut PgConnection,
     shop: &Shop,
-    sales: &[PendingSale<'_>],
+    sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     let mut outcomes: Vec<Option<SaleOutcome>> = vec![None; sales.len()];
 
@@ -417,14 +417,14 @@ async fn record_batch(
         .collect())
 }
 
-fn owned_key(sale: &PendingSale<'_>) -> (i64, String) {
+fn owned_key(sale: &PendingSale) -> (i64, String) {
     (sale.seller.terminal_id, sale.draft.numero_facture.clone())
 }
 
 /// Settles the price of every line; refuses a sale naming an article that is not an
 /// active article of the boutique, or whose total no longer fits.
 fn price(
-    sale: &PendingSale<'_>,
+    sale: &PendingSale,
     articles: &HashMap<i64, LockedArticle>,
 ) -> Result<(Money, Vec<RecordedLine>), Refusal> {
     let mut lines = Vec::with_capacity(sale.draft.lines.len());
@@ -458,7 +458,7 @@ fn price(
 async fn existing_sales<'a>(
     conn: &mut PgConnection,
     boutique_id: i64,
-    sales: impl Iterator<Item = &'a PendingSale<'a>>,
+    sales: impl Iterator<Item = &'a PendingSale>,
 ) -> Result<HashMap<(i64, String), (i64, Option<String>)>, sqlx::Error> {
     let (terminals, numbers): (Vec<i64>, Vec<String>) = sales
         .map(|s| (s.seller.terminal_id, s.draft.numero_facture.clone()))
@@ -501,7 +501,7 @@ struct SaleColumns {
 }
 
 impl SaleColumns {
-    fn push(&mut self, sale: &PendingSale<'_>, total: Money) {
+    fn push(&mut self, sale: &PendingSale, total: Money) {
         let d = &sale.draft;
         self.terminal_id.push(sale.seller.terminal_id);
         self.numero_facture.push(d.numero_facture.clone());
@@ -546,7 +546,7 @@ impl StockWrites {
         vente_id: i64,
         line: &RecordedLine,
         stock_avant: i32,
-        sale: &PendingSale<'_>,
+        sale: &PendingSale,
         devise: &str,
     ) {
         let numero = &sale.draft.numero_facture;
@@ -564,7 +564,7 @@ impl StockWrites {
     }
 
     /// A created sale, for linking it to the rejections it corrects.
-    fn link(&mut self, vente_id: i64, sale: &PendingSale<'_>) {
+    fn link(&mut self, vente_id: i64, sale: &PendingSale) {
         self.created_vente_id.push(vente_id);
         self.created_terminal_id.push(sale.seller.terminal_id);
         self.created_numero.push(sale.draft.numero_facture.clone());
@@ -587,7 +587,7 @@ pub struct StockAlerts {
 }
 
 /// An article's stock and price as they are now, for a till to refresh its own.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct StockUpdate {
     pub article_id: i64,
     pub code: String,
@@ -599,26 +599,23 @@ pub struct StockUpdate {
 }
 
 /// The boutique's stock alerts, and the current stock of `article_ids` (those of the shop;
-/// withdrawn ones included), in one round trip. The partial index on (boutique, stock)
-/// keeps the count to the low-stock articles, however large the catalogue.
+/// withdrawn ones included), in one round trip. The alerts are counts the database keeps
+/// in step with the stock (`compteurs_stock`), so reading them costs one row.
 pub async fn stock_report(
     pool: &PgPool,
     shop: &Shop,
     article_ids: &[i64],
 ) -> Result<(StockAlerts, Vec<StockUpdate>), sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT s.stock_bas AS "stock_bas!", s.stock_zero AS "stock_zero!",
+        r#"SELECT s.stock_bas::int8 AS "stock_bas!", s.stock_zero::int8 AS "stock_zero!",
                   a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
                   a.quantite_stock AS "quantite_stock?", a.prix_vente AS "prix_vente?",
                   a.est_actif AS "est_actif?"
-           FROM (SELECT count(*) AS stock_bas,
-                        count(*) FILTER (WHERE quantite_stock <= 0) AS stock_zero
-                 FROM articles
-                 WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2) s
-           LEFT JOIN articles a ON a.boutique_id = $1 AND a.id = ANY($3)
+           FROM compteurs_stock s
+           LEFT JOIN articles a ON a.boutique_id = s.boutique_id AND a.id = ANY($2)
+           WHERE s.boutique_id = $1
            ORDER BY a.id"#,
         shop.id,
-        shop.alerte_stock_bas,
         article_ids
     )
     .fetch_all(pool)

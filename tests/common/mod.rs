@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod contract;
+
 use caisse::config::Config;
 use caisse::startup::Application;
 use reqwest::StatusCode;
@@ -52,7 +54,7 @@ impl TestApp {
     /// The server with settings changed by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         if std::env::var_os("CAISSE_TEST_LOG").is_some() {
-            caisse::telemetry::init("info");
+            caisse::telemetry::init("info", caisse::config::LogFormat::Text);
         }
         let (database, _) = fresh_database().await;
         let mut config = Config::from_lookup(|name| match name {
@@ -98,7 +100,7 @@ impl TestApp {
         if let Some(serial) = serial {
             request = request.header("X-Device-Serial", serial);
         }
-        Reply::from(request.send().await.expect("request")).await
+        self.send(request).await
     }
 
     /// A request to `path`, as the till `serial` if given.
@@ -115,8 +117,16 @@ impl TestApp {
         }
     }
 
+    /// Sends `request`; its answer is checked against the OpenAPI document.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        Reply::from(request.send().await.expect("request")).await
+        let (client, request) = request.build_split();
+        let request = request.expect("request");
+        let method = request.method().clone();
+        Reply::read(
+            Some(method.as_str()),
+            client.execute(request).await.expect("request"),
+        )
+        .await
     }
 
     /// `POST path` with a JSON body, as the till `serial`.
@@ -155,7 +165,7 @@ impl TestApp {
         if let Some(serial) = serial {
             request = request.header("X-Device-Serial", serial);
         }
-        Reply::from(request.send().await.expect("request")).await
+        self.send(request).await
     }
 
     /// The article `code` of the boutique `code_boutique`.
@@ -243,11 +253,20 @@ impl TestApp {
 }
 
 impl Reply {
+    /// The answer to a request, checked against the OpenAPI document when its route has a
+    /// single operation.
     pub async fn from(response: reqwest::Response) -> Reply {
+        Self::read(None, response).await
+    }
+
+    /// The answer to a `method` request, checked against the OpenAPI document.
+    pub async fn read(method: Option<&str>, response: reqwest::Response) -> Reply {
         let status = response.status();
+        let path = response.url().path().to_owned();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("response is not JSON ({e}): {status} {text:?}"));
+        contract::check(method, &path, status.as_u16(), &body);
         Reply { status, body }
     }
 

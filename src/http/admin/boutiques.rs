@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BoutiqueView {
     pub id: i64,
     pub nom: String,
@@ -79,6 +79,19 @@ async fn one(pool: &PgPool, id: i64) -> Result<BoutiqueView, ApiError> {
 }
 
 /// `GET /api/v2/simple/boutiques/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/simple/boutiques/",
+    operation_id = "boutiques_for_caller",
+    tag = "Terminal",
+    summary = "The shops the caller may see",
+    description = "With an administration token, every shop; with a till's serial, its own.",
+    responses(
+        (status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse),
+        crate::http::openapi::refusals::BoutiquesForCaller,
+    ),
+    security(("X-Device-Serial" = []), ("admin_token" = []))
+)]
 pub async fn for_caller(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,6 +105,18 @@ pub async fn for_caller(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques",
+    operation_id = "admin_list_boutiques",
+    tag = "Administration",
+    summary = "Every shop",
+    responses(
+        (status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse),
+        crate::http::openapi::refusals::AdminList,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
     let list = boutiques(&state.pool, None).await?;
     Ok(Json(
@@ -99,6 +124,19 @@ pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}",
+    operation_id = "admin_show_boutique",
+    tag = "Administration",
+    summary = "A shop",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    responses(
+        (status = 200, description = "The shop", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn show(
     State(state): State<AppState>,
     _: Admin,
@@ -174,6 +212,19 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques",
+    operation_id = "admin_create_boutique",
+    tag = "Administration",
+    summary = "Create a shop",
+    request_body = crate::http::openapi::schemas::BoutiqueCreate,
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminCreateShop,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     _: Admin,
@@ -210,6 +261,21 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/boutiques/{boutique_id}",
+    operation_id = "admin_update_boutique",
+    tag = "Administration",
+    summary = "Change a shop",
+    description = "Only the fields sent change.",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = crate::http::openapi::schemas::BoutiqueUpdate,
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     _: Admin,
@@ -254,6 +320,20 @@ pub async fn update(
 
 /// Deactivates the boutique: its tills are refused from their next request. Nothing is
 /// deleted; it can be reactivated with `"est_active": true`.
+#[utoipa::path(
+    delete,
+    path = "/api/admin/boutiques/{boutique_id}",
+    operation_id = "admin_deactivate_boutique",
+    tag = "Administration",
+    summary = "Deactivate a shop",
+    description = "Its tills are refused from their next request; nothing is deleted.",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    responses(
+        (status = 200, description = "Deactivated", body = crate::http::openapi::schemas::BoutiqueResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn deactivate(
     State(state): State<AppState>,
     _: Admin,

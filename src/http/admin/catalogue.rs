@@ -57,6 +57,19 @@ async fn one_category(pool: &PgPool, shop: &Shop, id: i64) -> Result<Value, ApiE
 
 const CATEGORY_UNIQUE: &[(&str, &str)] = &[("categories_boutique_id_nom_key", "nom")];
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/categories",
+    operation_id = "admin_list_categories",
+    tag = "Administration",
+    summary = "A shop's categories",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    responses(
+        (status = 200, description = "The categories", body = crate::http::openapi::schemas::AdminCategoriesResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn list_categories(
     State(state): State<AppState>,
     _: Admin,
@@ -83,6 +96,20 @@ pub async fn insert_category(pool: &PgPool, shop: &Shop, input: &Input) -> Resul
     .map_err(|e| conflict_on(e, CATEGORY_UNIQUE))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/categories",
+    operation_id = "admin_create_category",
+    tag = "Administration",
+    summary = "Create a category",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = crate::http::openapi::schemas::CategoryCreate,
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::schemas::CategoryResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn create_category(
     State(state): State<AppState>,
     _: Admin,
@@ -98,6 +125,23 @@ pub async fn create_category(
     ))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/boutiques/{boutique_id}/categories/{categorie_id}",
+    operation_id = "admin_update_category",
+    tag = "Administration",
+    summary = "Change a category",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("categorie_id" = i64, Path, description = "The category"),
+    ),
+    request_body = crate::http::openapi::schemas::CategoryUpdate,
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::CategoryResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn update_category(
     State(state): State<AppState>,
     _: Admin,
@@ -127,6 +171,23 @@ pub async fn update_category(
 
 /// Deletes the category; its articles become uncategorised. Both show in the tills' next
 /// catalogue delta (the category as deleted, the articles as changed).
+#[utoipa::path(
+    delete,
+    path = "/api/admin/boutiques/{boutique_id}/categories/{categorie_id}",
+    operation_id = "admin_delete_category",
+    tag = "Administration",
+    summary = "Delete a category",
+    description = "Its articles become uncategorised.",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("categorie_id" = i64, Path, description = "The category"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = crate::http::openapi::schemas::DeletedResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn delete_category(
     State(state): State<AppState>,
     _: Admin,
@@ -198,6 +259,22 @@ async fn one_article(pool: &PgPool, shop: &Shop, id: i64) -> Result<ArticleView,
         .ok_or_else(|| not_found(ARTICLE_MISSING))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/articles",
+    operation_id = "admin_list_articles",
+    tag = "Administration",
+    summary = "A shop's articles, withdrawn ones included",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("recherche" = Option<String>, Query, description = "Only articles whose name or code contains this"),
+    ),
+    responses(
+        (status = 200, description = "The articles", body = crate::http::openapi::schemas::AdminArticlesResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn list_articles(
     State(state): State<AppState>,
     _: Admin,
@@ -211,6 +288,22 @@ pub async fn list_articles(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/articles/{article_id}",
+    operation_id = "admin_show_article",
+    tag = "Administration",
+    summary = "An article",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = i64, Path, description = "The article", example = 1),
+    ),
+    responses(
+        (status = 200, description = "The article", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn show_article(
     State(state): State<AppState>,
     _: Admin,
@@ -286,6 +379,20 @@ pub async fn insert_article(pool: &PgPool, shop: &Shop, input: &Input) -> Result
     .map_err(|e| conflict_on(e, ARTICLE_UNIQUE))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/articles",
+    operation_id = "admin_create_article",
+    tag = "Administration",
+    summary = "Create an article",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = crate::http::openapi::schemas::ArticleCreate,
+    responses(
+        (status = 201, description = "Created", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn create_article(
     State(state): State<AppState>,
     _: Admin,
@@ -346,6 +453,24 @@ pub async fn change_article(
     touched(updated, ARTICLE_MISSING)
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/boutiques/{boutique_id}/articles/{article_id}",
+    operation_id = "admin_update_article",
+    tag = "Administration",
+    summary = "Change an article",
+    description = "Not its stock: that changes only by deliveries and adjustments.",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = i64, Path, description = "The article", example = 1),
+    ),
+    request_body = crate::http::openapi::schemas::ArticleUpdate,
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn update_article(
     State(state): State<AppState>,
     _: Admin,
@@ -362,6 +487,23 @@ pub async fn update_article(
 }
 
 /// Withdraws the article: tills no longer see or sell it; its history stays.
+#[utoipa::path(
+    delete,
+    path = "/api/admin/boutiques/{boutique_id}/articles/{article_id}",
+    operation_id = "admin_withdraw_article",
+    tag = "Administration",
+    summary = "Withdraw an article",
+    description = "Tills no longer see or sell it; its history stays.",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = i64, Path, description = "The article", example = 1),
+    ),
+    responses(
+        (status = 200, description = "Withdrawn", body = crate::http::openapi::schemas::ArticleResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn deactivate_article(
     State(state): State<AppState>,
     _: Admin,

@@ -33,6 +33,21 @@ fn applied_view(applied: &[Applied]) -> Vec<Value> {
 
 /// A delivery: several articles received under one delivery note, one `ENTREE` movement
 /// each, all in one transaction.
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/entrees",
+    operation_id = "admin_receive_delivery",
+    tag = "Administration",
+    summary = "Receive a delivery",
+    description = "One `ENTREE` movement per line under the delivery note, all or nothing.",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = crate::http::openapi::schemas::DeliveryRequest,
+    responses(
+        (status = 201, description = "Received", body = crate::http::openapi::schemas::DeliveryResponse),
+        crate::http::openapi::refusals::AdminStock,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn receive(
     State(state): State<AppState>,
     admin: Admin,
@@ -102,6 +117,21 @@ pub async fn receive(
 }
 
 /// An adjustment: the stock found by counting, with the reason; one `AJUSTEMENT` movement.
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/ajustements",
+    operation_id = "admin_adjust_stock",
+    tag = "Administration",
+    summary = "Record a counted stock",
+    description = "One `AJUSTEMENT` movement.",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = crate::http::openapi::schemas::AdjustmentRequest,
+    responses(
+        (status = 201, description = "Adjusted", body = crate::http::openapi::schemas::AdjustmentResponse),
+        crate::http::openapi::refusals::AdminStock,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn adjust(
     State(state): State<AppState>,
     admin: Admin,
@@ -148,6 +178,27 @@ pub async fn adjust(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/ventes",
+    operation_id = "admin_list_sales",
+    tag = "Administration",
+    summary = "A shop's sales, newest first",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("terminal_id" = Option<i64>, Query, description = "Only this till's"),
+        ("mode_paiement" = Option<String>, Query, description = "Only this payment method"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The sales", body = crate::http::openapi::schemas::AdminSalesResponse),
+        crate::http::openapi::refusals::AdminShopList,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn sales(
     State(state): State<AppState>,
     _: Admin,
@@ -174,6 +225,27 @@ pub async fn sales(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/mouvements-stock",
+    operation_id = "admin_list_movements",
+    tag = "Administration",
+    summary = "A shop's stock journal, newest first",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("article_id" = Option<i64>, Query, description = "Only this article's movements"),
+        ("type_mouvement" = Option<String>, Query, description = "`ENTREE`, `SORTIE`, `AJUSTEMENT`, `VENTE` or `RETOUR`"),
+        ("date_debut" = Option<String>, Query, description = "From this day (`YYYY-MM-DD`, in the shop's time zone) or instant (ISO 8601)", example = "2026-11-01"),
+        ("date_fin" = Option<String>, Query, description = "To this day (included) or instant", example = "2026-11-30"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)", minimum = 1),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The movements", body = crate::http::openapi::schemas::AdminMovementsResponse),
+        crate::http::openapi::refusals::AdminShopList,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn movements(
     State(state): State<AppState>,
     _: Admin,

@@ -164,8 +164,11 @@ pub fn conflict_on(error: sqlx::Error, constraints: &[(&str, &str)]) -> ApiError
     error.into()
 }
 
-pub fn router() -> Router<AppState> {
-    let routes = [
+/// The administration API's routes, under `/api/admin`, each also with a trailing slash.
+/// The router is built from this list, and a test checks that the OpenAPI document
+/// describes every route in it.
+pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
+    vec![
         ("/boutiques", get(boutiques::list).post(boutiques::create)),
         (
             "/boutiques/{boutique_id}",
@@ -233,8 +236,11 @@ pub fn router() -> Router<AppState> {
             "/boutiques/{boutique_id}/alertes-stock/{id}/fermer",
             post(review::close_stock_alert),
         ),
-    ];
-    routes
+    ]
+}
+
+pub fn router() -> Router<AppState> {
+    routes()
         .into_iter()
         .fold(Router::new(), |router, (path, route)| {
             super::both(router, path, route)

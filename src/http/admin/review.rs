@@ -107,6 +107,25 @@ pub async fn rejections(
     Ok((rows, total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/ventes-rejetees",
+    operation_id = "admin_list_rejections",
+    tag = "Administration",
+    summary = "Refused sales of every shop, newest first",
+    params(
+        ("boutique_id" = Option<i64>, Query, description = "Only this shop's"),
+        ("code" = Option<String>, Query, description = "Only this refusal code", example = "INSUFFICIENT_STOCK"),
+        ("resolue" = Option<bool>, Query, description = "Resolved (`true`) or open (`false`) only"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The refused sales", body = crate::http::openapi::schemas::RejectionsResponse),
+        crate::http::openapi::refusals::AdminList,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn list_rejections(
     State(state): State<AppState>,
     _: Admin,
@@ -189,6 +208,23 @@ pub async fn resolve(
 }
 
 /// Marks a refused sale as dealt with, with a comment.
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/ventes-rejetees/{id}/resoudre",
+    operation_id = "admin_resolve_rejection",
+    tag = "Administration",
+    summary = "Mark a refused sale resolved",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("id" = i64, Path, description = "The refused sale"),
+    ),
+    request_body = crate::http::openapi::schemas::ResolveRequest,
+    responses(
+        (status = 200, description = "Resolved", body = crate::http::openapi::schemas::ResolveResponse),
+        crate::http::openapi::refusals::AdminReview,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn resolve_rejection(
     State(state): State<AppState>,
     admin: Admin,
@@ -269,6 +305,24 @@ pub async fn stock_alerts(
     Ok((rows, total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/alertes-stock",
+    operation_id = "admin_list_stock_alerts",
+    tag = "Administration",
+    summary = "Sales recorded beyond the stock",
+    params(
+        ("boutique_id" = Option<i64>, Query, description = "Only this shop's"),
+        ("fermee" = Option<bool>, Query, description = "Closed (`true`) or open (`false`) only"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The alerts", body = crate::http::openapi::schemas::StockAlertsResponse),
+        crate::http::openapi::refusals::AdminList,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn list_stock_alerts(
     State(state): State<AppState>,
     _: Admin,
@@ -330,6 +384,23 @@ pub async fn close_alert(
 }
 
 /// Closes a stock alert (the stock was counted, the delivery recorded…), with a comment.
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/alertes-stock/{id}/fermer",
+    operation_id = "admin_close_stock_alert",
+    tag = "Administration",
+    summary = "Close a stock alert",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("id" = i64, Path, description = "The alert"),
+    ),
+    request_body = crate::http::openapi::schemas::CloseAlertRequest,
+    responses(
+        (status = 200, description = "Closed", body = crate::http::openapi::schemas::CloseAlertResponse),
+        crate::http::openapi::refusals::AdminReview,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn close_stock_alert(
     State(state): State<AppState>,
     admin: Admin,

@@ -17,7 +17,7 @@ use sqlx::PgPool;
 
 pub const MISSING: &str = "Terminal introuvable dans cette boutique";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TerminalView {
     pub id: i64,
     pub boutique_id: i64,
@@ -66,6 +66,19 @@ async fn one(pool: &PgPool, shop: &Shop, id: i64) -> Result<TerminalView, ApiErr
         .ok_or_else(|| not_found(MISSING))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/terminaux",
+    operation_id = "admin_list_terminals",
+    tag = "Administration",
+    summary = "A shop's tills",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    responses(
+        (status = 200, description = "The tills", body = crate::http::openapi::schemas::TerminalsResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     _: Admin,
@@ -78,6 +91,22 @@ pub async fn list(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/boutiques/{boutique_id}/terminaux/{terminal_id}",
+    operation_id = "admin_show_terminal",
+    tag = "Administration",
+    summary = "A till",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    responses(
+        (status = 200, description = "The till", body = crate::http::openapi::schemas::TerminalResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn show(
     State(state): State<AppState>,
     _: Admin,
@@ -141,6 +170,21 @@ pub async fn set_active(pool: &PgPool, shop: &Shop, id: i64, active: bool) -> Re
     touched(updated, MISSING)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/terminaux",
+    operation_id = "admin_create_terminal",
+    tag = "Administration",
+    summary = "Register a till",
+    description = "Its `cle_api` is in this answer only.",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = crate::http::openapi::schemas::TerminalCreate,
+    responses(
+        (status = 201, description = "Registered", body = crate::http::openapi::schemas::TerminalKeyResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     _: Admin,
@@ -166,6 +210,23 @@ pub async fn create(
 /// Said with every new key.
 pub const KEY_WARNING: &str = "Notez cette clé maintenant : elle ne sera plus jamais affichée.";
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/boutiques/{boutique_id}/terminaux/{terminal_id}",
+    operation_id = "admin_update_terminal",
+    tag = "Administration",
+    summary = "Rename or (de)activate a till",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    request_body = crate::http::openapi::schemas::TerminalUpdate,
+    responses(
+        (status = 200, description = "Changed", body = crate::http::openapi::schemas::TerminalResponse),
+        crate::http::openapi::refusals::AdminWrite,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     _: Admin,
@@ -193,6 +254,23 @@ pub async fn update(
 }
 
 /// Deactivates the till: refused from its next request.
+#[utoipa::path(
+    delete,
+    path = "/api/admin/boutiques/{boutique_id}/terminaux/{terminal_id}",
+    operation_id = "admin_deactivate_terminal",
+    tag = "Administration",
+    summary = "Deactivate a till",
+    description = "Refused from its next request.",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    responses(
+        (status = 200, description = "Deactivated", body = crate::http::openapi::schemas::TerminalResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn deactivate(
     State(state): State<AppState>,
     _: Admin,
@@ -207,6 +285,23 @@ pub async fn deactivate(
 }
 
 /// Replaces the till's key: the old one stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/terminaux/{terminal_id}/cle",
+    operation_id = "admin_rotate_terminal_key",
+    tag = "Administration",
+    summary = "Replace a till's key",
+    description = "The old key stops working at once; the new one is in this answer only.",
+    params(
+        ("boutique_id" = i64, Path, description = "The boutique", example = 1),
+        ("terminal_id" = i64, Path, description = "The till"),
+    ),
+    responses(
+        (status = 200, description = "New key", body = crate::http::openapi::schemas::TerminalKeyResponse),
+        crate::http::openapi::refusals::AdminRead,
+    ),
+    security(("admin_token" = []))
+)]
 pub async fn rotate_key(
     State(state): State<AppState>,
     _: Admin,

@@ -1,0 +1,144 @@
+//! Prometheus metrics, served at `GET /metrics` when `CAISSE_METRICS=true`: requests by
+//! route and status with their latency, sales recorded, duplicated and refused (by code),
+//! stock alerts raised, and the database pool's connections.
+//!
+//! Requests are labelled with their route's template (`/api/admin/boutiques/{boutique_id}`),
+//! never the raw path, so the number of series stays bounded whatever clients send.
+
+use super::AppState;
+use crate::sales::SaleOutcome;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+const REQUESTS: &str = "caisse_http_requests_total";
+const REQUEST_DURATION: &str = "caisse_http_request_duration_seconds";
+const SALES_RECORDED: &str = "caisse_sales_recorded_total";
+const SALES_DUPLICATE: &str = "caisse_sales_duplicate_total";
+const SALES_REFUSED: &str = "caisse_sales_refused_total";
+const STOCK_ALERTS: &str = "caisse_stock_alerts_total";
+const POOL_CONNECTIONS: &str = "caisse_db_pool_connections";
+const POOL_MAX: &str = "caisse_db_pool_max_connections";
+
+/// Latency buckets, in seconds: a till on a mobile link waits from tens of milliseconds to
+/// the request timeout.
+const BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0,
+];
+
+/// Installs the process-wide recorder (once) and returns its handle.
+pub fn install() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.into()), BUCKETS)
+            .expect("the buckets are not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
+        }
+        metrics::describe_counter!(REQUESTS, "HTTP requests answered, by route and status");
+        metrics::describe_histogram!(
+            REQUEST_DURATION,
+            metrics::Unit::Seconds,
+            "Time to answer an HTTP request, by route"
+        );
+        metrics::describe_counter!(SALES_RECORDED, "Sales recorded (sync and online)");
+        metrics::describe_counter!(
+            SALES_DUPLICATE,
+            "Sales sent again by a till and recognised as already stored"
+        );
+        metrics::describe_counter!(SALES_REFUSED, "Sales refused, by code");
+        metrics::describe_counter!(
+            STOCK_ALERTS,
+            "Stock alerts raised: articles a sale took below zero"
+        );
+        metrics::describe_gauge!(
+            POOL_CONNECTIONS,
+            "Database connections held by the pool, by state (idle, in_use)"
+        );
+        metrics::describe_gauge!(POOL_MAX, "Most database connections the pool may hold");
+        handle
+    })
+}
+
+/// Counts each request and its latency under its route's template.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| {
+            // `/status` and `/status/` are one endpoint.
+            let path = path.as_str();
+            path.strip_suffix('/')
+                .filter(|p| !p.is_empty())
+                .unwrap_or(path)
+                .to_owned()
+        })
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!(REQUEST_DURATION, "method" => method.clone(), "route" => route.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!(REQUESTS, "method" => method, "route" => route, "status" => status)
+        .increment(1);
+    response
+}
+
+/// Counts what became of a sale.
+pub fn count_sale(outcome: &SaleOutcome) {
+    match outcome {
+        SaleOutcome::Created(sale) => {
+            metrics::counter!(SALES_RECORDED).increment(1);
+            if !sale.stock_alerts.is_empty() {
+                metrics::counter!(STOCK_ALERTS).increment(sale.stock_alerts.len() as u64);
+            }
+        }
+        SaleOutcome::Duplicate { .. } => metrics::counter!(SALES_DUPLICATE).increment(1),
+        SaleOutcome::Refused(refusal) => {
+            metrics::counter!(SALES_REFUSED, "code" => refusal.code.as_str()).increment(1)
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "Operations",
+    summary = "Prometheus metrics",
+    description = "Served only with `CAISSE_METRICS=true`. The Prometheus text format: \
+                   `caisse_http_requests_total{method,route,status}`, \
+                   `caisse_http_request_duration_seconds{method,route}` (histogram), \
+                   `caisse_sales_recorded_total`, `caisse_sales_duplicate_total`, \
+                   `caisse_sales_refused_total{code}`, `caisse_stock_alerts_total`, \
+                   `caisse_db_pool_connections{state}`, `caisse_db_pool_max_connections`.",
+    responses(
+        (status = 200, description = "The metrics", content_type = "text/plain", body = String),
+    )
+)]
+pub async fn scrape(State(state): State<AppState>) -> Response {
+    let handle = install();
+    let size = state.pool.size();
+    let idle = state.pool.num_idle() as u32;
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use")
+        .set(f64::from(size.saturating_sub(idle)));
+    metrics::gauge!(POOL_MAX).set(f64::from(state.pool.options().get_max_connections()));
+    handle.run_upkeep();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        handle.render(),
+    )
+        .into_response()
+}

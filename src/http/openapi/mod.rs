@@ -1,0 +1,162 @@
+//! The OpenAPI 3.1 description of the whole HTTP API, built from the handlers'
+//! `#[utoipa::path]` attributes and the types their bodies are made of; served at
+//! `/api/openapi.json`, with Swagger UI at `/api/docs`.
+//!
+//! Drift is caught by the tests: one fails if the router has a route the document does not
+//! describe, and every response of the integration tests is checked against the document
+//! (status, `code` of a refusal, and every key and JSON type of the body).
+
+pub mod examples;
+pub mod refusals;
+pub mod schemas;
+
+use super::AppState;
+use axum::Router;
+use examples::Examples;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api/openapi.json";
+/// Where Swagger UI is served.
+pub const UI_PATH: &str = "/api/docs";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "caisse",
+        description = "The server that the point-of-sale tills of a chain of shops sync their \
+                       sales to.\n\n\
+                       * **Terminal API** (`/api/v2/simple/…`): what the tills call. A till \
+                       identifies itself with `X-Device-Serial` (the demo till is \
+                       `0a1badae951f8473`); click *Authorize* and enter it to try the \
+                       endpoints. Every path works with and without its trailing slash.\n\
+                       * **Administration API** (`/api/admin/…`): shops, tills, catalogue, \
+                       stock, sales, refused sales and stock alerts, behind \
+                       `Authorization: Bearer <token>` (`caisse create-admin-token`).\n\n\
+                       Field names are French, as the deployed tills expect them. Money is a \
+                       string with two decimals (`\"25000.00\"`), except in the answer to \
+                       `POST ventes/`, whose amounts are JSON numbers. Timestamps are ISO 8601 \
+                       with the shop's offset. Every refusal is \
+                       `{\"success\": false, \"error\": \"<message en français>\", \"code\": \"<CODE>\", …}`.",
+        license(name = "MIT"),
+    ),
+    paths(
+        super::status::status,
+        super::terminal_info::terminal_info,
+        super::catalogue::articles,
+        super::catalogue::articles_of_terminal,
+        super::stock::set_stock,
+        super::catalogue::categories,
+        super::sales::create_sale,
+        super::sync::sync,
+        super::give_back::cancel,
+        super::give_back::return_articles,
+        super::reconciliation::reconcile,
+        super::sales::history,
+        super::stats::statistics,
+        super::stock::movements,
+        super::admin::boutiques::for_caller,
+        super::admin::boutiques::list,
+        super::admin::boutiques::create,
+        super::admin::boutiques::show,
+        super::admin::boutiques::update,
+        super::admin::boutiques::deactivate,
+        super::admin::terminals::list,
+        super::admin::terminals::create,
+        super::admin::terminals::show,
+        super::admin::terminals::update,
+        super::admin::terminals::deactivate,
+        super::admin::terminals::rotate_key,
+        super::admin::catalogue::list_categories,
+        super::admin::catalogue::create_category,
+        super::admin::catalogue::update_category,
+        super::admin::catalogue::delete_category,
+        super::admin::catalogue::list_articles,
+        super::admin::catalogue::create_article,
+        super::admin::catalogue::show_article,
+        super::admin::catalogue::update_article,
+        super::admin::catalogue::deactivate_article,
+        super::admin::journal::receive,
+        super::admin::journal::adjust,
+        super::admin::journal::sales,
+        super::give_back::admin_cancel,
+        super::give_back::admin_return,
+        super::admin::journal::movements,
+        super::admin::review::list_rejections,
+        super::admin::review::resolve_rejection,
+        super::admin::review::list_stock_alerts,
+        super::admin::review::close_stock_alert,
+        super::health::live,
+        super::health::ready,
+        super::monitoring::scrape,
+    ),
+    components(schemas(schemas::ApiErrorBody, crate::code::Code)),
+    modifiers(&Security, &Examples),
+    tags(
+        (name = "Terminal", description = "What the tills call, under `/api/v2/simple/`"),
+        (name = "Administration", description = "Managing the shops, under `/api/admin/`"),
+        (name = "Operations", description = "Health checks and metrics"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The ways a caller proves who it is.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut serial = ApiKeyValue::new("X-Device-Serial");
+        serial.description = Some(
+            "The till's serial (`0a1badae951f8473` for the demo till). Old apps send \
+             `Device-Serial` or `Serial-Number`, which work too."
+                .into(),
+        );
+        components.add_security_scheme(
+            "X-Device-Serial",
+            SecurityScheme::ApiKey(ApiKey::Header(serial)),
+        );
+        components.add_security_scheme(
+            "cle_api",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The till's own key (`Authorization: Bearer <cle_api>`, or \
+                         `X-Api-Key`). Optional unless the server sets \
+                         `CAISSE_REQUIRE_TERMINAL_KEY=true`; a key that is sent is always \
+                         checked. The demo till's key is `demo-cle-0a1badae951f8473`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An administration token, made by `caisse create-admin-token` (shown \
+                         once, stored hashed).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(ApiDoc::openapi)
+}
+
+/// `/api/openapi.json` and Swagger UI under `/api/docs`.
+pub fn router() -> Router<AppState> {
+    SwaggerUi::new(UI_PATH)
+        .url(DOCUMENT_PATH, document().clone())
+        .into()
+}

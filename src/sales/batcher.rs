@@ -1,0 +1,170 @@
+//! Group commit: the sales of concurrent requests of one boutique share transactions.
+//!
+//! A request hands its sales to the boutique's queue and waits. While fewer than
+//! `leaders_per_shop` transactions of that boutique are running, a leader task takes
+//! everything queued and records it in one transaction ([`record_sales`]: the articles of
+//! all those sales locked up front in ascending id order, each sale still all-or-nothing),
+//! then answers every request it took. Under light load a request is recorded at once, on
+//! its own; under heavy load requests queue while a transaction runs and the next one takes
+//! them all: the busier the shop, the more sales each commit carries.
+//!
+//! The leader also reads the boutique's stock alerts and the stock of the articles the
+//! requests named once per batch, after the commit, instead of once per request.
+
+use super::record::{StockAlerts, StockUpdate, record_sales, stock_report};
+use super::{PendingSale, SaleOutcome};
+use crate::shop::Shop;
+use sqlx::PgPool;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// What a request gets back: its sales' outcomes, in order, and the stock as it is after
+/// the batch (the boutique's alert counts, and the articles the request named).
+pub struct Recorded {
+    pub outcomes: Vec<SaleOutcome>,
+    pub alerts: StockAlerts,
+    pub stock_updates: Vec<StockUpdate>,
+}
+
+/// The database could not be reached: nothing may be assumed about the request's sales.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(String);
+
+struct Job {
+    shop: Shop,
+    sales: Vec<PendingSale>,
+    named_articles: Vec<i64>,
+    reply: oneshot::Sender<Result<Recorded, Unavailable>>,
+}
+
+#[derive(Default)]
+struct ShopQueue {
+    jobs: VecDeque<Job>,
+    leaders: usize,
+}
+
+pub struct Batcher {
+    pool: PgPool,
+    queues: Mutex<HashMap<i64, ShopQueue>>,
+    leaders_per_shop: usize,
+    /// A leader stops taking requests once its batch holds this many sales.
+    max_batch_sales: usize,
+}
+
+impl Batcher {
+    pub fn new(pool: PgPool, leaders_per_shop: usize, max_batch_sales: usize) -> Arc<Self> {
+        Arc::new(Batcher {
+            pool,
+            queues: Mutex::new(HashMap::new()),
+            leaders_per_shop: leaders_per_shop.max(1),
+            max_batch_sales: max_batch_sales.max(1),
+        })
+    }
+
+    /// Records `sales` (all of `shop`), with the current stock of `named_articles`.
+    pub async fn record(
+        self: &Arc<Self>,
+        shop: &Shop,
+        sales: Vec<PendingSale>,
+        named_articles: Vec<i64>,
+    ) -> Result<Recorded, Unavailable> {
+        let (reply, answer) = oneshot::channel();
+        let lead = {
+            let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+            let queue = queues.entry(shop.id).or_default();
+            queue.jobs.push_back(Job {
+                shop: shop.clone(),
+                sales,
+                named_articles,
+                reply,
+            });
+            let lead = queue.leaders < self.leaders_per_shop;
+            if lead {
+                queue.leaders += 1;
+            }
+            lead
+        };
+        if lead {
+            tokio::spawn(Arc::clone(self).lead(shop.id));
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(Unavailable("the batch was abandoned".into())))
+    }
+
+    /// Records the boutique's queued requests, batch after batch, until none is left.
+    async fn lead(self: Arc<Self>, shop_id: i64) {
+        loop {
+            let batch = {
+                let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(queue) = queues.get_mut(&shop_id) else {
+                    return;
+                };
+                if queue.jobs.is_empty() {
+                    queue.leaders -= 1;
+                    if queue.leaders == 0 {
+                        queues.remove(&shop_id);
+                    }
+                    return;
+                }
+                let mut batch = Vec::new();
+                let mut sales = 0;
+                while let Some(job) = queue.jobs.pop_front() {
+                    sales += job.sales.len();
+                    batch.push(job);
+                    if sales >= self.max_batch_sales {
+                        break;
+                    }
+                }
+                batch
+            };
+            self.record_batch(batch).await;
+        }
+    }
+
+    async fn record_batch(&self, batch: Vec<Job>) {
+        let shop = batch[0].shop.clone();
+        let mut sizes = Vec::with_capacity(batch.len());
+        let mut sales = Vec::new();
+        let mut named = BTreeSet::new();
+        let mut replies = Vec::with_capacity(batch.len());
+        for job in batch {
+            sizes.push(job.sales.len());
+            sales.extend(job.sales);
+            named.extend(job.named_articles.iter().copied());
+            replies.push((job.reply, job.named_articles));
+        }
+        let named: Vec<i64> = named.into_iter().collect();
+        let result = async {
+            let outcomes = record_sales(&self.pool, &shop, &sales).await?;
+            let (alerts, updates) = stock_report(&self.pool, &shop, &named).await?;
+            Ok::<_, sqlx::Error>((outcomes, alerts, updates))
+        }
+        .await;
+        match result {
+            Ok((outcomes, alerts, updates)) => {
+                let mut outcomes = outcomes.into_iter();
+                for ((reply, named), size) in replies.into_iter().zip(sizes) {
+                    let stock_updates = updates
+                        .iter()
+                        .filter(|u| named.contains(&u.article_id))
+                        .cloned()
+                        .collect();
+                    let _ = reply.send(Ok(Recorded {
+                        outcomes: outcomes.by_ref().take(size).collect(),
+                        alerts,
+                        stock_updates,
+                    }));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "batch of sales not recorded");
+                for (reply, _) in replies {
+                    let _ = reply.send(Err(Unavailable(error.to_string())));
+                }
+            }
+        }
+    }
+}
