@@ -415,9 +415,21 @@ async fn a_till_cancels_its_own_recent_sale_once() {
 
     // Twice: a clear error, nothing moves.
     let footprint = app.footprint().await;
-    cancel(json!({"numero_facture": "C-1"}), DEMO_SERIAL)
-        .await
-        .assert_error(409, "ALREADY_CANCELLED");
+    let again = cancel(json!({"numero_facture": "C-1"}), DEMO_SERIAL).await;
+    again.assert_error(409, "ALREADY_CANCELLED");
+    // When it was cancelled, as the first answer said it: in the shop's time zone.
+    assert_eq!(
+        again.body["date_annulation"],
+        done.body["vente"]["date_annulation"]
+    );
+    assert!(
+        again.body["date_annulation"]
+            .as_str()
+            .unwrap()
+            .ends_with("+01:00"),
+        "{:#}",
+        again.body
+    );
     // Another shop's till cannot even see it; an unknown number is the same answer.
     let id = done.body["vente"]["id"].clone();
     cancel(json!({"id": id}), OTHER_SERIAL)

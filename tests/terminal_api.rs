@@ -330,6 +330,26 @@ async fn a_stock_count_from_the_till() {
         reply.assert_error(400, "INVALID_FORMAT");
         assert_eq!(reply.body["champ"], "quantite_stock");
     }
+    // An article that is not the shop's, or a path that names none: 404, with the id asked
+    // for (null when there is none).
+    for (article, article_id) in [
+        ("999999".to_owned(), json!(999999)),
+        ("abc".to_owned(), Value::Null),
+        ("0".to_owned(), Value::Null),
+    ] {
+        let reply = app
+            .send(
+                app.request(
+                    Method::PUT,
+                    &format!("/api/v2/simple/articles/{article}/stock/"),
+                    Some(DEMO_SERIAL),
+                )
+                .json(&json!({"quantite_stock": 3})),
+            )
+            .await;
+        reply.assert_error(404, "ARTICLE_NOT_FOUND");
+        assert_eq!(reply.body["article_id"], article_id, "{article}");
+    }
     assert_eq!(app.footprint().await, before);
     app.assert_invariants().await;
 }

@@ -21,7 +21,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-fn error(e: GiveBackError) -> ApiError {
+/// The client's error for a refused cancellation or return; times in `shop`'s zone.
+fn error(e: GiveBackError, shop: &Shop) -> ApiError {
     match e {
         GiveBackError::SaleNotFound => {
             ApiError::new(StatusCode::NOT_FOUND, Code::SaleNotFound, "Vente introuvable")
@@ -38,7 +39,7 @@ fn error(e: GiveBackError) -> ApiError {
         )
         .with(
             "date_annulation",
-            date_annulation.map(|at| at.to_rfc3339()),
+            date_annulation.map(|at| shop.timestamp(at)),
         ),
         GiveBackError::WindowExpired => ApiError::new(
             StatusCode::FORBIDDEN,
@@ -181,7 +182,7 @@ pub async fn cancel(
             let done =
                 give_back::cancel(&state.pool, shop, &sale, &till(&terminal, &state), reason)
                     .await
-                    .map_err(error)?;
+                    .map_err(|e| error(e, shop))?;
             Ok(view(done, shop))
         },
     )
@@ -234,7 +235,7 @@ pub async fn return_articles(
             };
             let done = give_back::return_articles(&state.pool, shop, &sale, &actor, &units, reason)
                 .await
-                .map_err(error)?;
+                .map_err(|e| error(e, shop))?;
             Ok(view(done, shop))
         },
     )
@@ -284,7 +285,7 @@ pub async fn admin_cancel(
         reason,
     )
     .await
-    .map_err(error)?;
+    .map_err(|e| error(e, &shop))?;
     Ok(view(done, &shop))
 }
 
@@ -325,6 +326,6 @@ pub async fn admin_return(
         reason,
     )
     .await
-    .map_err(error)?;
+    .map_err(|e| error(e, &shop))?;
     Ok(view(done, &shop))
 }

@@ -36,7 +36,7 @@ pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             "API caisse en service, mais la base de données est injoignable",
         )
     };
-    let base = "/api/v2/simple";
+    let base = super::TERMINAL_API;
     let body = json!({
         "api_version": "v2-simple",
         "version": env!("CARGO_PKG_VERSION"),

@@ -141,7 +141,8 @@ pub async fn movements(
     })))
 }
 
-pub fn article_not_found(article_id: impl Into<Value>) -> ApiError {
+/// `article_id` is the article asked for, `None` when the path named no article at all.
+pub fn article_not_found(article_id: Option<i64>) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         Code::ArticleNotFound,
@@ -153,7 +154,7 @@ pub fn article_not_found(article_id: impl Into<Value>) -> ApiError {
 /// Maps a failed stock change to the client's error.
 pub fn stock_error(error: StockError) -> ApiError {
     match error {
-        StockError::ArticleNotFound(id) => article_not_found(id),
+        StockError::ArticleNotFound(id) => article_not_found(Some(id)),
         StockError::OutOfRange { article_id } => ApiError::bad_request(
             Code::InvalidFormat,
             "Le stock ne peut pas devenir négatif ni dépasser la limite",
@@ -168,7 +169,7 @@ pub fn article_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| article_not_found(raw))
+        .ok_or_else(|| article_not_found(None))
 }
 
 /// A stock count from the till: sets the article's stock, with an `AJUSTEMENT` movement.

@@ -62,9 +62,9 @@ pub struct ApiErrorBody {
     /// The serial named in the path (`TERMINAL_NOT_FOUND`).
     #[schema(example = "0a1badae951f8473")]
     pub numero_serie: Option<String>,
-    /// The article at fault: its id, or the path segment as sent when it names no article.
-    #[schema(schema_with = id_or_text)]
-    pub article_id: Option<Value>,
+    /// The article at fault; `null` when the path names no article at all.
+    #[schema(example = 2)]
+    pub article_id: Option<i64>,
     /// `INSUFFICIENT_STOCK`: the article's name, its stock and what the sale asked.
     #[schema(example = "Écouteurs Bluetooth")]
     pub article_nom: Option<String>,
@@ -81,15 +81,6 @@ pub struct ApiErrorBody {
     /// `ALREADY_CANCELLED`: when the sale was cancelled.
     #[schema(schema_with = nullable_timestamp)]
     pub date_annulation: Option<String>,
-}
-
-fn id_or_text() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
-            Type::Integer,
-            Type::String,
-        ]))
-        .examples([json!(2)])
 }
 
 /// Any JSON value.
