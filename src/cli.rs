@@ -2,13 +2,13 @@
 //! that create administration tokens, merchants and back-office users.
 
 use crate::accounts::{self, AccountError, NewUser};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, VARIABLES};
 use crate::db::local::{LocalPostgres, LocalPostgresError};
 use crate::db::{self, seed};
 use crate::http::TERMINAL_API;
 use crate::startup::{Application, shutdown_signal};
 use crate::telemetry;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -20,14 +20,39 @@ use std::process::ExitCode;
     about = "Sync server for offline point-of-sale tills",
     long_about = "Sync server for offline point-of-sale tills: records every sale exactly once, \
                   keeps stock and its journal right, and keeps each shop's data to itself.\n\n\
-                  Configuration comes from the environment (and a .env file): DATABASE_URL, \
-                  CAISSE_ADDR, CAISSE_BODY_LIMIT, CAISSE_MAX_BATCH, CAISSE_DB_POOL_SIZE, CAISSE_LOG, \
-                  CAISSE_DATA_DIR, LOG_FORMAT, CAISSE_METRICS. Without DATABASE_URL every command uses a private PostgreSQL \
-                  kept under CAISSE_DATA_DIR (default .data)."
+                  Configuration comes from the environment (and a .env file), listed below. \
+                  Without DATABASE_URL every command uses a private PostgreSQL kept under \
+                  CAISSE_DATA_DIR (default .data)."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The command line of this process; `--help` ends with every configuration variable.
+    pub fn from_process() -> Cli {
+        let matches = Cli::command()
+            .after_long_help(variables_help())
+            .get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The configuration variables, their defaults and meaning, as `--help` shows them.
+fn variables_help() -> String {
+    let width = VARIABLES
+        .iter()
+        .map(|(name, ..)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut help = String::from("Configuration (environment variables):\n");
+    for (name, default, meaning) in VARIABLES {
+        help.push_str(&format!(
+            "  {name:<width$}  {meaning} [default: {default}]\n"
+        ));
+    }
+    help
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -1,7 +1,6 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    caisse::cli::run(caisse::cli::Cli::parse()).await
+    caisse::cli::run(caisse::cli::Cli::from_process()).await
 }

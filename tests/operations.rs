@@ -248,3 +248,39 @@ async fn json_logs_carry_the_request_id() {
     assert_eq!(request_line["span"]["serial"], DEMO_SERIAL);
     assert_eq!(request_line["level"], "INFO");
 }
+
+/// `caisse --help` names every command and ends with every configuration variable, its
+/// default and meaning, so an operator needs nothing else to configure it.
+#[test]
+fn help_lists_the_commands_and_every_variable() {
+    let output = Command::new(env!("CARGO_BIN_EXE_caisse"))
+        .arg("--help")
+        .output()
+        .expect("run caisse --help");
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for command in [
+        "serve",
+        "migrate",
+        "seed-demo",
+        "check",
+        "create-admin-token",
+    ] {
+        assert!(
+            help.contains(&format!("  {command}")),
+            "{command} missing:\n{help}"
+        );
+    }
+    let variables = help
+        .split("Configuration (environment variables):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no configuration section:\n{help}"));
+    for (name, default, meaning) in caisse::config::VARIABLES {
+        let line = variables
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing:\n{variables}"));
+        assert!(line.contains(meaning), "{line}");
+        assert!(line.ends_with(&format!("[default: {default}]")), "{line}");
+    }
+}
