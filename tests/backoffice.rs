@@ -1106,7 +1106,12 @@ async fn receiving_a_delivery_and_adjusting_the_stock() {
         .assert_ok()
         .assert_contains("1 mouvement(s)")
         .assert_contains("124 → <strong>120</strong>")
-        .assert_lacks("BL-2026-001");
+        .assert_lacks("BL-2026-001")
+        // Its export link carries the page's filters.
+        .assert_contains(&format!(
+            "mouvements.csv?article_id={}&amp;type_mouvement=AJUSTEMENT\"",
+            chargeur.id
+        ));
     let csv = ma
         .get(&url(&format!("/mouvements.csv?article_id={}", chargeur.id)))
         .await;
@@ -1420,10 +1425,13 @@ async fn the_sales_history_its_export_and_the_refused_sales() {
         .assert_contains("1 vente(s)")
         .assert_contains("FAC-0002")
         .assert_lacks("FAC-0001");
-    ma.get(&url("/ventes?date_debut=2026-11-20&date_fin=2026-11-20"))
-        .await
-        .assert_contains("1 vente(s)")
-        .assert_contains("FAC-0002");
+    ma.get(&url(
+        "/ventes?date_debut=2026-11-20&date_fin=2026-11-20&page=1",
+    ))
+    .await
+    .assert_contains("1 vente(s)")
+    .assert_contains("FAC-0002")
+    .assert_contains("ventes.csv?date_debut=2026-11-20&amp;date_fin=2026-11-20\"");
     ma.get(&url(&format!("/ventes?terminal_id={till}")))
         .await
         .assert_contains("2 vente(s)");

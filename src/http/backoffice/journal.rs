@@ -6,7 +6,7 @@ use super::access::ShopAccess;
 use super::csv::{Csv, MAX_EXPORT};
 use super::format::{number, written_time};
 use super::layout::{
-    PAGE_SIZE, PageError, Section, notice, page, page_number, pager, render, shop_url,
+    PAGE_SIZE, PageError, Section, export_url, notice, page, page_number, pager, render, shop_url,
 };
 use super::sales::export_name;
 use crate::http::AppState;
@@ -57,16 +57,11 @@ pub async fn list(
         "ajustement" => Some("Ajustement enregistré.".to_owned()),
         _ => None,
     };
-    let export = format!(
-        "{}?{}",
-        shop_url(shop.id, "/mouvements.csv"),
-        serde_urlencoded::to_string(
-            ["article_id", "type_mouvement", "date_debut", "date_fin"]
-                .iter()
-                .filter_map(|k| query.get(*k).map(|v| (*k, v.as_str())))
-                .collect::<Vec<_>>()
-        )
-        .unwrap_or_default()
+    let export = export_url(
+        shop.id,
+        "/mouvements.csv",
+        &["article_id", "type_mouvement", "date_debut", "date_fin"],
+        &query,
     );
     let body = html! {
         h1 { "Journal du stock" }

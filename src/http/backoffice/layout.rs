@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const CSS_FILE: &str = "caisse.css";
@@ -33,6 +34,25 @@ fn asset(file: &str) -> &'static str {
 /// An address inside a boutique's pages.
 pub fn shop_url(boutique_id: i64, path: &str) -> String {
     format!("{BASE}/boutiques/{boutique_id}{path}")
+}
+
+/// The address of a boutique's CSV export `path`, with the `filters` of the page's `query`
+/// that are set: the export holds what the page lists.
+pub fn export_url(
+    boutique_id: i64,
+    path: &str,
+    filters: &[&str],
+    query: &HashMap<String, String>,
+) -> String {
+    let kept: Vec<(&str, &str)> = filters
+        .iter()
+        .filter_map(|k| query.get(*k).map(|v| (*k, v.as_str())))
+        .collect();
+    format!(
+        "{}?{}",
+        shop_url(boutique_id, path),
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    )
 }
 
 /// The part of the back-office a page belongs to, for the menu.

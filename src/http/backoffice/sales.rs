@@ -8,7 +8,8 @@ use super::csv::{Csv, MAX_EXPORT, decimal};
 use super::form::FormData;
 use super::format::{amount, date_time, number, written_time};
 use super::layout::{
-    PAGE_SIZE, PageError, Section, csrf_field, notice, page, page_number, pager, render, shop_url,
+    PAGE_SIZE, PageError, Section, csrf_field, export_url, notice, page, page_number, pager,
+    render, shop_url,
 };
 use super::terminals::tills;
 use crate::http::AppState;
@@ -80,16 +81,11 @@ pub async fn list(
         Ok(filter) => Some(list_sales(&state.pool, shop, filter, PAGE_SIZE, offset).await?),
         Err(_) => None,
     };
-    let export = format!(
-        "{}?{}",
-        shop_url(shop.id, "/ventes.csv"),
-        serde_urlencoded::to_string(
-            ["date_debut", "date_fin", "terminal_id", "mode_paiement"]
-                .iter()
-                .filter_map(|k| query.get(*k).map(|v| (*k, v.as_str())))
-                .collect::<Vec<_>>()
-        )
-        .unwrap_or_default()
+    let export = export_url(
+        shop.id,
+        "/ventes.csv",
+        &["date_debut", "date_fin", "terminal_id", "mode_paiement"],
+        &query,
     );
     let money = |m: crate::money::Money| amount(m.amount(), &shop.devise);
     let filters = filters(&state, shop, &query).await?;
