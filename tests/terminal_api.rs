@@ -330,6 +330,29 @@ async fn a_stock_count_from_the_till() {
         reply.assert_error(400, "INVALID_FORMAT");
         assert_eq!(reply.body["champ"], "quantite_stock");
     }
+    // A boutique named in the body must be the till's own.
+    let other_shop: i64 =
+        sqlx::query_scalar("SELECT id FROM boutiques WHERE code_boutique = 'BTQ-010'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    for (boutique_id, status, code) in [
+        (json!(other_shop), 403, "BOUTIQUE_MISMATCH"),
+        (json!(other_shop.to_string()), 403, "BOUTIQUE_MISMATCH"),
+        (json!("BTQ-009"), 400, "INVALID_FORMAT"),
+    ] {
+        let reply = app
+            .send(
+                app.request(
+                    Method::PUT,
+                    &format!("/api/v2/simple/articles/{}/stock/", case.id),
+                    Some(DEMO_SERIAL),
+                )
+                .json(&json!({"quantite_stock": 3, "boutique_id": boutique_id})),
+            )
+            .await;
+        reply.assert_error(status, code);
+    }
     // An article that is not the shop's, or a path that names none: 404, with the id asked
     // for (null when there is none).
     for (article, article_id) in [

@@ -5,8 +5,9 @@ use super::AppState;
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::params::{DateRange, Params};
-use super::terminal::Terminal;
+use super::terminal::{Terminal, boutique_mismatch};
 use crate::code::Code;
+use crate::sales::parse::sent_id;
 use crate::shop::Shop;
 use crate::stock::{self, Change, MovementType, StockChange, StockError};
 use axum::Json;
@@ -195,6 +196,15 @@ pub async fn set_stock(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let article_id = article_id(&raw_id)?;
+    // A boutique named in the body is never a way into another shop.
+    match body.get("boutique_id") {
+        None | Some(Value::Null) => {}
+        Some(sent) => match sent_id(sent) {
+            Some(id) if id == terminal.boutique.id => {}
+            Some(_) => return Err(boutique_mismatch()),
+            None => return Err(invalid_field("boutique_id", "un entier est attendu")),
+        },
+    }
     let quantite = body
         .get("quantite_stock")
         .and_then(Value::as_i64)

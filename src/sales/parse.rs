@@ -225,12 +225,19 @@ fn empty_sale() -> Refusal {
     Refusal::new(Code::EmptySale, "La vente ne contient aucune ligne")
 }
 
+/// An id as tills send it: a JSON whole number, or one written as a string.
+pub fn sent_id(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+}
+
 fn check_boutique(sale: &Fields, boutique_id: i64) -> Result<(), Refusal> {
     let sent = match sale.get("boutique_id").copied() {
         None | Some(Value::Null) => return Ok(()),
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => None,
+        Some(value) => sent_id(value),
     };
     match sent {
         Some(id) if id == boutique_id => Ok(()),

@@ -274,6 +274,8 @@ pub struct StockCountRequest {
     /// Why (also accepted as `motif`); default "Inventaire depuis le terminal".
     #[schema(example = "Inventaire du soir")]
     pub commentaire: Option<String>,
+    /// If sent, the till's own boutique; another is refused (`403 BOUTIQUE_MISMATCH`).
+    pub boutique_id: Option<i64>,
 }
 
 #[derive(ToSchema)]
