@@ -309,3 +309,55 @@ async fn send(
     };
     app.send(request).await
 }
+
+/// Below the API, the schema itself keeps shops apart: a row of one shop cannot point at
+/// another shop's article or sale, whatever code writes it.
+#[tokio::test]
+async fn the_database_refuses_rows_that_cross_shops() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let rice = app.article("BTQ-010", "RIZ-005").await;
+    let reply = app
+        .sync(DEMO_SERIAL, &json!([sale("X-1", &[(cable.id, 1, 5000.0)])]))
+        .await;
+    assert_eq!(reply.status, 201, "{:#}", reply.body);
+    let sale_id = reply.body["details"]["creees"][0]["id"].as_i64().unwrap();
+
+    let attempts = [
+        // A line of the first shop's sale, selling the second shop's article.
+        (
+            "INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire)
+             VALUES ($1, $2, $3, 1, 1000)",
+            cable.boutique_id,
+        ),
+        // The same line filed under the second shop: the sale is not its.
+        (
+            "INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire)
+             VALUES ($1, $2, $3, 1, 1000)",
+            rice.boutique_id,
+        ),
+        // A stock movement of the first shop on the second shop's article.
+        (
+            "INSERT INTO mouvements_stock (boutique_id, vente_id, article_id, type_mouvement,
+                                           quantite, stock_avant, stock_apres)
+             VALUES ($1, $2, $3, 'AJUSTEMENT', -1, 10, 9)",
+            cable.boutique_id,
+        ),
+    ];
+    let before = app.fingerprint().await;
+    for (sql, boutique_id) in attempts {
+        let error = sqlx::query(sql)
+            .bind(boutique_id)
+            .bind(sale_id)
+            .bind(rice.id)
+            .execute(&app.pool)
+            .await
+            .expect_err(sql);
+        let code = error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|c| c.into_owned());
+        assert_eq!(code.as_deref(), Some("23503"), "{sql}: {error}");
+    }
+    assert_eq!(app.fingerprint().await, before);
+}

@@ -673,8 +673,9 @@ async fn defaults_prices_rounding_and_generated_invoice_numbers() {
         .sync(
             DEMO_SERIAL,
             &json!([
-                // No number, no price, no quantity: one cable at its catalogue price.
-                {"lignes": [{"article_id": cable.id}]},
+                // No number, no price, no quantity: one cable at its catalogue price. The
+                // total is the server's, whatever the till says it is.
+                {"lignes": [{"article_id": cable.id}], "montant_total": "1.00"},
                 {"lignes": [{"article_id": cable.id, "quantite": 3, "prix_unitaire": "1000.005"}]},
             ]),
         )
@@ -693,6 +694,13 @@ async fn defaults_prices_rounding_and_generated_invoice_numbers() {
     assert!(a.starts_with("AUTO-") && b.starts_with("AUTO-"), "{a} {b}");
     assert_ne!(a, b);
     assert_eq!(app.sales_with_number(DEMO_SERIAL, a).await, 1);
+    let stored: String =
+        sqlx::query_scalar("SELECT montant_total::text FROM ventes WHERE numero_facture = $1")
+            .bind(a)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, "5000.00");
     assert_eq!(app.stock(cable.id).await, cable.stock - 4);
     app.assert_invariants().await;
 }
@@ -741,7 +749,11 @@ async fn sale_dates_are_kept_and_till_clock_errors_corrected() {
     yesterday["date_vente"] = json!("2026-01-15T18:30:00");
     let mut future = sale("T-2", &[(cable.id, 1, 5000.0)]);
     future["date_vente"] = json!("2099-01-01T00:00:00Z");
-    let reply = app.sync(DEMO_SERIAL, &json!([yesterday, future])).await;
+    let mut unreadable = sale("T-3", &[(cable.id, 1, 5000.0)]);
+    unreadable["date_vente"] = json!("hier");
+    let reply = app
+        .sync(DEMO_SERIAL, &json!([yesterday, future, unreadable]))
+        .await;
     assert_eq!(reply.status, 201, "{:#}", reply.body);
     let created = &reply.body["details"]["creees"];
     // No offset: the shop's local time (Kinshasa, UTC+1).
@@ -751,6 +763,8 @@ async fn sale_dates_are_kept_and_till_clock_errors_corrected() {
         created[1]["date_vente_corrigee"]["date_envoyee"],
         "2099-01-01T00:00:00Z"
     );
+    // A date that cannot be read: the server's time, said so.
+    assert_eq!(created[2]["date_vente_corrigee"]["date_envoyee"], "hier");
     let stored: Vec<(String, String)> = sqlx::query_as(
         "SELECT numero_facture,
                 CASE WHEN date_vente < now() - interval '1 day' THEN to_char(date_vente AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
@@ -764,7 +778,8 @@ async fn sale_dates_are_kept_and_till_clock_errors_corrected() {
         stored,
         vec![
             ("T-1".into(), "2026-01-15 17:30".into()),
-            ("T-2".into(), "now".into())
+            ("T-2".into(), "now".into()),
+            ("T-3".into(), "now".into())
         ]
     );
 }
@@ -802,4 +817,132 @@ async fn unknown_paths_and_methods_are_json_errors() {
     app.get("/api/v2/simple/ventes/sync", Some(DEMO_SERIAL))
         .await
         .assert_error(405, "METHOD_NOT_ALLOWED");
+}
+
+/// How many deadlocks PostgreSQL has counted in the test's database. Backends report their
+/// counts when they exit: the server's are ended first (its pool reconnects by itself).
+async fn deadlocks(app: &TestApp) -> i64 {
+    let others = "SELECT count(*) FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND backend_type = 'client backend'";
+    let mut conn = app.pool.acquire().await.unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND backend_type = 'client backend'",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        let left: i64 = sqlx::query_scalar(others)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sqlx::query_scalar("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+/// Sales naming the same articles in opposite orders, stock counts and a delivery listing
+/// them backwards, all at once: every change takes the article locks in one order, so none
+/// waits on another in a cycle (a deadlock would be replayed unseen: PostgreSQL's own count
+/// is what tells).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn opposite_orders_never_deadlock() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let before = deadlocks(&app).await;
+
+    let sales = (0..24).map(|i| {
+        let lines = if i % 2 == 0 {
+            [(cable.id, 1, 5000.0), (charger.id, 1, 15000.0)]
+        } else {
+            [(charger.id, 1, 15000.0), (cable.id, 1, 5000.0)]
+        };
+        let batch = json!([sale(&format!("D-{i}"), &lines)]);
+        let app = &app;
+        async move { app.sync(DEMO_SERIAL, &batch).await.status.as_u16() }
+    });
+    let counts = [cable.id, charger.id, cable.id, charger.id].map(|id| {
+        let app = &app;
+        async move {
+            app.send(
+                app.request(
+                    reqwest::Method::PUT,
+                    &format!("/api/v2/simple/articles/{id}/stock/"),
+                    Some(DEMO_SERIAL),
+                )
+                .json(&json!({"quantite_stock": 500})),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    });
+    let deliveries = (0..3).map(|i| {
+        let (app, token) = (&app, &token);
+        let body = json!({"reference_document": format!("BL-D-{i}"),
+                          "lignes": [{"article_id": charger.id, "quantite": 5},
+                                     {"article_id": cable.id, "quantite": 5}]});
+        async move {
+            let path = format!("/api/admin/boutiques/{}/entrees", cable.boutique_id);
+            app.admin(reqwest::Method::POST, &path, token, Some(&body))
+                .await
+                .status
+                .as_u16()
+        }
+    });
+    let (sales, counts, deliveries) =
+        tokio::join!(join_all(sales), join_all(counts), join_all(deliveries));
+
+    assert!(sales.iter().all(|s| *s == 201), "{sales:?}");
+    assert!(counts.iter().all(|s| *s == 200), "{counts:?}");
+    assert!(deliveries.iter().all(|s| *s == 201), "{deliveries:?}");
+    assert_eq!(deadlocks(&app).await, before);
+    let sold: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ventes WHERE numero_facture LIKE 'D-%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(sold, 24);
+    app.assert_invariants().await;
+}
+
+/// A sale whose total would not fit the column is refused like any bad sale: never a 500,
+/// nothing written, the refusal kept.
+#[tokio::test]
+async fn a_total_too_large_to_store_is_refused() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let before = app.footprint().await;
+    let reply = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([sale("BIG-1", &[(cable.id, 1_000_000, 9_999_999_999.0)])]),
+        )
+        .await;
+    reply.assert_error(400, "INVALID_FORMAT");
+    let refusal = &reply.body["details"]["erreurs"][0];
+    assert_eq!(refusal["numero_facture"], "BIG-1");
+    assert!(
+        refusal["erreur"].as_str().unwrap().contains("dépasse"),
+        "{refusal:#}"
+    );
+    assert_eq!(app.footprint().await, before);
+    let kept: String =
+        sqlx::query_scalar("SELECT code FROM ventes_rejetees WHERE numero_facture = 'BIG-1'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, "INVALID_FORMAT");
+    app.assert_invariants().await;
 }

@@ -172,7 +172,59 @@ async fn online_sale() {
         }
     }
     assert_eq!(app.footprint().await, before);
+
+    // The invoice number is optional online: the server makes one.
+    let unnumbered = app
+        .post(
+            "/api/v2/simple/ventes/",
+            Some(DEMO_SERIAL),
+            &json!({"lignes": [{"article_id": charger.id}]}),
+        )
+        .await;
+    assert_eq!(unnumbered.status, 201, "{:#}", unnumbered.body);
+    let numero = unnumbered.body["vente"]["numero_facture"].as_str().unwrap();
+    assert!(numero.starts_with("AUTO-"), "{numero}");
+    assert_eq!(app.sales_with_number(DEMO_SERIAL, numero).await, 1);
+    assert_eq!(app.stock(charger.id).await, 97);
     app.assert_invariants().await;
+}
+
+/// History and movements answer their default page when no limit is asked, and never more
+/// than the maximum.
+#[tokio::test]
+async fn lists_have_a_default_and_a_maximum_length() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let batch: Vec<Value> = (0..260)
+        .map(|i| {
+            sale(
+                &format!("L-{i:03}"),
+                &[(cable.id, 1, 5000.0), (cable.id, 1, 5000.0)],
+            )
+        })
+        .collect();
+    let reply = app.sync(DEMO_SERIAL, &json!(batch)).await;
+    assert_eq!(reply.body["ventes_creees"], 260, "{:#}", reply.body);
+
+    let count = |path: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.get(path, Some(DEMO_SERIAL)).await;
+            assert_eq!(reply.status, 200, "{path}: {:#}", reply.body);
+            reply.body["count"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count("/api/v2/simple/ventes/historique/").await, 50);
+    assert_eq!(count("/api/v2/simple/mouvements-stock/").await, 100);
+    // 520 movements exist; at most 500 are given.
+    assert_eq!(
+        count("/api/v2/simple/mouvements-stock/?limit=100000").await,
+        500
+    );
+    assert_eq!(
+        count("/api/v2/simple/ventes/historique/?limit=100000").await,
+        260
+    );
 }
 
 #[tokio::test]
