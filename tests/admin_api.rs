@@ -122,6 +122,37 @@ async fn from_an_empty_shop_to_a_selling_till() {
     assert_eq!(sync.body["boutique"]["code"], "BTQ-100");
     assert_eq!(app.stock(a).await, 20);
 
+    // An article without a category reaches the till as such.
+    let water = admin(
+        Method::POST,
+        format!("/boutiques/{b}/articles"),
+        Some(json!({"code": "EAU-1", "nom": "Eau 50 cl", "prix_vente": 500})),
+    )
+    .await;
+    assert_eq!(water.status, 201, "{:#}", water.body);
+    let catalogue = app
+        .send(
+            app.request(Method::GET, "/api/v2/simple/articles/", Some("TILL-GOMA-1"))
+                .header("Authorization", format!("Bearer {key}")),
+        )
+        .await;
+    let by_code = |code: &str| {
+        catalogue.body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .unwrap_or_else(|| panic!("{code} missing: {:#}", catalogue.body))
+            .clone()
+    };
+    let (water, juice) = (by_code("EAU-1"), by_code("JUS-1"));
+    assert_eq!(
+        (&water["categorie_id"], &water["categorie"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(water["full_details"]["categorie"], "Non catégorisé");
+    assert_eq!(juice["full_details"]["categorie"], "Jus");
+
     let sales = admin(Method::GET, format!("/boutiques/{b}/ventes?limit=10"), None).await;
     assert_eq!(sales.body["total"], 1);
     assert_eq!(sales.body["chiffre_affaires"], "4500.00");
@@ -202,12 +233,13 @@ async fn from_an_empty_shop_to_a_selling_till() {
         .assert_error(401, "INVALID_API_KEY");
     assert_eq!(app.send(with_key(new_key)).await.status, 200);
 
-    // Withdrawing the article hides it from the till.
+    // Withdrawing the article hides it from the till: only the water is left.
     admin(Method::DELETE, format!("/boutiques/{b}/articles/{a}"), None).await;
     let catalogue = app
         .get("/api/v2/simple/articles/", Some("TILL-GOMA-1"))
         .await;
-    assert_eq!(catalogue.body["count"], 0);
+    assert_eq!(catalogue.body["count"], 1);
+    assert_eq!(catalogue.body["articles"][0]["code"], "EAU-1");
 
     // Deactivating the shop shuts its tills out from their next request.
     let closed = admin(Method::DELETE, format!("/boutiques/{b}"), None).await;

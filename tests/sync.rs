@@ -306,6 +306,15 @@ async fn a_batch_sent_twice_is_stored_once() {
     assert_eq!(second.body["success"], true);
     assert_eq!(second.body["ventes_creees"], 0);
     assert_eq!(second.body["ventes_erreurs"], 2);
+    let stats = &second.body["statistiques"];
+    assert_eq!(
+        (
+            &stats["total_envoyees"],
+            &stats["reussies"],
+            &stats["erreurs"]
+        ),
+        (&json!(2), &json!(0), &json!(2))
+    );
     for (i, number) in ["R-1", "R-2"].iter().enumerate() {
         assert_eq!(
             second.body["details"]["erreurs"][i],

@@ -2,7 +2,7 @@
 
 mod common;
 
-use chrono::{Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use chrono_tz::Africa::Kinshasa;
 use common::*;
 use futures::future::join_all;
@@ -38,6 +38,50 @@ async fn terminal_info() {
         .get(&format!("/api/v2/simple/terminal/{DEMO_SERIAL}"), None)
         .await;
     assert_json_snapshot!("terminal_info_seen", again.body["terminal"], {".derniere_activite" => timestamp()});
+
+    // At most once a minute: a till seen 30 s ago is not written to again; one seen two
+    // minutes ago is.
+    let seen = |ago: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, DateTime<Utc>>(
+                "UPDATE terminaux SET derniere_activite = date_trunc('second', now()) - $2::interval
+                 WHERE numero_serie = $1 RETURNING derniere_activite",
+            )
+            .bind(DEMO_SERIAL)
+            .bind(ago)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+        }
+    };
+    let last_activity = || async {
+        sqlx::query_scalar::<_, DateTime<Utc>>(
+            "SELECT derniere_activite FROM terminaux WHERE numero_serie = $1",
+        )
+        .bind(DEMO_SERIAL)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let recent = seen("30 seconds").await;
+    app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(last_activity().await, recent);
+    let old = seen("2 minutes").await;
+    app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    let mut now_seen = old;
+    for _ in 0..50 {
+        now_seen = last_activity().await;
+        if now_seen != old {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        now_seen > old + Duration::seconds(100),
+        "{old} → {now_seen}"
+    );
 
     for serial in ["NO-SUCH-TILL", INACTIVE_SERIAL] {
         let reply = app
