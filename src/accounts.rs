@@ -254,3 +254,188 @@ mod tests {
         }
     }
 }
+
+/// How long a back-office login lasts: a working day.
+pub const SESSION_HOURS: i32 = 12;
+/// Failed logins allowed per e-mail, and per client address, within the window; then that
+/// e-mail (or address) is refused until its oldest failure leaves the window.
+pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+pub const FAILURE_WINDOW_MINUTES: i32 = 15;
+
+/// A logged-in back-office user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub email: String,
+    pub nom: String,
+    pub commercant_id: Option<i64>,
+    pub commercant_nom: Option<String>,
+    pub superuser: bool,
+}
+
+impl User {
+    /// How the user's actions are signed in the stock journal and on resolved sales.
+    pub fn signature(&self) -> String {
+        format!("backoffice:{}", self.email)
+    }
+
+    /// Which boutiques the user may see.
+    pub fn viewer(&self) -> crate::boutiques::Viewer {
+        if self.superuser {
+            crate::boutiques::Viewer::Everyone
+        } else {
+            crate::boutiques::Viewer::Merchant(self.commercant_id)
+        }
+    }
+}
+
+/// The unexpired session whose token hashes to `token_hash`, its user and merchant active:
+/// the user, and the token every form of the session carries.
+pub async fn session(
+    pool: &PgPool,
+    token_hash: &str,
+) -> Result<Option<(User, String)>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT s.jeton_csrf, u.email, u.nom, u.commercant_id,
+                  c.nom AS "commercant_nom?", u.est_superutilisateur
+           FROM sessions s
+           JOIN utilisateurs u ON u.id = s.utilisateur_id
+           LEFT JOIN commercants c ON c.id = u.commercant_id
+           WHERE s.token_hash = $1 AND s.date_expiration > now() AND u.est_actif
+             AND (u.est_superutilisateur OR c.est_actif)"#,
+        token_hash
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| {
+        (
+            User {
+                email: r.email,
+                nom: r.nom,
+                commercant_id: r.commercant_id,
+                commercant_nom: r.commercant_nom,
+                superuser: r.est_superutilisateur,
+            },
+            r.jeton_csrf,
+        )
+    }))
+}
+
+/// Opens a session for `user_id` (who logged in as `email`) under a token whose hash is
+/// `token_hash`, for [`SESSION_HOURS`]; forgets the e-mail's failed logins and expired
+/// sessions.
+pub async fn open_session(
+    pool: &PgPool,
+    user_id: i64,
+    email: &str,
+    token_hash: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("DELETE FROM echecs_connexion WHERE email = $1", email)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("DELETE FROM sessions WHERE date_expiration <= now()")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        r#"INSERT INTO sessions (token_hash, utilisateur_id, jeton_csrf, date_expiration)
+           VALUES ($1, $2, $3, now() + make_interval(hours => $4))"#,
+        token_hash,
+        user_id,
+        crate::secret::generate_key(),
+        SESSION_HOURS
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE utilisateurs SET derniere_connexion = now() WHERE id = $1",
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Ends the session on the server, not only in the browser.
+pub async fn close_session(pool: &PgPool, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM sessions WHERE token_hash = $1", token_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether logins for `email`, or from `address`, failed too often lately.
+pub async fn login_throttled(
+    pool: &PgPool,
+    email: &str,
+    address: &str,
+) -> Result<bool, sqlx::Error> {
+    let counts = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE email = $1) AS "email!",
+                  count(*) FILTER (WHERE adresse_ip = $2) AS "address!"
+           FROM echecs_connexion
+           WHERE (email = $1 OR adresse_ip = $2)
+             AND date_echec > now() - make_interval(mins => $3)"#,
+        email,
+        address,
+        FAILURE_WINDOW_MINUTES
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(counts.email >= MAX_FAILURES_PER_EMAIL || counts.address >= MAX_FAILURES_PER_ADDRESS)
+}
+
+/// Counts a failed login for `email` from `address`.
+pub async fn record_login_failure(
+    pool: &PgPool,
+    email: &str,
+    address: &str,
+) -> Result<(), sqlx::Error> {
+    // Failures older than the window count for nothing: they go as new ones come.
+    sqlx::query!(
+        "DELETE FROM echecs_connexion WHERE date_echec <= now() - make_interval(mins => $1)",
+        FAILURE_WINDOW_MINUTES
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO echecs_connexion (email, adresse_ip) VALUES ($1, $2)",
+        email,
+        address
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Who an administration token was made for.
+#[derive(Debug, Clone)]
+pub struct AdminToken {
+    pub id: i64,
+    pub nom: String,
+}
+
+/// Creates an administration token; the token is returned once and only its hash is kept.
+pub async fn create_admin_token(pool: &PgPool, nom: &str) -> Result<String, sqlx::Error> {
+    let token = crate::secret::generate_key();
+    sqlx::query!(
+        "INSERT INTO admin_tokens (nom, token_hash) VALUES ($1, $2)",
+        nom,
+        crate::secret::hash_key(&token)
+    )
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+/// The active administration token `token`, looked up by its hash: the database never sees
+/// the token itself.
+pub async fn admin_token(pool: &PgPool, token: &str) -> Result<Option<AdminToken>, sqlx::Error> {
+    sqlx::query_as!(
+        AdminToken,
+        "SELECT id, nom FROM admin_tokens WHERE token_hash = $1 AND est_actif",
+        crate::secret::hash_key(token)
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -6,7 +6,7 @@ use crate::config::{Config, ConfigError, VARIABLES};
 use crate::db::local::{LocalPostgres, LocalPostgresError};
 use crate::db::{self, seed};
 use crate::http::TERMINAL_API;
-use crate::startup::{Application, shutdown_signal};
+use crate::http::server::{Application, shutdown_signal};
 use crate::telemetry;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use sqlx::PgPool;
@@ -267,7 +267,7 @@ async fn seed_demo(db: &Database) -> Result<(), Failure> {
 
 async fn create_admin_token(db: &Database, nom: &str) -> Result<(), Failure> {
     db::migrate(&db.pool).await?;
-    let token = crate::http::admin::create_token(&db.pool, nom).await?;
+    let token = crate::accounts::create_admin_token(&db.pool, nom).await?;
     println!("{token}");
     eprintln!(
         "administration token \"{nom}\" created; it is shown only now. Use it as:\n  \

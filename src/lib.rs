@@ -1,15 +1,18 @@
 //! `caisse`: the server that point-of-sale tills sync their offline sales to.
 
 pub mod accounts;
+pub mod boutiques;
+pub mod catalogue;
 pub mod cli;
 pub mod code;
 pub mod config;
 pub mod db;
+pub mod field;
 pub mod http;
 pub mod money;
+pub mod review;
 pub mod sales;
 pub mod secret;
-pub mod shop;
-pub mod startup;
 pub mod stock;
 pub mod telemetry;
+pub mod terminals;

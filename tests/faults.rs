@@ -5,7 +5,7 @@
 mod common;
 
 use caisse::db::local::LocalPostgres;
-use caisse::startup::Application;
+use caisse::http::server::Application;
 use common::*;
 use futures::future::join_all;
 use reqwest::Method;

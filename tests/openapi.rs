@@ -4,7 +4,7 @@
 
 mod common;
 
-use caisse::http::{TERMINAL_API, admin, openapi, operation_routes, terminal_routes};
+use caisse::http::{TERMINAL_API, admin, monitoring, openapi, terminal};
 use common::contract;
 use common::*;
 use reqwest::Method;
@@ -23,13 +23,13 @@ const METHODS: [Method; 5] = [
 /// method a route does not have is answered `405`. Trailing slashes are dropped.
 async fn routed(app: &TestApp) -> BTreeSet<(String, String)> {
     let mut paths: Vec<(String, bool)> = Vec::new();
-    for (path, _) in terminal_routes() {
+    for (path, _) in terminal::routes() {
         paths.push((format!("{TERMINAL_API}{path}"), true));
     }
     for (path, _) in admin::routes() {
         paths.push((format!("/api/admin{path}"), true));
     }
-    for (path, _) in operation_routes(true) {
+    for (path, _) in monitoring::routes(true) {
         paths.push((path.to_owned(), false));
     }
     let mut found = BTreeSet::new();

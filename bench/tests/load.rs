@@ -55,7 +55,7 @@ async fn spawn_server(options: PgConnectOptions) -> String {
     let pool = caisse::db::connect_with(options, config.pool_size, config.acquire_timeout)
         .await
         .unwrap();
-    let app = caisse::startup::Application::bind(&config, pool)
+    let app = caisse::http::server::Application::bind(&config, pool)
         .await
         .unwrap();
     let url = format!("http://{}", app.local_addr().unwrap());

@@ -1,6 +1,7 @@
 //! The database: connection pool, migrations, the private PostgreSQL launcher and demo data.
 
 pub mod check;
+pub mod idempotency_keys;
 pub mod local;
 pub mod seed;
 
@@ -61,6 +62,46 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         }),
         _ => false,
     }
+}
+
+/// The unique constraint a statement broke, if that is why it failed.
+pub fn unique_violation(error: &sqlx::Error) -> Option<&str> {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint(),
+        _ => None,
+    }
+}
+
+/// Whether the database answers, within `timeout`.
+pub async fn answers(pool: &PgPool, timeout: Duration) -> bool {
+    let check = sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(pool);
+    matches!(tokio::time::timeout(timeout, check).await, Ok(Ok(_)))
+}
+
+/// The migrations this build knows that the database does not hold (with the same
+/// checksum); `None` when the database does not answer within `timeout`.
+pub async fn pending_migrations(pool: &PgPool, timeout: Duration) -> Option<Vec<i64>> {
+    let applied = sqlx::query!(
+        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version"
+    )
+    .fetch_all(pool);
+    let applied: std::collections::HashMap<i64, Vec<u8>> =
+        match tokio::time::timeout(timeout, applied).await {
+            Ok(Ok(rows)) => rows.into_iter().map(|r| (r.version, r.checksum)).collect(),
+            // No migration table yet is a reachable database with every migration pending.
+            Ok(Err(sqlx::Error::Database(e))) if e.code().as_deref() == Some("42P01") => {
+                Default::default()
+            }
+            _ => return None,
+        };
+    Some(
+        MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .filter(|m| applied.get(&m.version) != Some(&m.checksum.to_vec()))
+            .map(|m| m.version)
+            .collect(),
+    )
 }
 
 /// A deadlock or serialization failure: the transaction lost a race and may be replayed.

@@ -46,6 +46,15 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// A body field that is missing or unusable, named.
+    pub fn invalid_field(name: &str, expected: &str) -> Self {
+        Self::bad_request(
+            Code::InvalidFormat,
+            format!("Champ '{name}' invalide : {expected}"),
+        )
+        .with("champ", name)
+    }
+
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -68,6 +77,12 @@ impl ApiError {
             Code::InternalError,
             "Erreur interne du serveur",
         )
+    }
+}
+
+impl From<crate::field::Invalid> for ApiError {
+    fn from(invalid: crate::field::Invalid) -> Self {
+        ApiError::invalid_field(&invalid.field, &invalid.expected)
     }
 }
 
@@ -98,5 +113,160 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+/// How the JSON APIs answer what the domain refuses. Not-found answers name what is
+/// missing the same way whether it never existed or belongs to another boutique.
+pub fn article_not_found(article_id: Option<i64>) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        Code::ArticleNotFound,
+        "Article introuvable dans cette boutique",
+    )
+    .with("article_id", article_id)
+}
+
+/// `404 NOT_FOUND` saying what is missing.
+pub fn missing(what: &'static str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound, what)
+}
+
+pub const BOUTIQUE_MISSING: &str = "Boutique introuvable";
+pub const TERMINAL_MISSING: &str = "Terminal introuvable dans cette boutique";
+pub const ARTICLE_MISSING: &str = "Article introuvable dans cette boutique";
+pub const CATEGORY_MISSING: &str = "Catégorie introuvable dans cette boutique";
+pub const SALE_MISSING: &str = "Vente introuvable";
+pub const REJECTION_MISSING: &str = "Vente rejetée introuvable dans cette boutique";
+pub const ALERT_MISSING: &str = "Alerte de stock introuvable dans cette boutique";
+
+/// A unique value already used, naming the field.
+fn duplicate(field: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        Code::AlreadyExists,
+        format!("Champ '{field}' : cette valeur est déjà utilisée"),
+    )
+    .with("champ", field)
+}
+
+impl From<crate::stock::StockError> for ApiError {
+    fn from(error: crate::stock::StockError) -> Self {
+        use crate::stock::StockError;
+        match error {
+            StockError::ArticleNotFound(id) => article_not_found(Some(id)),
+            StockError::OutOfRange { article_id } => ApiError::bad_request(
+                Code::InvalidFormat,
+                "Le stock ne peut pas devenir négatif ni dépasser la limite",
+            )
+            .with("article_id", article_id),
+            StockError::Invalid(invalid) => invalid.into(),
+            StockError::AlreadyReceived { reference, .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::AlreadyExists,
+                format!("Le bon de livraison « {reference} » a déjà été reçu"),
+            )
+            .with("champ", "reference_document"),
+            StockError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::catalogue::CatalogueError> for ApiError {
+    fn from(error: crate::catalogue::CatalogueError) -> Self {
+        use crate::catalogue::CatalogueError;
+        match error {
+            CatalogueError::ArticleNotFound => missing(ARTICLE_MISSING),
+            CatalogueError::CategoryNotFound => missing(CATEGORY_MISSING),
+            CatalogueError::Invalid(invalid) => invalid.into(),
+            CatalogueError::Duplicate { field } => duplicate(field),
+            CatalogueError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::boutiques::BoutiqueError> for ApiError {
+    fn from(error: crate::boutiques::BoutiqueError) -> Self {
+        use crate::boutiques::BoutiqueError;
+        match error {
+            BoutiqueError::NotFound => missing(BOUTIQUE_MISSING),
+            BoutiqueError::Invalid(invalid) => invalid.into(),
+            BoutiqueError::Duplicate { field } => duplicate(field),
+            BoutiqueError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::terminals::TerminalError> for ApiError {
+    fn from(error: crate::terminals::TerminalError) -> Self {
+        use crate::terminals::TerminalError;
+        match error {
+            TerminalError::NotFound => missing(TERMINAL_MISSING),
+            TerminalError::Invalid(invalid) => invalid.into(),
+            TerminalError::Duplicate { field } => duplicate(field),
+            TerminalError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::review::ReviewError> for ApiError {
+    fn from(error: crate::review::ReviewError) -> Self {
+        use crate::review::ReviewError;
+        match error {
+            ReviewError::RejectionNotFound => missing(REJECTION_MISSING),
+            ReviewError::AlertNotFound => missing(ALERT_MISSING),
+            ReviewError::Invalid(invalid) => invalid.into(),
+            ReviewError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl ApiError {
+    /// A refused cancellation or return; times in `shop`'s zone.
+    pub fn give_back(
+        error: crate::sales::give_back::GiveBackError,
+        shop: &crate::boutiques::Shop,
+    ) -> Self {
+        use crate::sales::give_back::GiveBackError;
+        match error {
+            GiveBackError::SaleNotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, Code::SaleNotFound, SALE_MISSING)
+            }
+            GiveBackError::OtherTerminal => ApiError::new(
+                StatusCode::FORBIDDEN,
+                Code::SaleOfAnotherTerminal,
+                "Cette vente a été faite par un autre terminal",
+            ),
+            GiveBackError::AlreadyCancelled { date_annulation } => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::AlreadyCancelled,
+                "Cette vente est déjà annulée",
+            )
+            .with(
+                "date_annulation",
+                date_annulation.map(|at| shop.timestamp(at)),
+            ),
+            GiveBackError::WindowExpired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                Code::CancelWindowExpired,
+                "Le délai d'annulation depuis le terminal est dépassé : demandez à un gestionnaire",
+            ),
+            GiveBackError::TooMany {
+                article_id,
+                asked,
+                returnable,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::ReturnExceedsSale,
+                format!(
+                    "Article {article_id} : {asked} à retourner, mais {returnable} seulement vendu(s) et pas encore retourné(s)"
+                ),
+            )
+            .with("article_id", article_id)
+            .with("quantite_demandee", asked)
+            .with("quantite_retournable", returnable),
+            GiveBackError::Stock(e) => e.into(),
+            GiveBackError::Database(e) => e.into(),
+        }
     }
 }

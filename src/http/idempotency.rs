@@ -1,8 +1,7 @@
 //! `Idempotency-Key` (the IETF httpapi draft "The Idempotency-Key HTTP Header Field"), for
 //! the requests that record sales.
 //!
-//! The first request with a key claims it, in its own committed statement, before any work
-//! (the work spans several transactions, so the claim cannot live in one of them). When the
+//! The first request with a key claims it before any work ([`idempotency_keys`]). When the
 //! work is done its response, success or refusal, is stored against the key; a repeat with
 //! the same key and the same request gets that response again and touches nothing. A
 //! repeat while the first is still running is `409`; the same key on a different request is
@@ -13,24 +12,20 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::terminal::Terminal;
+use super::terminal::gate::Terminal;
 use crate::code::Code;
+use crate::db::idempotency_keys::{self, Claim};
 use crate::secret::sha256_hex;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sqlx::PgPool;
 use std::future::Future;
 use std::time::Duration;
 
 const HEADER: &str = "idempotency-key";
-/// A claim is kept alive by its request every `HEARTBEAT` while it runs; one not refreshed
-/// for `ABANDONED_AFTER_SECONDS` belongs to a request that will never finish (its server
-/// was killed), and a retry carrying the same request takes it over.
+/// A claim is kept alive by its request every `HEARTBEAT` while it runs (see
+/// [`idempotency_keys::ABANDONED_AFTER_SECONDS`]).
 const HEARTBEAT: Duration = Duration::from_secs(2);
-const ABANDONED_AFTER_SECONDS: f64 = 10.0;
-/// Stored responses are kept this long (the draft asks for at least 24 hours).
-const RETENTION_HOURS: i32 = 48;
 
 /// A validated key: 1 to 255 visible ASCII characters.
 pub struct IdempotencyKey(String);
@@ -111,9 +106,11 @@ where
         return finish(work).await;
     };
     let pool = state.pool.clone();
-    match claim(&pool, terminal_id, &key, &fingerprint).await {
+    match idempotency_keys::claim(&pool, terminal_id, &key, &fingerprint).await {
         Ok(Claim::Granted) => {}
-        Ok(Claim::Replay(status, body)) => return replay(status, body),
+        Ok(Claim::Replay(status, body)) => {
+            return replay(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
+        }
         Ok(Claim::InProgress) => {
             return ApiError::new(
                 StatusCode::CONFLICT,
@@ -140,7 +137,7 @@ where
             loop {
                 tokio::select! {
                     response = &mut work => break response,
-                    _ = heartbeat.tick() => keep_alive(&pool, terminal_id, &key).await,
+                    _ = heartbeat.tick() => idempotency_keys::keep_alive(&pool, terminal_id, &key).await,
                 }
             }
         };
@@ -150,9 +147,9 @@ where
             .unwrap_or_default();
         let stored = if parts.status.is_server_error() {
             // The database failed us: let the retry do the work.
-            release(&pool, terminal_id, &key).await
+            idempotency_keys::release(&pool, terminal_id, &key).await
         } else {
-            complete(&pool, terminal_id, &key, parts.status, &bytes).await
+            idempotency_keys::complete(&pool, terminal_id, &key, parts.status.as_u16(), &bytes).await
         };
         if let Err(error) = stored {
             tracing::warn!(%error, "idempotency key not settled; it will be taken over later");
@@ -174,110 +171,6 @@ where
         .unwrap_or_else(|_| ApiError::internal().into_response())
 }
 
-enum Claim {
-    Granted,
-    Replay(StatusCode, Vec<u8>),
-    InProgress,
-    Mismatch,
-}
-
-async fn claim(
-    pool: &PgPool,
-    terminal_id: i64,
-    key: &str,
-    fingerprint: &str,
-) -> Result<Claim, sqlx::Error> {
-    let granted = sqlx::query_scalar!(
-        r#"INSERT INTO idempotency_keys (terminal_id, cle, empreinte, etat)
-           VALUES ($1, $2, $3, 'EN_COURS')
-           ON CONFLICT (terminal_id, cle) DO UPDATE
-               SET etat = 'EN_COURS', empreinte = EXCLUDED.empreinte, statut = NULL,
-                   reponse = NULL, date_creation = now(), date_maj = now()
-               WHERE (idempotency_keys.etat = 'EN_COURS'
-                      AND idempotency_keys.empreinte = EXCLUDED.empreinte
-                      AND idempotency_keys.date_maj < now() - make_interval(secs => $4))
-                  OR idempotency_keys.date_creation < now() - make_interval(hours => $5)
-           RETURNING 1 AS "granted!""#,
-        terminal_id,
-        key,
-        fingerprint,
-        ABANDONED_AFTER_SECONDS,
-        RETENTION_HOURS
-    )
-    .fetch_optional(pool)
-    .await?;
-    if granted.is_some() {
-        return Ok(Claim::Granted);
-    }
-    let Some(row) = sqlx::query!(
-        r#"SELECT empreinte, etat, statut, reponse FROM idempotency_keys
-           WHERE terminal_id = $1 AND cle = $2"#,
-        terminal_id,
-        key
-    )
-    .fetch_optional(pool)
-    .await?
-    else {
-        // Purged between the two statements: an old key, free again.
-        return Box::pin(claim(pool, terminal_id, key, fingerprint)).await;
-    };
-    Ok(if row.empreinte != fingerprint {
-        Claim::Mismatch
-    } else if let (Some(status), Some(body)) = (row.statut, row.reponse) {
-        Claim::Replay(
-            StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
-            body,
-        )
-    } else {
-        Claim::InProgress
-    })
-}
-
-async fn complete(
-    pool: &PgPool,
-    terminal_id: i64,
-    key: &str,
-    status: StatusCode,
-    body: &Bytes,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"UPDATE idempotency_keys SET etat = 'TERMINE', statut = $3, reponse = $4, date_maj = now()
-           WHERE terminal_id = $1 AND cle = $2"#,
-        terminal_id,
-        key,
-        i32::from(status.as_u16()),
-        body.as_ref()
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-async fn keep_alive(pool: &PgPool, terminal_id: i64, key: &str) {
-    let refreshed = sqlx::query!(
-        r#"UPDATE idempotency_keys SET date_maj = now()
-           WHERE terminal_id = $1 AND cle = $2 AND etat = 'EN_COURS'"#,
-        terminal_id,
-        key
-    )
-    .execute(pool)
-    .await;
-    if let Err(error) = refreshed {
-        tracing::debug!(%error, "idempotency claim not refreshed");
-    }
-}
-
-async fn release(pool: &PgPool, terminal_id: i64, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM idempotency_keys WHERE terminal_id = $1 AND cle = $2 AND etat = 'EN_COURS'",
-        terminal_id,
-        key
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 fn replay(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
@@ -287,27 +180,4 @@ fn replay(status: StatusCode, body: Vec<u8>) -> Response {
     );
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
-}
-
-/// Forgets stored responses past their retention, every hour, for as long as the server runs.
-pub fn spawn_purge(pool: PgPool) {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
-            let purged = sqlx::query!(
-                "DELETE FROM idempotency_keys WHERE date_creation < now() - make_interval(hours => $1)",
-                RETENTION_HOURS
-            )
-            .execute(&pool)
-            .await;
-            match purged {
-                Ok(done) if done.rows_affected() > 0 => {
-                    tracing::info!(keys = done.rows_affected(), "old idempotency keys purged")
-                }
-                Ok(_) => {}
-                Err(error) => tracing::debug!(%error, "idempotency keys not purged"),
-            }
-        }
-    });
 }

@@ -1,27 +1,24 @@
-//! The HTTP API: the router, its shared state, and one module per resource.
+//! The HTTP layer: three doors onto the domain, each a folder owning its routes, extractors
+//! and way of answering, none importing another: the tills' API ([`terminal`], under
+//! `/api/v2/simple/`), the administration API ([`admin`], under `/api/admin/`) and the
+//! back-office pages ([`backoffice`], under `/backoffice/`). Beside them, what they share:
+//! the JSON error ([`error`]), request extractors ([`extract`]), `Idempotency-Key`
+//! ([`idempotency`]), the JSON views the two APIs both answer with ([`views`]), health and
+//! metrics ([`monitoring`]) and the OpenAPI document ([`openapi`]). This file assembles them
+//! into one router with the layers every request goes through; [`server`] serves it.
 
 pub mod admin;
 pub mod backoffice;
-pub mod body;
-pub mod cache;
-pub mod catalogue;
 pub mod error;
-pub mod give_back;
-pub mod health;
+pub mod extract;
 pub mod idempotency;
-pub mod input;
 pub mod monitoring;
 pub mod openapi;
-pub mod params;
-pub mod reconciliation;
-pub mod sales;
-pub mod stats;
-pub mod status;
-pub mod stock;
-pub mod sync;
+pub mod server;
 pub mod terminal;
-pub mod terminal_info;
+pub mod views;
 
+use crate::catalogue::cache::CatalogueCache;
 use crate::code::Code;
 use crate::config::Config;
 use crate::sales::batcher::Batcher;
@@ -29,7 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::MethodRouter;
 use error::ApiError;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -45,8 +42,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Where requests hand their sales to be recorded (group commit per boutique).
     pub recorder: Arc<Batcher>,
-    /// The full catalogues last read, reused while nothing in them changed.
-    pub catalogue: Arc<catalogue::CatalogueCache>,
+    /// The full catalogues last read, serialised, reused while nothing in them changed.
+    pub catalogue: Arc<CatalogueCache<terminal::catalogue::SerialisedArticles>>,
     pub limits: Limits,
     pub backoffice: backoffice::Settings,
 }
@@ -86,62 +83,15 @@ impl AppState {
 /// The terminal API lives under this prefix, as the deployed tills expect.
 pub const TERMINAL_API: &str = "/api/v2/simple";
 
-/// The terminal API's routes, under [`TERMINAL_API`], each also with a trailing slash.
-/// The router is built from this list, and a test checks that the OpenAPI document
-/// describes every route in it.
-pub fn terminal_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
-    vec![
-        ("/status", get(status::status)),
-        (
-            "/terminal/{numero_serie}",
-            get(terminal_info::terminal_info),
-        ),
-        ("/articles", get(catalogue::articles)),
-        (
-            "/articles/terminal/{numero_serie}",
-            get(catalogue::articles_of_terminal),
-        ),
-        ("/articles/{article_id}/stock", put(stock::set_stock)),
-        ("/categories", get(catalogue::categories)),
-        ("/ventes", post(sales::create_sale)),
-        ("/ventes/sync", post(sync::sync)),
-        ("/ventes/annuler", post(give_back::cancel)),
-        ("/ventes/retour", post(give_back::return_articles)),
-        ("/ventes/reconciliation", post(reconciliation::reconcile)),
-        ("/ventes/historique", get(sales::history)),
-        ("/statistiques", get(stats::statistics)),
-        ("/mouvements-stock", get(stock::movements)),
-        ("/boutiques", get(admin::boutiques::for_caller)),
-    ]
-}
-
-/// Health checks, and the metrics when they are on: for orchestrators and monitoring,
-/// outside the APIs.
-pub fn operation_routes(metrics: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
-    let mut routes = vec![
-        ("/health/live", get(health::live)),
-        ("/health/ready", get(health::ready)),
-    ];
-    if metrics {
-        routes.push(("/metrics", get(monitoring::scrape)));
-    }
-    routes
-}
-
 pub fn router(state: AppState) -> Router {
-    let terminal_api = terminal_routes()
-        .into_iter()
-        .fold(Router::new(), |router, (path, route)| {
-            both(router, path, route)
-        });
-    let operations = operation_routes(state.limits.metrics)
+    let operations = monitoring::routes(state.limits.metrics)
         .into_iter()
         .fold(Router::new(), |router, (path, route)| {
             router.route(path, route)
         });
 
     let router = Router::new()
-        .nest(TERMINAL_API, terminal_api)
+        .nest(TERMINAL_API, terminal::router())
         .nest("/api/admin", admin::router())
         .merge(backoffice::router(state.clone()))
         .merge(operations)
@@ -175,13 +125,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
-                    let serial = request
-                        .headers()
-                        .get("x-device-serial")
-                        .or_else(|| request.headers().get("device-serial"))
-                        .or_else(|| request.headers().get("serial-number"))
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
+                    let serial = terminal::gate::header_serial(request.headers()).unwrap_or("-");
                     let request_id = request
                         .headers()
                         .get(REQUEST_ID)

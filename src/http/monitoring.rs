@@ -1,19 +1,36 @@
-//! Prometheus metrics, served at `GET /metrics` when `CAISSE_METRICS=true`: requests by
-//! route and status with their latency, sales recorded, duplicated and refused (by code),
-//! stock alerts raised, and the database pool's connections.
+//! For orchestrators and monitoring, outside the APIs and without authentication or shop
+//! data: health checks (`GET /health/live`: the process serves; `GET /health/ready`: it can
+//! do its work, the database answers and holds every migration this build knows), and
+//! Prometheus metrics at `GET /metrics` when `CAISSE_METRICS=true`: requests by route and
+//! status with their latency, sales recorded, duplicated and refused (by code), stock
+//! alerts raised, and the database pool's connections.
 //!
 //! Requests are labelled with their route's template (`/api/admin/boutiques/{boutique_id}`),
 //! never the raw path, so the number of series stays bounded whatever clients send.
 
 use super::AppState;
 use crate::sales::SaleOutcome;
+use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use serde_json::{Value, json};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Health checks, and the metrics when they are on.
+pub fn routes(metrics: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes = vec![("/health/live", get(live)), ("/health/ready", get(ready))];
+    if metrics {
+        routes.push(("/metrics", get(scrape)));
+    }
+    routes
+}
+
+const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 const REQUESTS: &str = "caisse_http_requests_total";
 const REQUEST_DURATION: &str = "caisse_http_request_duration_seconds";
@@ -141,4 +158,54 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
         handle.render(),
     )
         .into_response()
+}
+
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    operation_id = "health_live",
+    tag = "Operations",
+    summary = "The process is up and serving",
+    description = "Always 200 while the server accepts requests; it touches nothing else.",
+    responses(
+        (status = 200, description = "Serving", body = crate::http::openapi::schemas::HealthLive),
+        crate::http::openapi::refusals::Live,
+    )
+)]
+pub async fn live() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    operation_id = "health_ready",
+    tag = "Operations",
+    summary = "The server can do its work",
+    description = "200 when the database answers and every migration this build knows is \
+                   applied (with the same checksum); 503 otherwise: an orchestrator should \
+                   not send it traffic yet.",
+    responses(
+        (status = 200, description = "Ready", body = crate::http::openapi::schemas::HealthReady),
+        crate::http::openapi::refusals::Ready,
+    )
+)]
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match crate::db::pending_migrations(&state.pool, DATABASE_CHECK_TIMEOUT).await {
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "database": "down", "migrations": "unknown"})),
+        ),
+        Some(pending) if pending.is_empty() => (
+            StatusCode::OK,
+            Json(json!({"status": "ok", "database": "ok", "migrations": "ok"})),
+        ),
+        Some(pending) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "unavailable", "database": "ok", "migrations": "pending",
+                "pending": pending,
+            })),
+        ),
+    }
 }

@@ -13,7 +13,7 @@
 
 use super::record::{StockAlerts, StockUpdate, record_sales, stock_report};
 use super::{PendingSale, SaleOutcome};
-use crate::shop::Shop;
+use crate::boutiques::Shop;
 use sqlx::PgPool;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};

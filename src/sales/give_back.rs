@@ -6,7 +6,7 @@
 //! Recording a sale never locks an existing sale row, so the two cannot wait on each other
 //! in a cycle.
 
-use crate::shop::Shop;
+use crate::boutiques::Shop;
 use crate::stock::{self, Applied, Change, MovementType, StockChange, StockError};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};

@@ -6,9 +6,10 @@
 
 pub mod batcher;
 pub mod give_back;
+pub mod history;
 pub mod parse;
+pub mod reconciliation;
 pub mod record;
-pub mod rejections;
 
 use crate::code::Code;
 use crate::money::Money;
@@ -17,7 +18,6 @@ use std::sync::Arc;
 
 pub use parse::{ParseContext, named_articles, parse_sale, sent_invoice_number};
 pub use record::{StockAlerts, StockUpdate, record_sales, stock_report};
-pub use rejections::{Rejection, record_rejections};
 
 /// Most lines one sale may carry.
 pub const MAX_LINES_PER_SALE: usize = 1_000;

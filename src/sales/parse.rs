@@ -5,9 +5,10 @@
 //! sales of the batch go on.
 
 use super::{LineDraft, MAX_LINES_PER_SALE, MAX_QUANTITY, Refusal, SaleDraft};
+use crate::boutiques::parse_date;
 use crate::code::Code;
 use crate::money::Money;
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -317,32 +318,6 @@ fn generated_invoice_number(now: DateTime<Utc>) -> String {
 
 fn earliest_plausible_date() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()
-}
-
-/// ISO 8601 with an offset, or without one (then in the boutique's time zone).
-pub fn parse_date(raw: &str, time_zone: Tz) -> Option<DateTime<Utc>> {
-    if let Ok(date) = DateTime::parse_from_rfc3339(raw) {
-        return Some(date.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
-        if let Ok(date) = DateTime::parse_from_str(raw, format) {
-            return Some(date.with_timezone(&Utc));
-        }
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(raw, format) {
-            return time_zone
-                .from_local_datetime(&naive)
-                .earliest()
-                .map(|d| d.with_timezone(&Utc));
-        }
-    }
-    None
 }
 
 #[cfg(test)]

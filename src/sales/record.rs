@@ -22,10 +22,10 @@
 //! rejects cannot take the others down with it.
 
 use super::{NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
+use crate::boutiques::{Shop, StockPolicy};
 use crate::code::Code;
 use crate::db::{is_transient, is_unavailable};
 use crate::money::Money;
-use crate::shop::{Shop, StockPolicy};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

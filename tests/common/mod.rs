@@ -9,7 +9,7 @@
 pub mod contract;
 
 use caisse::config::Config;
-use caisse::startup::Application;
+use caisse::http::server::Application;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -137,7 +137,7 @@ impl TestApp {
 
     /// A new administration token.
     pub async fn admin_token(&self) -> String {
-        caisse::http::admin::create_token(&self.pool, "tests")
+        caisse::accounts::create_admin_token(&self.pool, "tests")
             .await
             .expect("admin token")
     }

@@ -2,60 +2,32 @@
 //! `/api/admin/boutiques/<id>/articles[/<id>]`. Stock is not edited here: it changes only
 //! through deliveries and adjustments, which write the stock journal.
 
-use super::{Admin, conflict_on, not_found, path_id, shop, touched};
+use super::AdminShop;
+use crate::boutiques::Shop;
+use crate::catalogue::{self, ArticleChanges, Category, NewArticle};
 use crate::http::AppState;
-use crate::http::body::JsonBody;
-use crate::http::catalogue::{ArticleRow, ArticleView};
-use crate::http::error::ApiError;
-use crate::http::input::Input;
-use crate::http::params::Params;
-use crate::http::stock::invalid_field;
-use crate::shop::Shop;
+use crate::http::error::{ARTICLE_MISSING, ApiError, CATEGORY_MISSING};
+use crate::http::extract::{Input, JsonBody, Params};
+use crate::http::views::ArticleView;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use sqlx::PgPool;
 
-const CATEGORY_MISSING: &str = "Catégorie introuvable dans cette boutique";
-pub const ARTICLE_MISSING: &str = "Article introuvable dans cette boutique";
-
-pub async fn categories(
-    pool: &PgPool,
-    shop: &Shop,
-    id: Option<i64>,
-) -> Result<Vec<Value>, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"SELECT c.id, c.nom, c.description, c.date_creation,
-                  (SELECT count(*) FROM articles a
-                    WHERE a.boutique_id = c.boutique_id AND a.categorie_id = c.id) AS "nb_articles!"
-           FROM categories c
-           WHERE c.boutique_id = $1 AND ($2::int8 IS NULL OR c.id = $2)
-           ORDER BY c.nom, c.id"#,
-        shop.id,
-        id
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|c| {
-        json!({
-            "id": c.id, "nom": c.nom, "description": c.description,
-            "date_creation": shop.timestamp(c.date_creation), "boutique": shop.id,
-            "nb_articles": c.nb_articles,
-        })
+fn category_view(c: Category, shop: &Shop) -> Value {
+    json!({
+        "id": c.id, "nom": c.nom, "description": c.description,
+        "date_creation": shop.timestamp(c.date_creation), "boutique": shop.id,
+        "nb_articles": c.nb_articles,
     })
-    .collect())
 }
 
-async fn one_category(pool: &PgPool, shop: &Shop, id: i64) -> Result<Value, ApiError> {
-    categories(pool, shop, Some(id))
-        .await?
-        .pop()
-        .ok_or_else(|| not_found(CATEGORY_MISSING))
+async fn one_category(state: &AppState, shop: &Shop, id: i64) -> Result<Value, ApiError> {
+    Ok(category_view(
+        catalogue::category(&state.pool, shop.id, id).await?,
+        shop,
+    ))
 }
-
-const CATEGORY_UNIQUE: &[(&str, &str)] = &[("categories_boutique_id_nom_key", "nom")];
 
 #[utoipa::path(
     get,
@@ -72,28 +44,17 @@ const CATEGORY_UNIQUE: &[(&str, &str)] = &[("categories_boutique_id_nom_key", "n
 )]
 pub async fn list_categories(
     State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
+    at: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let list = categories(&state.pool, &shop, None).await?;
+    let shop = &at.shop;
+    let list: Vec<Value> = catalogue::categories(&state.pool, shop.id, None)
+        .await?
+        .into_iter()
+        .map(|c| category_view(c, shop))
+        .collect();
     Ok(Json(json!({
         "success": true, "boutique_id": shop.id, "count": list.len(), "categories": list
     })))
-}
-
-/// Creates a category from `input` (`nom`, `description`); returns its id.
-pub async fn insert_category(pool: &PgPool, shop: &Shop, input: &Input) -> Result<i64, ApiError> {
-    sqlx::query_scalar!(
-        r#"INSERT INTO categories (boutique_id, nom, description)
-           VALUES ($1, $2, COALESCE($3, '')) RETURNING id"#,
-        shop.id,
-        input.required_text("nom", 200)?,
-        input.free_text("description", 2000)?
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(|e| conflict_on(e, CATEGORY_UNIQUE))
 }
 
 #[utoipa::path(
@@ -112,16 +73,21 @@ pub async fn insert_category(pool: &PgPool, shop: &Shop, input: &Input) -> Resul
 )]
 pub async fn create_category(
     State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
+    at: AdminShop,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
+    let shop = &at.shop;
     let input = Input::new(body, &["nom", "description"])?;
-    let id = insert_category(&state.pool, &shop, &input).await?;
+    let id = catalogue::create_category(
+        &state.pool,
+        shop.id,
+        &input.required_text("nom", 200)?,
+        input.free_text("description", 2000)?.as_deref(),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"success": true, "categorie": one_category(&state.pool, &shop, id).await?})),
+        Json(json!({"success": true, "categorie": one_category(&state, shop, id).await?})),
     ))
 }
 
@@ -144,28 +110,22 @@ pub async fn create_category(
 )]
 pub async fn update_category(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, categorie_id)): Path<(String, String)>,
+    at: AdminShop,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&categorie_id, CATEGORY_MISSING)?;
+    let shop = &at.shop;
+    let id = at.id("categorie_id", CATEGORY_MISSING)?;
     let input = Input::new(body, &["nom", "description"])?;
-    let updated = sqlx::query!(
-        r#"UPDATE categories SET nom = COALESCE($3, nom), description = COALESCE($4, description),
-                                  modif_txid = pg_current_xact_id()::text::bigint
-           WHERE boutique_id = $1 AND id = $2"#,
+    catalogue::update_category(
+        &state.pool,
         shop.id,
         id,
-        input.text("nom", 200)?,
-        input.free_text("description", 2000)?
+        input.text("nom", 200)?.as_deref(),
+        input.free_text("description", 2000)?.as_deref(),
     )
-    .execute(&state.pool)
-    .await
-    .map_err(|e| conflict_on(e, CATEGORY_UNIQUE))?;
-    touched(updated, CATEGORY_MISSING)?;
+    .await?;
     Ok(Json(
-        json!({"success": true, "categorie": one_category(&state.pool, &shop, id).await?}),
+        json!({"success": true, "categorie": one_category(&state, shop, id).await?}),
     ))
 }
 
@@ -190,73 +150,19 @@ pub async fn update_category(
 )]
 pub async fn delete_category(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, categorie_id)): Path<(String, String)>,
+    at: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&categorie_id, CATEGORY_MISSING)?;
-    let mut tx = state.pool.begin().await?;
-    sqlx::query!(
-        r#"UPDATE articles SET categorie_id = NULL, modif_txid = pg_current_xact_id()::text::bigint
-           WHERE boutique_id = $1 AND categorie_id = $2"#,
-        shop.id,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let deleted = sqlx::query!(
-        "DELETE FROM categories WHERE boutique_id = $1 AND id = $2",
-        shop.id,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    touched(deleted, CATEGORY_MISSING)?;
-    sqlx::query!(
-        r#"INSERT INTO categories_supprimees (boutique_id, categorie_id) VALUES ($1, $2)
-           ON CONFLICT (boutique_id, categorie_id)
-           DO UPDATE SET modif_txid = pg_current_xact_id()::text::bigint"#,
-        shop.id,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let shop = &at.shop;
+    let id = at.id("categorie_id", CATEGORY_MISSING)?;
+    catalogue::delete_category(&state.pool, shop.id, id).await?;
     Ok(Json(json!({"success": true, "id": id})))
 }
 
-pub async fn articles(
-    pool: &PgPool,
-    shop: &Shop,
-    id: Option<i64>,
-    search: Option<&str>,
-) -> Result<Vec<ArticleView>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        ArticleRow,
-        r#"SELECT a.id, a.code, a.nom, a.description, a.prix_vente, a.prix_achat, a.categorie_id,
-                  c.nom AS "categorie_nom?", a.quantite_stock, a.est_actif
-           FROM articles a
-           LEFT JOIN categories c ON c.boutique_id = a.boutique_id AND c.id = a.categorie_id
-           WHERE a.boutique_id = $1 AND ($2::int8 IS NULL OR a.id = $2)
-             AND ($3::text IS NULL OR a.nom ILIKE '%' || $3 || '%' OR a.code ILIKE '%' || $3 || '%')
-           ORDER BY a.nom, a.id"#,
-        shop.id,
-        id,
-        search
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ArticleView::new(row, &shop.devise))
-        .collect())
-}
-
-async fn one_article(pool: &PgPool, shop: &Shop, id: i64) -> Result<ArticleView, ApiError> {
-    articles(pool, shop, Some(id), None)
-        .await?
-        .pop()
-        .ok_or_else(|| not_found(ARTICLE_MISSING))
+async fn one_article(state: &AppState, shop: &Shop, id: i64) -> Result<ArticleView, ApiError> {
+    Ok(ArticleView::new(
+        catalogue::article(&state.pool, shop.id, id).await?,
+        &shop.devise,
+    ))
 }
 
 #[utoipa::path(
@@ -277,12 +183,16 @@ async fn one_article(pool: &PgPool, shop: &Shop, id: i64) -> Result<ArticleView,
 )]
 pub async fn list_articles(
     State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
+    at: AdminShop,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let list = articles(&state.pool, &shop, None, params.get("recherche")).await?;
+    let shop = &at.shop;
+    let list: Vec<ArticleView> =
+        catalogue::articles(&state.pool, shop.id, None, params.get("recherche"))
+            .await?
+            .into_iter()
+            .map(|a| ArticleView::new(a, &shop.devise))
+            .collect();
     Ok(Json(json!({
         "success": true, "boutique_id": shop.id, "count": list.len(), "articles": list
     })))
@@ -306,17 +216,16 @@ pub async fn list_articles(
 )]
 pub async fn show_article(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, article_id)): Path<(String, String)>,
+    at: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&article_id, ARTICLE_MISSING)?;
+    let shop = &at.shop;
+    let id = at.id("article_id", ARTICLE_MISSING)?;
     Ok(Json(
-        json!({"success": true, "article": one_article(&state.pool, &shop, id).await?}),
+        json!({"success": true, "article": one_article(&state, shop, id).await?}),
     ))
 }
 
-pub const ARTICLE_FIELDS: &[&str] = &[
+const ARTICLE_FIELDS: &[&str] = &[
     "code",
     "nom",
     "description",
@@ -326,57 +235,40 @@ pub const ARTICLE_FIELDS: &[&str] = &[
     "est_actif",
     "quantite_stock",
 ];
-const ARTICLE_UNIQUE: &[(&str, &str)] = &[("articles_boutique_id_code_key", "code")];
-
-/// A category id must name a category of the same boutique.
-async fn check_category(pool: &PgPool, shop: &Shop, id: Option<i64>) -> Result<(), ApiError> {
-    let Some(id) = id else { return Ok(()) };
-    let exists = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM categories WHERE boutique_id = $1 AND id = $2) AS "e!""#,
-        shop.id,
-        id
-    )
-    .fetch_one(pool)
-    .await?;
-    if exists {
-        Ok(())
-    } else {
-        Err(invalid_field(
-            "categorie_id",
-            "catégorie introuvable dans cette boutique",
-        ))
-    }
+/// The article `input` describes.
+fn new_article(input: &Input) -> Result<NewArticle, ApiError> {
+    Ok(NewArticle {
+        code: input.required_text("code", 64)?,
+        nom: input.required_text("nom", 200)?,
+        description: input.free_text("description", 2000)?,
+        prix_vente: input
+            .money("prix_vente")?
+            .ok_or_else(|| ApiError::invalid_field("prix_vente", "champ obligatoire"))?,
+        prix_achat: input.money("prix_achat")?,
+        categorie_id: input.nullable_id("categorie_id")?.flatten(),
+        quantite_stock: input.int("quantite_stock", 0, catalogue::MAX_STOCK)?,
+        est_actif: input.boolean("est_actif")?,
+    })
 }
 
-/// Creates an article from `input` (the fields of [`ARTICLE_FIELDS`]); returns its id.
-pub async fn insert_article(pool: &PgPool, shop: &Shop, input: &Input) -> Result<i64, ApiError> {
-    let code = input.required_text("code", 64)?;
-    let nom = input.required_text("nom", 200)?;
-    let prix_vente = input
-        .money("prix_vente")?
-        .ok_or_else(|| invalid_field("prix_vente", "champ obligatoire"))?;
-    let categorie_id = input.nullable_id("categorie_id")?.flatten();
-    check_category(pool, shop, categorie_id).await?;
-    // The stock an article starts with; from then on only movements change it.
-    let stock = input.int("quantite_stock", 0, 1_000_000_000)?.unwrap_or(0) as i32;
-    sqlx::query_scalar!(
-        r#"INSERT INTO articles (boutique_id, code, nom, description, prix_vente, prix_achat,
-                                 categorie_id, stock_initial, quantite_stock, est_actif)
-           VALUES ($1, $2, $3, COALESCE($4, ''), $5, COALESCE($6::numeric, 0), $7, $8, $8, COALESCE($9, TRUE))
-           RETURNING id"#,
-        shop.id,
-        code,
-        nom,
-        input.free_text("description", 2000)?,
-        prix_vente.amount(),
-        input.money("prix_achat")?.map(|m| m.amount()),
-        categorie_id,
-        stock,
-        input.boolean("est_actif")?
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(|e| conflict_on(e, ARTICLE_UNIQUE))
+/// The changes `input` asks for; never the stock, which only deliveries and adjustments
+/// change.
+fn article_changes(input: &Input) -> Result<ArticleChanges, ApiError> {
+    if input.has("quantite_stock") {
+        return Err(ApiError::invalid_field(
+            "quantite_stock",
+            "le stock se modifie par une entrée (POST …/entrees) ou un ajustement (POST …/ajustements)",
+        ));
+    }
+    Ok(ArticleChanges {
+        code: input.text("code", 64)?,
+        nom: input.text("nom", 200)?,
+        description: input.free_text("description", 2000)?,
+        prix_vente: input.money("prix_vente")?,
+        prix_achat: input.money("prix_achat")?,
+        categorie_id: input.nullable_id("categorie_id")?,
+        est_actif: input.boolean("est_actif")?,
+    })
 }
 
 #[utoipa::path(
@@ -395,62 +287,16 @@ pub async fn insert_article(pool: &PgPool, shop: &Shop, input: &Input) -> Result
 )]
 pub async fn create_article(
     State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
+    at: AdminShop,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
+    let shop = &at.shop;
     let input = Input::new(body, ARTICLE_FIELDS)?;
-    let id = insert_article(&state.pool, &shop, &input).await?;
+    let id = catalogue::create_article(&state.pool, shop.id, &new_article(&input)?).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"success": true, "article": one_article(&state.pool, &shop, id).await?})),
+        Json(json!({"success": true, "article": one_article(&state, shop, id).await?})),
     ))
-}
-
-/// Changes the article `id` with the fields `input` sets; never its stock, which only
-/// deliveries and adjustments change.
-pub async fn change_article(
-    pool: &PgPool,
-    shop: &Shop,
-    id: i64,
-    input: &Input,
-) -> Result<(), ApiError> {
-    if input.has("quantite_stock") {
-        return Err(invalid_field(
-            "quantite_stock",
-            "le stock se modifie par une entrée (POST …/entrees) ou un ajustement (POST …/ajustements)",
-        ));
-    }
-    let categorie = input.nullable_id("categorie_id")?;
-    check_category(pool, shop, categorie.flatten()).await?;
-    let updated = sqlx::query!(
-        r#"UPDATE articles SET
-               code = COALESCE($3, code),
-               nom = COALESCE($4, nom),
-               description = COALESCE($5, description),
-               prix_vente = COALESCE($6, prix_vente),
-               prix_achat = COALESCE($7, prix_achat),
-               categorie_id = CASE WHEN $8 THEN $9 ELSE categorie_id END,
-               est_actif = COALESCE($10, est_actif),
-               date_modification = now(),
-               modif_txid = pg_current_xact_id()::text::bigint
-           WHERE boutique_id = $1 AND id = $2"#,
-        shop.id,
-        id,
-        input.text("code", 64)?,
-        input.text("nom", 200)?,
-        input.free_text("description", 2000)?,
-        input.money("prix_vente")?.map(|m| m.amount()),
-        input.money("prix_achat")?.map(|m| m.amount()),
-        categorie.is_some(),
-        categorie.flatten(),
-        input.boolean("est_actif")?
-    )
-    .execute(pool)
-    .await
-    .map_err(|e| conflict_on(e, ARTICLE_UNIQUE))?;
-    touched(updated, ARTICLE_MISSING)
 }
 
 #[utoipa::path(
@@ -473,16 +319,15 @@ pub async fn change_article(
 )]
 pub async fn update_article(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, article_id)): Path<(String, String)>,
+    at: AdminShop,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&article_id, ARTICLE_MISSING)?;
+    let shop = &at.shop;
+    let id = at.id("article_id", ARTICLE_MISSING)?;
     let input = Input::new(body, ARTICLE_FIELDS)?;
-    change_article(&state.pool, &shop, id, &input).await?;
+    catalogue::change_article(&state.pool, shop.id, id, &article_changes(&input)?).await?;
     Ok(Json(
-        json!({"success": true, "article": one_article(&state.pool, &shop, id).await?}),
+        json!({"success": true, "article": one_article(&state, shop, id).await?}),
     ))
 }
 
@@ -506,22 +351,12 @@ pub async fn update_article(
 )]
 pub async fn deactivate_article(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, article_id)): Path<(String, String)>,
+    at: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&article_id, ARTICLE_MISSING)?;
-    let updated = sqlx::query!(
-        r#"UPDATE articles SET est_actif = FALSE, date_modification = now(),
-                                  modif_txid = pg_current_xact_id()::text::bigint
-           WHERE boutique_id = $1 AND id = $2"#,
-        shop.id,
-        id
-    )
-    .execute(&state.pool)
-    .await?;
-    touched(updated, ARTICLE_MISSING)?;
+    let shop = &at.shop;
+    let id = at.id("article_id", ARTICLE_MISSING)?;
+    catalogue::withdraw_article(&state.pool, shop.id, id).await?;
     Ok(Json(
-        json!({"success": true, "article": one_article(&state.pool, &shop, id).await?}),
+        json!({"success": true, "article": one_article(&state, shop, id).await?}),
     ))
 }

@@ -1,25 +1,24 @@
 //! The administration API under `/api/admin/`: shops, tills, catalogue, stock, sales and
-//! the stock journal of any boutique, behind `Authorization: Bearer <admin token>`.
+//! the stock journal of any boutique, behind `Authorization: Bearer <admin token>`. One file
+//! per resource; [`Admin`] is the token's gate, and [`AdminShop`] the boutique of the path
+//! (with the gate), so that no handler repeats either.
 
 pub mod boutiques;
 pub mod catalogue;
-pub mod journal;
 pub mod review;
+pub mod sales;
+pub mod stock;
 pub mod terminals;
 
 use super::AppState;
-use super::error::ApiError;
-use super::terminal::{Terminal, header_serial};
-use crate::code::Code;
-use crate::secret::hash_key;
-use crate::shop::{Shop, StockPolicy, time_zone};
+use super::error::{ApiError, BOUTIQUE_MISSING, missing};
+use super::extract::{admin_token_refused, bearer_token};
+use crate::boutiques::Shop;
 use axum::Router;
-use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use sqlx::PgPool;
+use std::collections::HashMap;
 
 /// A request made with a valid administration token.
 #[derive(Debug, Clone)]
@@ -39,76 +38,14 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    Code::Unauthorized,
-                    "Authentification requise : Authorization: Bearer <jeton administrateur>",
-                )
-            })?;
-        // The token is looked up by its hash: the database never sees the token itself.
-        sqlx::query_as!(
-            Admin,
-            "SELECT id, nom FROM admin_tokens WHERE token_hash = $1 AND est_actif",
-            hash_key(token)
-        )
-        .fetch_optional(&state.pool)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized(Code::Unauthorized, "Jeton administrateur invalide"))
-    }
-}
-
-/// Who is calling an endpoint open to both: a till (by its serial) or an administrator.
-pub enum Caller {
-    Admin(Admin),
-    Terminal(Box<Terminal>),
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if header_serial(&parts.headers).is_some() {
-            Ok(Caller::Terminal(Box::new(
-                Terminal::from_request_parts(parts, state).await?,
-            )))
-        } else {
-            Ok(Caller::Admin(
-                Admin::from_request_parts(parts, state).await?,
-            ))
-        }
-    }
-}
-
-/// Creates an administration token; the token is returned once and only its hash is kept.
-pub async fn create_token(pool: &PgPool, nom: &str) -> Result<String, sqlx::Error> {
-    let token = crate::secret::generate_key();
-    sqlx::query!(
-        "INSERT INTO admin_tokens (nom, token_hash) VALUES ($1, $2)",
-        nom,
-        hash_key(&token)
-    )
-    .execute(pool)
-    .await?;
-    Ok(token)
-}
-
-pub fn not_found(what: &'static str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound, what)
-}
-
-/// `Ok` if the statement touched a row, else `404` with `what`.
-pub fn touched(result: sqlx::postgres::PgQueryResult, what: &'static str) -> Result<(), ApiError> {
-    if result.rows_affected() == 0 {
-        Err(not_found(what))
-    } else {
-        Ok(())
+        let token = bearer_token(&parts.headers).ok_or_else(|| admin_token_refused(false))?;
+        let found = crate::accounts::admin_token(&state.pool, token)
+            .await?
+            .ok_or_else(|| admin_token_refused(true))?;
+        Ok(Admin {
+            id: found.id,
+            nom: found.nom,
+        })
     }
 }
 
@@ -117,51 +54,42 @@ pub fn path_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| not_found(what))
+        .ok_or_else(|| missing(what))
 }
 
-/// The boutique `raw_id`, active or not.
-pub async fn shop(pool: &PgPool, raw_id: &str) -> Result<Shop, ApiError> {
-    const MISSING: &str = "Boutique introuvable";
-    let id = path_id(raw_id, MISSING)?;
-    let row = sqlx::query!(
-        r#"SELECT id, nom, code_boutique, type_commerce, ville, devise, alerte_stock_bas,
-                  fuseau_horaire, politique_stock
-           FROM boutiques WHERE id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| not_found(MISSING))?;
-    Ok(Shop {
-        id: row.id,
-        nom: row.nom,
-        code: row.code_boutique,
-        type_commerce: row.type_commerce,
-        ville: row.ville,
-        devise: row.devise,
-        alerte_stock_bas: row.alerte_stock_bas,
-        time_zone: time_zone(&row.fuseau_horaire),
-        stock_policy: StockPolicy::parse(&row.politique_stock),
-    })
+/// An administrator's request about the boutique `{boutique_id}` of its path (active or
+/// not), which must exist.
+pub struct AdminShop {
+    pub admin: Admin,
+    pub shop: Shop,
+    path: HashMap<String, String>,
 }
 
-/// A unique key the request would break, as a `409` naming the field; other errors as usual.
-pub fn conflict_on(error: sqlx::Error, constraints: &[(&str, &str)]) -> ApiError {
-    if let sqlx::Error::Database(db) = &error
-        && db.is_unique_violation()
-        && let Some((_, field)) = constraints
-            .iter()
-            .find(|(name, _)| db.constraint() == Some(*name))
-    {
-        return ApiError::new(
-            StatusCode::CONFLICT,
-            Code::AlreadyExists,
-            format!("Champ '{field}' : cette valeur est déjà utilisée"),
-        )
-        .with("champ", *field);
+impl AdminShop {
+    /// Another id of the path (`{terminal_id}`, `{article_id}`…); `what` is said when it
+    /// names nothing.
+    pub fn id(&self, name: &str, what: &'static str) -> Result<i64, ApiError> {
+        path_id(self.path.get(name).map_or("", String::as_str), what)
     }
-    error.into()
+}
+
+impl FromRequestParts<AppState> for AdminShop {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let admin = Admin::from_request_parts(parts, state).await?;
+        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| missing(BOUTIQUE_MISSING))?;
+        let id = path_id(
+            path.get("boutique_id").map_or("", String::as_str),
+            BOUTIQUE_MISSING,
+        )?;
+        let shop = crate::boutiques::find(&state.pool, id)
+            .await?
+            .ok_or_else(|| missing(BOUTIQUE_MISSING))?;
+        Ok(AdminShop { admin, shop, path })
+    }
 }
 
 /// The administration API's routes, under `/api/admin`, each also with a trailing slash.
@@ -208,23 +136,20 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
                 .patch(catalogue::update_article)
                 .delete(catalogue::deactivate_article),
         ),
-        ("/boutiques/{boutique_id}/entrees", post(journal::receive)),
-        (
-            "/boutiques/{boutique_id}/ajustements",
-            post(journal::adjust),
-        ),
-        ("/boutiques/{boutique_id}/ventes", get(journal::sales)),
+        ("/boutiques/{boutique_id}/entrees", post(stock::receive)),
+        ("/boutiques/{boutique_id}/ajustements", post(stock::adjust)),
+        ("/boutiques/{boutique_id}/ventes", get(sales::list)),
         (
             "/boutiques/{boutique_id}/ventes/{vente_id}/annuler",
-            post(crate::http::give_back::admin_cancel),
+            post(sales::cancel),
         ),
         (
             "/boutiques/{boutique_id}/ventes/{vente_id}/retour",
-            post(crate::http::give_back::admin_return),
+            post(sales::return_articles),
         ),
         (
             "/boutiques/{boutique_id}/mouvements-stock",
-            get(journal::movements),
+            get(stock::movements),
         ),
         ("/ventes-rejetees", get(review::list_rejections)),
         (

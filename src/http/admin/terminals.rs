@@ -1,21 +1,17 @@
 //! Tills: `/api/admin/boutiques/<id>/terminaux[/<id>[/cle]]`. A till's `cle_api` is made
 //! here, shown once in the response that made it, and stored only as a hash.
 
-use super::{Admin, conflict_on, not_found, path_id, shop, touched};
+use super::AdminShop;
+use crate::boutiques::Shop;
 use crate::http::AppState;
-use crate::http::body::JsonBody;
-use crate::http::error::ApiError;
-use crate::http::input::Input;
-use crate::secret::{generate_key, hash_key};
-use crate::shop::Shop;
+use crate::http::error::{ApiError, TERMINAL_MISSING};
+use crate::http::extract::{Input, JsonBody};
+use crate::terminals::{self, KEY_WARNING, Order, Till};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::PgPool;
-
-pub const MISSING: &str = "Terminal introuvable dans cette boutique";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TerminalView {
@@ -29,41 +25,26 @@ pub struct TerminalView {
     pub date_creation: String,
 }
 
-async fn terminals(
-    pool: &PgPool,
-    shop: &Shop,
-    id: Option<i64>,
-) -> Result<Vec<TerminalView>, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"SELECT id, numero_serie, nom_terminal, est_actif, version_app_maui, derniere_activite,
-                  date_creation
-           FROM terminaux
-           WHERE boutique_id = $1 AND ($2::int8 IS NULL OR id = $2)
-           ORDER BY id"#,
-        shop.id,
-        id
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|t| TerminalView {
-        id: t.id,
-        boutique_id: shop.id,
-        numero_serie: t.numero_serie,
-        nom_terminal: t.nom_terminal,
-        est_actif: t.est_actif,
-        version_app_maui: t.version_app_maui,
-        derniere_activite: t.derniere_activite.map(|at| shop.timestamp(at)),
-        date_creation: shop.timestamp(t.date_creation),
-    })
-    .collect())
+impl TerminalView {
+    fn new(t: Till, shop: &Shop) -> Self {
+        TerminalView {
+            id: t.id,
+            boutique_id: shop.id,
+            numero_serie: t.numero_serie,
+            nom_terminal: t.nom_terminal,
+            est_actif: t.est_actif,
+            version_app_maui: t.version_app_maui,
+            derniere_activite: t.derniere_activite.map(|at| shop.timestamp(at)),
+            date_creation: shop.timestamp(t.date_creation),
+        }
+    }
 }
 
-async fn one(pool: &PgPool, shop: &Shop, id: i64) -> Result<TerminalView, ApiError> {
-    terminals(pool, shop, Some(id))
-        .await?
-        .pop()
-        .ok_or_else(|| not_found(MISSING))
+async fn one(state: &AppState, shop: &Shop, id: i64) -> Result<TerminalView, ApiError> {
+    Ok(TerminalView::new(
+        terminals::get(&state.pool, shop.id, id).await?,
+        shop,
+    ))
 }
 
 #[utoipa::path(
@@ -79,13 +60,13 @@ async fn one(pool: &PgPool, shop: &Shop, id: i64) -> Result<TerminalView, ApiErr
     ),
     security(("admin_token" = []))
 )]
-pub async fn list(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let list = terminals(&state.pool, &shop, None).await?;
+pub async fn list(State(state): State<AppState>, at: AdminShop) -> Result<Json<Value>, ApiError> {
+    let shop = &at.shop;
+    let list: Vec<TerminalView> = terminals::list(&state.pool, shop.id, None, Order::Registration)
+        .await?
+        .into_iter()
+        .map(|t| TerminalView::new(t, shop))
+        .collect();
     Ok(Json(json!({
         "success": true, "boutique_id": shop.id, "count": list.len(), "terminaux": list
     })))
@@ -107,67 +88,12 @@ pub async fn list(
     ),
     security(("admin_token" = []))
 )]
-pub async fn show(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, terminal_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&terminal_id, MISSING)?;
+pub async fn show(State(state): State<AppState>, at: AdminShop) -> Result<Json<Value>, ApiError> {
+    let shop = &at.shop;
+    let id = at.id("terminal_id", TERMINAL_MISSING)?;
     Ok(Json(
-        json!({"success": true, "terminal": one(&state.pool, &shop, id).await?}),
+        json!({"success": true, "terminal": one(&state, shop, id).await?}),
     ))
-}
-
-/// Creates a till in the boutique; returns its id and its `cle_api`, which is not kept.
-pub async fn insert(
-    pool: &PgPool,
-    shop: &Shop,
-    numero_serie: &str,
-    nom_terminal: &str,
-) -> Result<(i64, String), ApiError> {
-    let cle_api = generate_key();
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-           VALUES ($1, $2, $3, $4) RETURNING id"#,
-        shop.id,
-        numero_serie,
-        nom_terminal,
-        hash_key(&cle_api)
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(|e| conflict_on(e, &[("terminaux_numero_serie_key", "numero_serie")]))?;
-    Ok((id, cle_api))
-}
-
-/// Gives the till `id` of the boutique a new key, returned; the old one stops working at once.
-pub async fn new_key(pool: &PgPool, shop: &Shop, id: i64) -> Result<String, ApiError> {
-    let cle_api = generate_key();
-    let updated = sqlx::query!(
-        "UPDATE terminaux SET cle_api_hash = $3 WHERE boutique_id = $1 AND id = $2",
-        shop.id,
-        id,
-        hash_key(&cle_api)
-    )
-    .execute(pool)
-    .await?;
-    touched(updated, MISSING)?;
-    Ok(cle_api)
-}
-
-/// Activates or deactivates the till `id` of the boutique; a deactivated till is refused
-/// from its next request.
-pub async fn set_active(pool: &PgPool, shop: &Shop, id: i64, active: bool) -> Result<(), ApiError> {
-    let updated = sqlx::query!(
-        "UPDATE terminaux SET est_actif = $3 WHERE boutique_id = $1 AND id = $2",
-        shop.id,
-        id,
-        active
-    )
-    .execute(pool)
-    .await?;
-    touched(updated, MISSING)
 }
 
 #[utoipa::path(
@@ -187,28 +113,25 @@ pub async fn set_active(pool: &PgPool, shop: &Shop, id: i64, active: bool) -> Re
 )]
 pub async fn create(
     State(state): State<AppState>,
-    _: Admin,
-    Path(boutique_id): Path<String>,
+    at: AdminShop,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
+    let shop = &at.shop;
     let input = Input::new(body, &["numero_serie", "nom_terminal"])?;
     let numero_serie = input.required_text("numero_serie", 100)?;
     let nom_terminal = input.required_text("nom_terminal", 200)?;
-    let (id, cle_api) = insert(&state.pool, &shop, &numero_serie, &nom_terminal).await?;
+    let (id, cle_api) =
+        terminals::register(&state.pool, shop.id, &numero_serie, &nom_terminal).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "success": true,
-            "terminal": one(&state.pool, &shop, id).await?,
+            "terminal": one(&state, shop, id).await?,
             "cle_api": cle_api,
             "avertissement": KEY_WARNING,
         })),
     ))
 }
-
-/// Said with every new key.
-pub const KEY_WARNING: &str = "Notez cette clé maintenant : elle ne sera plus jamais affichée.";
 
 #[utoipa::path(
     patch,
@@ -229,27 +152,22 @@ pub const KEY_WARNING: &str = "Notez cette clé maintenant : elle ne sera plus j
 )]
 pub async fn update(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, terminal_id)): Path<(String, String)>,
+    at: AdminShop,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&terminal_id, MISSING)?;
+    let shop = &at.shop;
+    let id = at.id("terminal_id", TERMINAL_MISSING)?;
     let input = Input::new(body, &["nom_terminal", "est_actif"])?;
-    let updated = sqlx::query!(
-        r#"UPDATE terminaux SET nom_terminal = COALESCE($3, nom_terminal),
-                                est_actif = COALESCE($4, est_actif)
-           WHERE boutique_id = $1 AND id = $2"#,
+    terminals::update(
+        &state.pool,
         shop.id,
         id,
-        input.text("nom_terminal", 200)?,
-        input.boolean("est_actif")?
+        input.text("nom_terminal", 200)?.as_deref(),
+        input.boolean("est_actif")?,
     )
-    .execute(&state.pool)
     .await?;
-    touched(updated, MISSING)?;
     Ok(Json(
-        json!({"success": true, "terminal": one(&state.pool, &shop, id).await?}),
+        json!({"success": true, "terminal": one(&state, shop, id).await?}),
     ))
 }
 
@@ -273,14 +191,13 @@ pub async fn update(
 )]
 pub async fn deactivate(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, terminal_id)): Path<(String, String)>,
+    at: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&terminal_id, MISSING)?;
-    set_active(&state.pool, &shop, id, false).await?;
+    let shop = &at.shop;
+    let id = at.id("terminal_id", TERMINAL_MISSING)?;
+    terminals::update(&state.pool, shop.id, id, None, Some(false)).await?;
     Ok(Json(
-        json!({"success": true, "terminal": one(&state.pool, &shop, id).await?}),
+        json!({"success": true, "terminal": one(&state, shop, id).await?}),
     ))
 }
 
@@ -304,15 +221,14 @@ pub async fn deactivate(
 )]
 pub async fn rotate_key(
     State(state): State<AppState>,
-    _: Admin,
-    Path((boutique_id, terminal_id)): Path<(String, String)>,
+    at: AdminShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = shop(&state.pool, &boutique_id).await?;
-    let id = path_id(&terminal_id, MISSING)?;
-    let cle_api = new_key(&state.pool, &shop, id).await?;
+    let shop = &at.shop;
+    let id = at.id("terminal_id", TERMINAL_MISSING)?;
+    let cle_api = terminals::new_key(&state.pool, shop.id, id).await?;
     Ok(Json(json!({
         "success": true,
-        "terminal": one(&state.pool, &shop, id).await?,
+        "terminal": one(&state, shop, id).await?,
         "cle_api": cle_api,
         "avertissement": KEY_WARNING,
     })))

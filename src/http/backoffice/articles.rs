@@ -1,21 +1,17 @@
 //! A boutique's articles: `/backoffice/boutiques/<id>/articles[/nouveau|/<article_id>]`.
 //! Listed with search, category filter and their stock (refreshed in place every few
-//! seconds); created and edited through the administration API's own functions, so the
-//! same rules hold. The stock itself changes only by a delivery or an adjustment.
+//! seconds); created and edited through the catalogue's own functions, so the same rules
+//! hold as for the administration API. The stock itself changes only by a delivery or an
+//! adjustment.
 
 use super::access::{ShopAccess, path_id};
 use super::form::FormData;
 use super::format::{amount, number};
-use super::layout::{PageError, Section, csrf_field, notice, page, render, shop_url};
+use super::layout::{PageError, Refusal, Section, csrf_field, notice, page, render, shop_url};
+use crate::boutiques::Shop;
+use crate::catalogue::{self, Article, ArticleChanges, NewArticle};
+use crate::field::Invalid;
 use crate::http::AppState;
-use crate::http::admin::catalogue::{
-    ARTICLE_FIELDS, ARTICLE_MISSING, articles, categories, change_article, insert_article,
-    insert_category,
-};
-use crate::http::catalogue::ArticleView;
-use crate::http::error::ApiError;
-use crate::http::input::Input;
-use crate::shop::Shop;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,16 +26,10 @@ async fn category_list(
     state: &AppState,
     shop: &Shop,
 ) -> Result<Vec<(i64, String, i64)>, PageError> {
-    Ok(categories(&state.pool, shop, None)
+    Ok(catalogue::categories(&state.pool, shop.id, None)
         .await?
-        .iter()
-        .filter_map(|c| {
-            Some((
-                c["id"].as_i64()?,
-                c["nom"].as_str()?.to_owned(),
-                c["nb_articles"].as_i64().unwrap_or(0),
-            ))
-        })
+        .into_iter()
+        .map(|c| (c.id, c.nom, c.nb_articles))
         .collect())
 }
 
@@ -83,7 +73,7 @@ async fn list_page(
     let category = query
         .get("categorie_id")
         .and_then(|c| c.parse::<i64>().ok());
-    let mut list: Vec<ArticleView> = articles(&state.pool, shop, None, search).await?;
+    let mut list: Vec<Article> = catalogue::articles(&state.pool, shop.id, None, search).await?;
     if let Some(category) = category {
         list.retain(|a| a.categorie_id == Some(category));
     }
@@ -199,7 +189,7 @@ impl Values {
         }
     }
 
-    fn from_article(a: &ArticleView) -> Self {
+    fn from_article(a: &Article) -> Self {
         // Prices as typed in the form: a decimal comma, no cents when whole.
         let price = |m: crate::money::Money| {
             let text = m.to_string();
@@ -221,7 +211,7 @@ impl Values {
 async fn article_form(
     state: &AppState,
     access: &ShopAccess,
-    article: Option<&ArticleView>,
+    article: Option<&Article>,
     values: &Values,
     error: Option<&str>,
 ) -> Result<Markup, PageError> {
@@ -294,25 +284,51 @@ async fn article_form(
 async fn refused_form(
     state: &AppState,
     access: &ShopAccess,
-    article: Option<&ArticleView>,
+    article: Option<&Article>,
     form: &FormData,
-    error: ApiError,
+    error: &str,
 ) -> Result<Response, PageError> {
-    if !error.status.is_client_error() {
-        return Err(error.into());
-    }
     let mut response = render(
         article_form(
             state,
             access,
             article,
             &Values::from_form(form),
-            Some(&error.message),
+            Some(error),
         )
         .await?,
     );
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
+}
+
+/// The article a form describes.
+fn new_article(form: &FormData) -> Result<NewArticle, Invalid> {
+    Ok(NewArticle {
+        code: form.text("code").unwrap_or_default().to_owned(),
+        nom: form.text("nom").unwrap_or_default().to_owned(),
+        description: form.text("description").map(str::to_owned),
+        prix_vente: form
+            .amount("prix_vente")?
+            .ok_or_else(|| Invalid::new("prix_vente", "champ obligatoire"))?,
+        prix_achat: form.amount("prix_achat")?,
+        categorie_id: form.id("categorie_id")?,
+        quantite_stock: form.count("quantite_stock")?,
+        est_actif: Some(form.ticked("est_actif")),
+    })
+}
+
+/// The changes a form asks for.
+fn article_changes(form: &FormData) -> Result<ArticleChanges, Invalid> {
+    Ok(ArticleChanges {
+        code: form.text("code").map(str::to_owned),
+        nom: form.text("nom").map(str::to_owned),
+        description: form.text("description").map(str::to_owned),
+        prix_vente: form.amount("prix_vente")?,
+        prix_achat: form.amount("prix_achat")?,
+        categorie_id: Some(form.id("categorie_id")?),
+        est_actif: Some(form.ticked("est_actif")),
+    })
 }
 
 /// `GET /backoffice/boutiques/<id>/articles/nouveau`.
@@ -335,30 +351,24 @@ pub async fn create(
     access: ShopAccess,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let value = form.to_json(
-        &["code", "nom", "description"],
-        &["prix_vente", "prix_achat"],
-        &["categorie_id"],
-        &["quantite_stock"],
-        &["est_actif"],
-    );
-    let created = match Input::new(value, ARTICLE_FIELDS) {
-        Ok(input) => insert_article(&state.pool, &access.shop, &input).await,
-        Err(e) => Err(e),
+    let created = match new_article(&form) {
+        Ok(new) => catalogue::create_article(&state.pool, access.shop.id, &new)
+            .await
+            .map_err(Refusal::sentence),
+        Err(invalid) => Err(Ok(invalid.to_string())),
     };
     match created {
         Ok(_) => Ok(
             Redirect::to(&shop_url(access.shop.id, "/articles?fait=article-cree")).into_response(),
         ),
-        Err(error) => refused_form(&state, &access, None, &form, error).await,
+        Err(refused) => refused_form(&state, &access, None, &form, &refused?).await,
     }
 }
 
-async fn one(state: &AppState, shop: &Shop, id: i64) -> Result<ArticleView, PageError> {
-    articles(&state.pool, shop, Some(id), None)
-        .await?
-        .pop()
-        .ok_or(PageError::NotFound)
+async fn one(state: &AppState, shop: &Shop, id: i64) -> Result<Article, PageError> {
+    catalogue::article(&state.pool, shop.id, id)
+        .await
+        .map_err(Refusal::page)
 }
 
 /// `GET /backoffice/boutiques/<id>/articles/<article_id>`.
@@ -382,24 +392,18 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, PageError> {
     let article = one(&state, &access.shop, path_id(&params, "article_id")?).await?;
-    let value = form.to_json(
-        &["code", "nom", "description"],
-        &["prix_vente", "prix_achat"],
-        &["categorie_id"],
-        &[],
-        &["est_actif"],
-    );
-    let changed = match Input::new(value, ARTICLE_FIELDS) {
-        Ok(input) => change_article(&state.pool, &access.shop, article.id, &input).await,
-        Err(e) => Err(e),
+    let changed = match article_changes(&form) {
+        Ok(changes) => catalogue::change_article(&state.pool, access.shop.id, article.id, &changes)
+            .await
+            .map_err(Refusal::sentence),
+        Err(invalid) => Err(Ok(invalid.to_string())),
     };
     match changed {
         Ok(()) => Ok(
             Redirect::to(&shop_url(access.shop.id, "/articles?fait=article-modifie"))
                 .into_response(),
         ),
-        Err(error) if error.message == ARTICLE_MISSING => Err(PageError::NotFound),
-        Err(error) => refused_form(&state, &access, Some(&article), &form, error).await,
+        Err(refused) => refused_form(&state, &access, Some(&article), &form, &refused?).await,
     }
 }
 
@@ -409,26 +413,28 @@ pub async fn create_category(
     access: ShopAccess,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let value = form.to_json(&["nom", "description"], &[], &[], &[], &[]);
-    let created = match Input::new(value, &["nom", "description"]) {
-        Ok(input) => insert_category(&state.pool, &access.shop, &input).await,
-        Err(e) => Err(e),
-    };
+    let created = catalogue::create_category(
+        &state.pool,
+        access.shop.id,
+        form.text("nom").unwrap_or_default(),
+        form.text("description"),
+    )
+    .await;
     match created {
         Ok(_) => Ok(
             Redirect::to(&shop_url(access.shop.id, "/articles?fait=categorie-creee"))
                 .into_response(),
         ),
-        Err(error) if error.status.is_client_error() => {
+        Err(error) => {
+            let refused = error.sentence()?;
             list_page(
                 &state,
                 &access,
                 &HashMap::new(),
-                Some(("error", &error.message)),
+                Some(("error", &refused)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(error) => Err(error.into()),
     }
 }

@@ -9,7 +9,9 @@
 use super::form::{FORM_LIMIT, FormData, TOO_LARGE};
 use super::layout::{PageError, notice, page, render};
 use super::{BASE, Settings};
-use crate::accounts::{authenticate, normalize_email};
+use crate::accounts::{
+    self, FAILURE_WINDOW_MINUTES, SESSION_HOURS, User, authenticate, normalize_email,
+};
 use crate::http::AppState;
 use crate::secret::{generate_key, hash_key, same_hash};
 use axum::body::{Body, to_bytes};
@@ -28,31 +30,6 @@ pub const SESSION_COOKIE: &str = "caisse_session";
 pub const LOGIN_COOKIE: &str = "caisse_login";
 /// The form field that carries the form token.
 pub const CSRF_FIELD: &str = "csrf";
-/// How long a login lasts: a working day.
-pub const SESSION_HOURS: i32 = 12;
-/// Failed logins allowed per e-mail, and per client address, within the window; then that
-/// e-mail (or address) is refused until its oldest failure leaves the window.
-pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
-pub const FAILURE_WINDOW_MINUTES: i32 = 15;
-
-/// A logged-in back-office user.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub email: String,
-    pub nom: String,
-    pub commercant_id: Option<i64>,
-    pub commercant_nom: Option<String>,
-    pub superuser: bool,
-}
-
-impl User {
-    /// How the user's actions are signed in the stock journal and on resolved sales.
-    pub fn signature(&self) -> String {
-        format!("backoffice:{}", self.email)
-    }
-}
-
 /// The session a request's cookie opens.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -72,29 +49,13 @@ impl Session {
             return Ok(None);
         };
         let token_hash = hash_key(token);
-        let row = sqlx::query!(
-            r#"SELECT s.jeton_csrf, u.email, u.nom, u.commercant_id,
-                      c.nom AS "commercant_nom?", u.est_superutilisateur
-               FROM sessions s
-               JOIN utilisateurs u ON u.id = s.utilisateur_id
-               LEFT JOIN commercants c ON c.id = u.commercant_id
-               WHERE s.token_hash = $1 AND s.date_expiration > now() AND u.est_actif
-                 AND (u.est_superutilisateur OR c.est_actif)"#,
-            token_hash
-        )
-        .fetch_optional(pool)
-        .await?;
-        Ok(row.map(|r| Session {
-            user: User {
-                email: r.email,
-                nom: r.nom,
-                commercant_id: r.commercant_id,
-                commercant_nom: r.commercant_nom,
-                superuser: r.est_superutilisateur,
-            },
-            csrf: r.jeton_csrf,
-            token_hash,
-        }))
+        Ok(accounts::session(pool, &token_hash)
+            .await?
+            .map(|(user, csrf)| Session {
+                user,
+                csrf,
+                token_hash,
+            }))
     }
 }
 
@@ -293,7 +254,7 @@ pub async fn login(
         response
     };
 
-    if throttled(&state.pool, &email, &address).await? {
+    if accounts::login_throttled(&state.pool, &email, &address).await? {
         tracing::warn!(%email, %address, "login refused: too many failures");
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -309,7 +270,7 @@ pub async fn login(
         return Ok(response);
     }
     let Some(user_id) = authenticate(&state.pool, &email, password).await? else {
-        record_failure(&state.pool, &email, &address).await?;
+        accounts::record_login_failure(&state.pool, &email, &address).await?;
         tracing::info!(%email, %address, "login failed");
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
@@ -318,30 +279,7 @@ pub async fn login(
     };
 
     let session_token = generate_key();
-    let mut tx = state.pool.begin().await?;
-    sqlx::query!("DELETE FROM echecs_connexion WHERE email = $1", email)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query!("DELETE FROM sessions WHERE date_expiration <= now()")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query!(
-        r#"INSERT INTO sessions (token_hash, utilisateur_id, jeton_csrf, date_expiration)
-           VALUES ($1, $2, $3, now() + make_interval(hours => $4))"#,
-        hash_key(&session_token),
-        user_id,
-        generate_key(),
-        SESSION_HOURS
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "UPDATE utilisateurs SET derniere_connexion = now() WHERE id = $1",
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    accounts::open_session(&state.pool, user_id, &email, &hash_key(&session_token)).await?;
     tracing::info!(%email, "logged in to the back-office");
 
     let mut response = Redirect::to(&next_page(next)).into_response();
@@ -368,53 +306,13 @@ pub async fn logout(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Response, PageError> {
-    sqlx::query!(
-        "DELETE FROM sessions WHERE token_hash = $1",
-        session.token_hash
-    )
-    .execute(&state.pool)
-    .await?;
+    accounts::close_session(&state.pool, &session.token_hash).await?;
     let mut response = Redirect::to(&format!("{BASE}/login")).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(&state.backoffice, SESSION_COOKIE, "", 0),
     );
     Ok(response)
-}
-
-/// Whether logins for `email`, or from `address`, failed too often lately.
-async fn throttled(pool: &PgPool, email: &str, address: &str) -> Result<bool, sqlx::Error> {
-    let counts = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE email = $1) AS "email!",
-                  count(*) FILTER (WHERE adresse_ip = $2) AS "address!"
-           FROM echecs_connexion
-           WHERE (email = $1 OR adresse_ip = $2)
-             AND date_echec > now() - make_interval(mins => $3)"#,
-        email,
-        address,
-        FAILURE_WINDOW_MINUTES
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(counts.email >= MAX_FAILURES_PER_EMAIL || counts.address >= MAX_FAILURES_PER_ADDRESS)
-}
-
-async fn record_failure(pool: &PgPool, email: &str, address: &str) -> Result<(), sqlx::Error> {
-    // Failures older than the window count for nothing: they go as new ones come.
-    sqlx::query!(
-        "DELETE FROM echecs_connexion WHERE date_echec <= now() - make_interval(mins => $1)",
-        FAILURE_WINDOW_MINUTES
-    )
-    .execute(pool)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO echecs_connexion (email, adresse_ip) VALUES ($1, $2)",
-        email,
-        address
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

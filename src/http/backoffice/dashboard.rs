@@ -4,18 +4,18 @@
 //! for too long (the sales they hold offline are at risk).
 
 use super::Settings;
-use super::access::{ShopAccess, path_id, visible_shops};
+use super::access::{ShopAccess, path_id};
 use super::auth::Session;
 use super::form::FormData;
 use super::format::{ago, amount, date_time, number};
-use super::layout::{Frame, PageError, Section, csrf_field, notice, page, render, shop_url};
-use super::terminals::{TillRow, tills};
-use crate::http::AppState;
-use crate::http::admin::review::{
-    RejectionFilter, close_alert as close_stock_alert, rejections, stock_alerts,
+use super::layout::{
+    Frame, PageError, Refusal, Section, csrf_field, notice, page, render, shop_url,
 };
-use crate::http::sales::sales_between;
-use crate::shop::Shop;
+use super::terminals::tills;
+use crate::boutiques::{self, Attention, Shop};
+use crate::http::AppState;
+use crate::review::{self, RejectionFilter};
+use crate::sales::history::totals_between;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -31,13 +31,7 @@ pub const REVIEW_DAYS: i64 = 7;
 pub struct Summary {
     pub today: (i64, Decimal),
     pub month: (i64, Decimal),
-    pub negative: i64,
-    pub zero: i64,
-    pub low: i64,
-    /// Sales recorded although the stock did not cover them, not yet closed.
-    pub open_alerts: i64,
-    pub refused: i64,
-    pub silent_tills: i64,
+    pub attention: Attention,
 }
 
 pub async fn summary(
@@ -47,51 +41,27 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> Result<Summary, sqlx::Error> {
     let (today, month) = shop.today_and_month(now);
-    let today = sales_between(pool, shop.id, today.start, today.end).await?;
-    let month = sales_between(pool, shop.id, month.start, month.end).await?;
-    let counts = sqlx::query!(
-        r#"SELECT
-             (SELECT count(*) FROM articles
-               WHERE boutique_id = $1 AND est_actif AND quantite_stock < 0) AS "negative!",
-             (SELECT count(*) FROM articles
-               WHERE boutique_id = $1 AND est_actif AND quantite_stock = 0) AS "zero!",
-             (SELECT count(*) FROM articles
-               WHERE boutique_id = $1 AND est_actif AND quantite_stock > 0
-                 AND quantite_stock <= $2) AS "low!",
-             (SELECT count(*) FROM alertes_stock
-               WHERE boutique_id = $1 AND NOT fermee) AS "open_alerts!",
-             (SELECT count(*) FROM ventes_rejetees
-               WHERE boutique_id = $1 AND NOT resolue AND date_rejet >= $3) AS "refused!",
-             (SELECT count(*) FROM terminaux
-               WHERE boutique_id = $1 AND est_actif
-                 AND (derniere_activite IS NULL OR derniere_activite < $4)) AS "silent!""#,
-        shop.id,
-        shop.alerte_stock_bas,
-        now - chrono::Duration::days(REVIEW_DAYS),
-        now - settings.terminal_silence
-    )
-    .fetch_one(pool)
-    .await?;
     Ok(Summary {
-        today,
-        month,
-        negative: counts.negative,
-        zero: counts.zero,
-        low: counts.low,
-        open_alerts: counts.open_alerts,
-        refused: counts.refused,
-        silent_tills: counts.silent,
+        today: totals_between(pool, shop.id, today.start, today.end).await?,
+        month: totals_between(pool, shop.id, month.start, month.end).await?,
+        attention: boutiques::attention(
+            pool,
+            shop,
+            now - chrono::Duration::days(REVIEW_DAYS),
+            now - settings.terminal_silence,
+        )
+        .await?,
     })
 }
 
 /// The stock badges of a boutique: negative, out of stock, low.
 fn stock_badges(s: &Summary) -> Markup {
     html! {
-        @if s.negative > 0 { span.badge.bad { (s.negative) " négatif" } " " }
-        @if s.zero > 0 { span.badge.bad { (s.zero) " en rupture" } " " }
-        @if s.low > 0 { span.badge.warn { (s.low) " bas" } " " }
-        @if s.open_alerts > 0 { span.badge.bad { (s.open_alerts) " vendu sans stock" } " " }
-        @if s.negative + s.zero + s.low + s.open_alerts == 0 { span.badge.good { "OK" } }
+        @if s.attention.negative > 0 { span.badge.bad { (s.attention.negative) " négatif" } " " }
+        @if s.attention.zero > 0 { span.badge.bad { (s.attention.zero) " en rupture" } " " }
+        @if s.attention.low > 0 { span.badge.warn { (s.attention.low) " bas" } " " }
+        @if s.attention.open_alerts > 0 { span.badge.bad { (s.attention.open_alerts) " vendu sans stock" } " " }
+        @if s.attention.negative + s.attention.zero + s.attention.low + s.attention.open_alerts == 0 { span.badge.good { "OK" } }
     }
 }
 
@@ -100,7 +70,7 @@ pub async fn merchant(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Response, PageError> {
-    let shops = visible_shops(&state.pool, &session.user).await?;
+    let shops = boutiques::visible(&state.pool, session.user.viewer()).await?;
     let now = Utc::now();
     let mut rows = Vec::with_capacity(shops.len());
     // Revenue adds up per currency only.
@@ -171,13 +141,13 @@ pub async fn merchant(
                                 td.num { (amount(s.month.1, &row.shop.devise)) br; span.muted { (s.month.0) " vente(s)" } }
                                 td { (stock_badges(s)) }
                                 td.num {
-                                    @if s.refused > 0 {
-                                        a href=(shop_url(row.shop.id, "/ventes-rejetees")) { span.badge.bad { (s.refused) } }
+                                    @if s.attention.refused > 0 {
+                                        a href=(shop_url(row.shop.id, "/ventes-rejetees")) { span.badge.bad { (s.attention.refused) } }
                                     } @else { "0" }
                                 }
                                 td.num {
-                                    @if s.silent_tills > 0 {
-                                        a href=(shop_url(row.shop.id, "/terminaux")) { span.badge.warn { (s.silent_tills) } }
+                                    @if s.attention.silent_tills > 0 {
+                                        a href=(shop_url(row.shop.id, "/terminaux")) { span.badge.warn { (s.attention.silent_tills) } }
                                     } @else { "0" }
                                 }
                             }
@@ -200,18 +170,9 @@ pub async fn shop(
     let pool = &state.pool;
     let now = Utc::now();
     let s = summary(pool, shop, &state.backoffice, now).await?;
-    let low_stock = sqlx::query!(
-        r#"SELECT id, code, nom, quantite_stock FROM articles
-           WHERE boutique_id = $1 AND est_actif AND quantite_stock <= $2
-           ORDER BY quantite_stock, nom
-           LIMIT 100"#,
-        shop.id,
-        shop.alerte_stock_bas
-    )
-    .fetch_all(pool)
-    .await?;
-    let (alerts, _) = stock_alerts(pool, Some(shop.id), Some(false), 50, 0).await?;
-    let (refused, _) = rejections(
+    let low_stock = crate::catalogue::low_stock(pool, shop.id, shop.alerte_stock_bas, 100).await?;
+    let (alerts, _) = review::stock_alerts(pool, Some(shop.id), Some(false), 50, 0).await?;
+    let (refused, _) = review::rejections(
         pool,
         &RejectionFilter {
             boutique_id: Some(shop.id),
@@ -224,7 +185,7 @@ pub async fn shop(
     )
     .await?;
     let silence = state.backoffice.terminal_silence;
-    let silent: Vec<TillRow> = tills(pool, shop.id)
+    let silent: Vec<crate::terminals::Till> = tills(pool, shop.id)
         .await?
         .into_iter()
         .filter(|t| t.est_actif && t.is_silent(now, silence))
@@ -254,12 +215,12 @@ pub async fn shop(
             }
             div.tile {
                 div.label { "Ventes refusées à revoir" }
-                div.value { (s.refused) }
+                div.value { (s.attention.refused) }
                 div.sub { (REVIEW_DAYS) " derniers jours" }
             }
             div.tile {
                 div.label { "Terminaux silencieux" }
-                div.value { (s.silent_tills) }
+                div.value { (s.attention.silent_tills) }
                 div.sub { "plus de " (silence.num_hours()) " h sans nouvelles" }
             }
         }
@@ -376,16 +337,14 @@ pub async fn close_alert(
     let comment = form
         .get("commentaire")
         .map(|c| c.chars().take(2000).collect::<String>());
-    if !close_stock_alert(
+    review::close_alert(
         &state.pool,
         access.shop.id,
         id,
         &access.signature(),
         comment.as_deref(),
     )
-    .await?
-    {
-        return Err(PageError::NotFound);
-    }
+    .await
+    .map_err(Refusal::page)?;
     Ok(Redirect::to(&shop_url(access.shop.id, "?fait=alerte-fermee")).into_response())
 }

@@ -2,10 +2,11 @@
 //! repeat (the lines of a delivery).
 
 use super::layout::PageError;
+use crate::field::Invalid;
+use crate::money::Money;
 use axum::body::{Bytes, to_bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use serde_json::{Map, Value};
 
 /// Largest form the back-office accepts: its biggest, a delivery note, is a few KiB.
 pub const FORM_LIMIT: usize = 256 * 1024;
@@ -35,56 +36,57 @@ impl FormData {
             .collect()
     }
 
-    /// The fields as the JSON object the administration API's validation reads: `texts` as
-    /// strings (when the form has them, blank or not: a blank name is refused, a blank
-    /// description clears it), `amounts` with a decimal comma or spaces accepted
-    /// (`25 000,50`), `ids` as numbers (blank is `null`), `counts` as numbers, `flags` as
-    /// booleans (a checkbox is sent only when ticked). Anything unreadable is passed on as
-    /// typed, so that the validation names the field.
-    pub fn to_json(
-        &self,
-        texts: &[&str],
-        amounts: &[&str],
-        ids: &[&str],
-        counts: &[&str],
-        flags: &[&str],
-    ) -> Value {
-        let mut object = Map::new();
-        for name in texts {
-            if let Some((_, value)) = self.0.iter().find(|(key, _)| key == name) {
-                object.insert((*name).into(), value.trim().into());
-            }
-        }
-        for name in amounts {
-            if let Some(value) = self.get(name) {
-                let cleaned: String = value
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .map(|c| if c == ',' { '.' } else { c })
-                    .collect();
-                object.insert((*name).into(), cleaned.into());
-            }
-        }
-        for name in ids {
-            let value = match self.get(name) {
-                None => Value::Null,
-                Some(raw) => raw.parse::<i64>().map_or_else(|_| raw.into(), Value::from),
-            };
-            object.insert((*name).into(), value);
-        }
-        for name in counts {
-            if let Some(raw) = self.get(name) {
+    /// The value of `name` as typed, trimmed, when the form has the field (blank or not: a
+    /// blank name is refused, a blank description clears it).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+    }
+
+    /// An amount, with a decimal comma or spaces accepted (`25 000,50`); `None` when blank.
+    pub fn amount(&self, name: &str) -> Result<Option<Money>, Invalid> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let cleaned: String = value
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        Money::parse_price(&serde_json::Value::String(cleaned))
+            .map(Some)
+            .ok_or_else(|| Invalid::new(name, "un montant positif ou nul, inférieur à 10000000000"))
+    }
+
+    /// The id chosen in a list; `None` when none is (blank).
+    pub fn id(&self, name: &str) -> Result<Option<i64>, Invalid> {
+        self.get(name)
+            .map(|raw| {
+                raw.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| Invalid::new(name, "un identifiant entier ou null est attendu"))
+            })
+            .transpose()
+    }
+
+    /// A whole number, spaces allowed (`1 000`); `None` when blank.
+    pub fn count(&self, name: &str) -> Result<Option<i64>, Invalid> {
+        self.get(name)
+            .map(|raw| {
                 let cleaned: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-                let value = cleaned
+                cleaned
                     .parse::<i64>()
-                    .map_or_else(|_| raw.into(), Value::from);
-                object.insert((*name).into(), value);
-            }
-        }
-        for name in flags {
-            object.insert((*name).into(), self.get(name).is_some().into());
-        }
-        Value::Object(object)
+                    .map_err(|_| Invalid::new(name, "un entier est attendu"))
+            })
+            .transpose()
+    }
+
+    /// A checkbox: sent only when ticked.
+    pub fn ticked(&self, name: &str) -> bool {
+        self.get(name).is_some()
     }
 }
 
@@ -106,34 +108,33 @@ pub const UNREADABLE: &str = "Formulaire illisible.";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn fields_as_the_api_reads_them() {
+    fn fields_as_people_type_them() {
         let form = FormData::parse(
-            b"code=JUS-1&nom=Jus+d%27orange&description=+&prix_vente=25+000%2C50&prix_achat=&categorie_id=&quantite_stock=12&est_actif=on&x=1&x=&x=3",
+            b"code=JUS-1&nom=Jus+d%27orange&description=+&prix_vente=25+000%2C50&prix_achat=&categorie_id=&quantite_stock=1+200&est_actif=on&x=1&x=&x=3",
         )
         .unwrap();
         assert_eq!(form.get("nom"), Some("Jus d'orange"));
         assert_eq!(form.get("prix_achat"), None);
+        assert_eq!(form.text("description"), Some(""));
+        assert_eq!(form.text("absent"), None);
         assert_eq!(form.all("x"), ["1", "", "3"]);
         assert_eq!(
-            form.to_json(
-                &["code", "nom", "description", "type"],
-                &["prix_vente", "prix_achat"],
-                &["categorie_id"],
-                &["quantite_stock"],
-                &["est_actif", "absent"],
-            ),
-            json!({
-                "code": "JUS-1", "nom": "Jus d'orange", "description": "", "prix_vente": "25000.50",
-                "categorie_id": null, "quantite_stock": 12, "est_actif": true, "absent": false,
-            })
+            form.amount("prix_vente").unwrap().map(|m| m.to_string()),
+            Some("25000.50".to_owned())
         );
-        let odd = FormData::parse(b"categorie_id=abc&quantite_stock=douze").unwrap();
+        assert_eq!(form.amount("prix_achat").unwrap(), None);
+        assert_eq!(form.id("categorie_id").unwrap(), None);
+        assert_eq!(form.count("quantite_stock").unwrap(), Some(1200));
+        assert!(form.ticked("est_actif"));
+        assert!(!form.ticked("absent"));
+        let odd = FormData::parse(b"categorie_id=abc&quantite_stock=douze&prix_vente=x").unwrap();
+        assert_eq!(odd.id("categorie_id").unwrap_err().field, "categorie_id");
         assert_eq!(
-            odd.to_json(&[], &[], &["categorie_id"], &["quantite_stock"], &[]),
-            json!({"categorie_id": "abc", "quantite_stock": "douze"})
+            odd.count("quantite_stock").unwrap_err().field,
+            "quantite_stock"
         );
+        assert_eq!(odd.amount("prix_vente").unwrap_err().field, "prix_vente");
     }
 }

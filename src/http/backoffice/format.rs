@@ -55,15 +55,11 @@ pub fn date_time(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone).format("%d/%m/%Y %H:%M").to_string()
 }
 
-/// A timestamp as the API writes it (ISO 8601, already in the shop's zone), as the shops
-/// read it: `25/11/2026 14:05`; `for_csv`: `2026-11-25 14:05:00`, which spreadsheets read
-/// as a date.
-pub fn written_time(timestamp: &str, for_csv: bool) -> String {
-    match DateTime::parse_from_rfc3339(timestamp) {
-        Ok(at) if for_csv => at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        Ok(at) => at.format("%d/%m/%Y %H:%M").to_string(),
-        Err(_) => timestamp.to_owned(),
-    }
+/// An instant in the shop's zone as spreadsheets read a date: `2026-11-25 14:05:00`.
+pub fn csv_time(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// How long ago: `à l'instant`, `il y a 5 min`, `il y a 3 h`, `il y a 2 j`.
@@ -128,11 +124,7 @@ mod tests {
             "01/12/2026 01:30"
         );
         assert_eq!(
-            written_time("2026-12-01T00:30:00+01:00", false),
-            "01/12/2026 00:30"
-        );
-        assert_eq!(
-            written_time("2026-12-01T00:30:00+01:00", true),
+            csv_time(at, chrono_tz::Africa::Kinshasa),
             "2026-12-01 00:30:00"
         );
         let now = at + chrono::Duration::minutes(5);

@@ -4,21 +4,32 @@
 
 use super::access::ShopAccess;
 use super::csv::{Csv, MAX_EXPORT};
-use super::format::{number, written_time};
+use super::format::{csv_time, date_time, number};
 use super::layout::{
     PAGE_SIZE, PageError, Section, export_url, notice, page, page_number, pager, render, shop_url,
 };
 use super::sales::export_name;
+use crate::boutiques::Shop;
+use crate::catalogue;
 use crate::http::AppState;
-use crate::http::admin::catalogue::articles;
-use crate::http::params::Params;
-use crate::http::stock::{MovementFilter, list_movements};
+use crate::http::error::ApiError;
+use crate::http::extract::Params;
 use crate::stock::MovementType;
+use crate::stock::journal::{self, MovementFilter};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use std::collections::HashMap;
+
+/// The movements the query string asks for.
+fn movement_filter(params: &Params, shop: &Shop) -> Result<MovementFilter, ApiError> {
+    Ok(MovementFilter {
+        dates: params.date_range(shop)?,
+        article_id: params.id("article_id")?,
+        type_mouvement: params.one_of("type_mouvement", MovementType::ALL)?,
+    })
+}
 
 /// What each movement type means to a shop manager.
 fn type_label(kind: &str) -> &'static str {
@@ -41,12 +52,12 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let shop = &access.shop;
     let (number_of_page, offset) = page_number(&query);
-    let filter = MovementFilter::from_params(&params, shop);
+    let filter = movement_filter(&params, shop);
     let listed = match &filter {
-        Ok(filter) => Some(list_movements(&state.pool, shop, filter, PAGE_SIZE, offset).await?),
+        Ok(filter) => Some(journal::list(&state.pool, shop.id, filter, PAGE_SIZE, offset).await?),
         Err(_) => None,
     };
-    let catalogue = articles(&state.pool, shop, None, None).await?;
+    let catalogue = catalogue::articles(&state.pool, shop.id, None, None).await?;
     let value = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
     let done = match value("fait") {
         "livraison" => Some(format!(
@@ -106,7 +117,7 @@ pub async fn list(
                     tbody {
                         @for m in movements {
                             tr {
-                                td { (written_time(&m.date_mouvement, false)) }
+                                td { (date_time(m.date_mouvement, shop.time_zone)) }
                                 td { (m.article_nom) br; span.muted { (m.article_code) } }
                                 td {
                                     (type_label(&m.type_mouvement)) " "
@@ -145,8 +156,8 @@ pub async fn export(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let shop = &access.shop;
-    let filter = MovementFilter::from_params(&params, shop)?;
-    let (movements, total) = list_movements(&state.pool, shop, &filter, MAX_EXPORT, 0).await?;
+    let filter = movement_filter(&params, shop)?;
+    let (movements, total) = journal::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
     if total > MAX_EXPORT {
         return Err(PageError::message(
             StatusCode::BAD_REQUEST,
@@ -172,7 +183,7 @@ pub async fn export(
     // Oldest first: a spreadsheet reads a journal from the top.
     for m in movements.iter().rev() {
         csv.row([
-            written_time(&m.date_mouvement, true),
+            csv_time(m.date_mouvement, shop.time_zone),
             m.article_code.clone(),
             m.article_nom.clone(),
             m.type_mouvement.clone(),

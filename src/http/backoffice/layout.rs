@@ -2,10 +2,10 @@
 //! small pieces the pages share.
 
 use super::BASE;
-use super::access::ShopRow;
 use super::auth::Session;
+use crate::boutiques::Shop;
+use crate::boutiques::VisibleShop;
 use crate::http::error::ApiError;
-use crate::shop::Shop;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
@@ -82,7 +82,7 @@ const MENU: &[(Section, &str, &str)] = &[
 /// What the frame of a page shows: who is logged in, and the boutique whose page it is.
 pub struct Frame<'a> {
     pub session: &'a Session,
-    pub shops: &'a [ShopRow],
+    pub shops: &'a [VisibleShop],
     pub shop: Option<(&'a Shop, Section)>,
 }
 
@@ -234,6 +234,79 @@ impl From<ApiError> for PageError {
 impl From<sqlx::Error> for PageError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::from(error).into()
+    }
+}
+
+/// What the domain refused, as the sentence the back-office shows beside the form that
+/// asked for it; what is missing, or a fault of the server, is a page of its own.
+pub trait Refusal: Sized {
+    fn sentence(self) -> Result<String, PageError>;
+
+    /// The refusal as a page of its own, for an action that has no form to show it beside.
+    fn page(self) -> PageError {
+        match self.sentence() {
+            Ok(text) => PageError::message(StatusCode::UNPROCESSABLE_ENTITY, text),
+            Err(error) => error,
+        }
+    }
+}
+
+fn already_used(field: &str) -> String {
+    format!("Champ '{field}' : cette valeur est déjà utilisée")
+}
+
+impl Refusal for crate::catalogue::CatalogueError {
+    fn sentence(self) -> Result<String, PageError> {
+        use crate::catalogue::CatalogueError;
+        match self {
+            CatalogueError::ArticleNotFound | CatalogueError::CategoryNotFound => {
+                Err(PageError::NotFound)
+            }
+            CatalogueError::Invalid(invalid) => Ok(invalid.to_string()),
+            CatalogueError::Duplicate { field } => Ok(already_used(field)),
+            CatalogueError::Database(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Refusal for crate::terminals::TerminalError {
+    fn sentence(self) -> Result<String, PageError> {
+        use crate::terminals::TerminalError;
+        match self {
+            TerminalError::NotFound => Err(PageError::NotFound),
+            TerminalError::Invalid(invalid) => Ok(invalid.to_string()),
+            TerminalError::Duplicate { field } => Ok(already_used(field)),
+            TerminalError::Database(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Refusal for crate::review::ReviewError {
+    fn sentence(self) -> Result<String, PageError> {
+        use crate::review::ReviewError;
+        match self {
+            ReviewError::RejectionNotFound | ReviewError::AlertNotFound => Err(PageError::NotFound),
+            ReviewError::Invalid(invalid) => Ok(invalid.to_string()),
+            ReviewError::Database(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Times in the shop's zone, for a delivery note already received.
+pub fn stock_sentence(error: crate::stock::StockError, shop: &Shop) -> Result<String, PageError> {
+    use crate::stock::StockError;
+    match error {
+        StockError::ArticleNotFound(_) => Ok("Article introuvable dans cette boutique".into()),
+        StockError::OutOfRange { .. } => {
+            Ok("Le stock ne peut pas devenir négatif ni dépasser la limite".into())
+        }
+        StockError::Invalid(invalid) => Ok(invalid.to_string()),
+        StockError::AlreadyReceived { reference, at } => Ok(format!(
+            "Le bon de livraison « {reference} » a déjà été reçu le {}. S'il s'agit d'une autre \
+             livraison, donnez-lui une autre référence.",
+            super::format::date_time(at, shop.time_zone)
+        )),
+        StockError::Database(e) => Err(e.into()),
     }
 }
 

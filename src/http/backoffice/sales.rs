@@ -6,19 +6,17 @@
 use super::access::{ShopAccess, path_id};
 use super::csv::{Csv, MAX_EXPORT, decimal};
 use super::form::FormData;
-use super::format::{amount, date_time, number, written_time};
+use super::format::{amount, csv_time, date_time, number};
 use super::layout::{
-    PAGE_SIZE, PageError, Section, csrf_field, export_url, notice, page, page_number, pager,
-    render, shop_url,
+    PAGE_SIZE, PageError, Refusal, Section, csrf_field, export_url, notice, page, page_number,
+    pager, render, shop_url,
 };
 use super::terminals::tills;
+use crate::boutiques::Shop;
 use crate::http::AppState;
-use crate::http::admin::review::{
-    RejectionFilter, rejections as refused_sales, resolve as resolve_rejection,
-};
-use crate::http::params::Params;
-use crate::http::sales::{SaleFilter, list_sales};
-use crate::shop::Shop;
+use crate::http::extract::Params;
+use crate::review::{self, RejectionFilter};
+use crate::sales::history::{self, SaleFilter};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -78,7 +76,7 @@ pub async fn list(
     let (number_of_page, offset) = page_number(&query);
     let filter = sale_filter(&params, shop);
     let listed = match &filter {
-        Ok(filter) => Some(list_sales(&state.pool, shop, filter, PAGE_SIZE, offset).await?),
+        Ok(filter) => Some(history::list(&state.pool, shop.id, filter, PAGE_SIZE, offset).await?),
         Err(_) => None,
     };
     let export = export_url(
@@ -109,7 +107,7 @@ pub async fn list(
                     tbody {
                         @for sale in sales {
                             tr {
-                                td { (written_time(&sale.date_vente, false)) }
+                                td { (date_time(sale.date_vente, shop.time_zone)) }
                                 td {
                                     strong { (sale.numero_facture) }
                                     @if sale.annulee { " " span.badge.muted { "annulée" } }
@@ -127,7 +125,7 @@ pub async fn list(
                                         }
                                     }
                                 }
-                                td.hide-narrow { (sale.terminal) }
+                                td.hide-narrow { (sale.nom_terminal) }
                                 td.hide-narrow { (sale.mode_paiement) }
                                 td.num { (money(sale.montant_total)) }
                             }
@@ -185,7 +183,7 @@ pub async fn export(
 ) -> Result<Response, PageError> {
     let shop = &access.shop;
     let filter = sale_filter(&params, shop)?;
-    let (sales, total, _) = list_sales(&state.pool, shop, &filter, MAX_EXPORT, 0).await?;
+    let (sales, total, _) = history::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
     if total > MAX_EXPORT {
         return Err(PageError::message(
             StatusCode::BAD_REQUEST,
@@ -217,9 +215,9 @@ pub async fn export(
     for sale in sales.iter().rev() {
         for line in &sale.lignes {
             csv.row([
-                written_time(&sale.date_vente, true),
+                csv_time(sale.date_vente, shop.time_zone),
                 sale.numero_facture.clone(),
-                sale.terminal.clone(),
+                sale.nom_terminal.clone(),
                 sale.mode_paiement.clone(),
                 yes_no(sale.paye).to_owned(),
                 yes_no(sale.annulee).to_owned(),
@@ -256,7 +254,7 @@ pub async fn rejections(
         resolue,
         ..RejectionFilter::default()
     };
-    let (rows, total) = refused_sales(&state.pool, &filter, PAGE_SIZE, offset).await?;
+    let (rows, total) = review::rejections(&state.pool, &filter, PAGE_SIZE, offset).await?;
     let tab = |key: &str, label: &str| {
         html! {
             @if state_filter == key || (key == "a-revoir" && resolue == Some(false)) {
@@ -337,14 +335,14 @@ pub async fn resolve(
             "Indiquez en commentaire ce qui a été fait (2000 caractères au plus).",
         ));
     }
-    resolve_rejection(
+    review::resolve(
         &state.pool,
         access.shop.id,
         id,
         &access.signature(),
         comment,
     )
-    .await?
-    .ok_or(PageError::NotFound)?;
+    .await
+    .map_err(Refusal::page)?;
     Ok(Redirect::to(&shop_url(access.shop.id, "/ventes-rejetees?fait=resolue")).into_response())
 }

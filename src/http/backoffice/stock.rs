@@ -1,18 +1,17 @@
 //! Stock received and counted: `/backoffice/boutiques/<id>/entrees` (a delivery: several
 //! articles under one delivery note, one `ENTREE` movement each) and `…/ajustements` (the
 //! stock found by counting, with the reason; one `AJUSTEMENT` movement). Both go through
-//! [`crate::stock::apply`], the locked path of the administration API.
+//! [`crate::stock`], the same locked path as the administration API's.
 
 use super::access::ShopAccess;
 use super::form::FormData;
-use super::format::{date_time, number};
-use super::layout::{PageError, Section, csrf_field, notice, page, render, shop_url};
+use super::format::number;
+use super::layout::{
+    PageError, Section, csrf_field, notice, page, render, shop_url, stock_sentence,
+};
+use crate::catalogue::{self, Article};
 use crate::http::AppState;
-use crate::http::admin::catalogue::articles;
-use crate::http::admin::journal::MAX_DELIVERY_LINES;
-use crate::http::catalogue::ArticleView;
-use crate::http::stock::stock_error;
-use crate::stock::{self, Change, MovementType, StockChange};
+use crate::stock::{self, Count, Delivery, MAX_DELIVERY_LINES};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,8 +20,6 @@ use std::collections::HashMap;
 
 /// Rows of an empty delivery form; more on request.
 const DELIVERY_ROWS: usize = 5;
-const MAX_QUANTITY: i64 = 1_000_000;
-const MAX_STOCK: i64 = 1_000_000_000;
 
 /// A form refused: what was wrong, shown above the form.
 struct Refused(String);
@@ -34,7 +31,7 @@ impl<T: Into<String>> From<T> for Refused {
 }
 
 /// The options of an article picker: active articles first, by name.
-fn article_options(list: &[ArticleView], selected: Option<i64>) -> Markup {
+fn article_options(list: &[Article], selected: Option<i64>) -> Markup {
     html! {
         option value="" { "— Article —" }
         @for a in list.iter().filter(|a| a.est_actif).chain(list.iter().filter(|a| !a.est_actif)) {
@@ -58,7 +55,7 @@ async fn delivery_page(
     error: Option<&str>,
 ) -> Result<Markup, PageError> {
     let shop = &access.shop;
-    let list = articles(&state.pool, shop, None, None).await?;
+    let list = catalogue::articles(&state.pool, shop.id, None, None).await?;
     let body = html! {
         h1 { "Recevoir une livraison" }
         p.muted { "Une ligne par article reçu ; chaque ligne ajoute la quantité au stock et \
@@ -77,7 +74,7 @@ async fn delivery_page(
                     @for (i, (article, quantity)) in rows.iter().enumerate() {
                         tr {
                             td { select name="article_id" aria-label={ "Article, ligne " (i + 1) } { (article_options(&list, *article)) } }
-                            td.num { input type="number" name="quantite" min="1" max=(MAX_QUANTITY) value=(quantity)
+                            td.num { input type="number" name="quantite" min="1" max=(stock::MAX_RECEIVED) value=(quantity)
                                            aria-label={ "Quantité, ligne " (i + 1) } inputmode="numeric"; }
                         }
                     }
@@ -134,10 +131,11 @@ fn delivery_lines(form: &FormData) -> Result<Vec<(i64, i32)>, Refused> {
         let quantity = quantity
             .parse::<i64>()
             .ok()
-            .filter(|q| (1..=MAX_QUANTITY).contains(q))
+            .filter(|q| (1..=stock::MAX_RECEIVED).contains(q))
             .ok_or_else(|| {
                 format!(
-                    "Ligne {row} : la quantité reçue doit être un entier de 1 à {MAX_QUANTITY}."
+                    "Ligne {row} : la quantité reçue doit être un entier de 1 à {}.",
+                    stock::MAX_RECEIVED
                 )
             })?;
         lines.push((article, quantity as i32));
@@ -214,56 +212,21 @@ async fn record_delivery(
         Ok(lines) => lines,
         Err(refused) => return Ok(Err(refused)),
     };
-    let changes: Vec<StockChange> = lines
-        .iter()
-        .map(|(article_id, quantity)| StockChange {
-            article_id: *article_id,
-            kind: MovementType::Entree,
-            change: Change::Add(*quantity),
-            reference_document: Some(reference.to_owned()),
-            utilisateur: access.signature(),
-            commentaire: Some(comment.to_owned()).filter(|c| !c.is_empty()),
-            sale_line: None,
-        })
-        .collect();
     let shop = &access.shop;
-    let mut tx = state.pool.begin().await?;
-    let applied = match stock::apply(&mut tx, shop.id, &changes).await {
-        Ok(applied) => applied,
-        Err(error) => {
-            let error = stock_error(error);
-            return if error.status.is_client_error() {
-                Ok(Err(error.message.into_owned().into()))
-            } else {
-                Err(error.into())
-            };
-        }
+    let delivery = Delivery {
+        reference_document: reference.to_owned(),
+        commentaire: Some(comment.to_owned()),
+        lines: lines
+            .iter()
+            .map(|&(article_id, quantity)| (article_id, i64::from(quantity)))
+            .collect(),
+        utilisateur: access.signature(),
+        refuse_repeat: true,
     };
-    // The same note entered twice (a double click, a second person) would count the goods
-    // twice. The articles are locked by now, so a delivery of the same note that came first
-    // is committed and seen here.
-    let ours: Vec<i64> = applied.iter().map(|a| a.movement_id).collect();
-    let earlier = sqlx::query_scalar!(
-        r#"SELECT min(date_mouvement) FROM mouvements_stock
-           WHERE boutique_id = $1 AND type_mouvement = 'ENTREE' AND reference_document = $2
-             AND id <> ALL($3)"#,
-        shop.id,
-        reference,
-        &ours
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if let Some(at) = earlier {
-        tx.rollback().await?;
-        return Ok(Err(format!(
-            "Le bon de livraison « {reference} » a déjà été reçu le {}. S'il s'agit d'une autre \
-             livraison, donnez-lui une autre référence.",
-            date_time(at, shop.time_zone)
-        )
-        .into()));
+    match stock::receive(&state.pool, shop.id, &delivery).await {
+        Ok(applied) => Ok(Ok(applied.len())),
+        Err(error) => Ok(Err(stock_sentence(error, shop)?.into())),
     }
-    tx.commit().await?;
-    Ok(Ok(applied.len()))
 }
 
 async fn adjustment_page(
@@ -275,7 +238,7 @@ async fn adjustment_page(
     error: Option<&str>,
 ) -> Result<Markup, PageError> {
     let shop = &access.shop;
-    let list = articles(&state.pool, shop, None, None).await?;
+    let list = catalogue::articles(&state.pool, shop.id, None, None).await?;
     let current = article.and_then(|id| list.iter().find(|a| a.id == id));
     let body = html! {
         h1 { "Ajuster le stock" }
@@ -293,7 +256,7 @@ async fn adjustment_page(
             }
             label {
                 "Stock compté"
-                input type="number" name="quantite_stock" min="0" max=(MAX_STOCK) value=(counted) required inputmode="numeric";
+                input type="number" name="quantite_stock" min="0" max=(stock::MAX_STOCK) value=(counted) required inputmode="numeric";
             }
             label {
                 "Raison"
@@ -333,7 +296,7 @@ pub async fn adjust(
     let checked = match (article, counted.parse::<i64>()) {
         (None, _) => Err("Choisissez l'article compté."),
         (_, Err(_)) => Err("Le stock compté doit être un nombre entier."),
-        (_, Ok(n)) if !(0..=MAX_STOCK).contains(&n) => {
+        (_, Ok(n)) if !(0..=stock::MAX_STOCK).contains(&n) => {
             Err("Le stock compté doit être un entier de 0 à 1 000 000 000.")
         }
         _ if reason.is_empty() || reason.chars().count() > 500 => {
@@ -343,34 +306,19 @@ pub async fn adjust(
     };
     let refused = match checked {
         Ok((article_id, quantity)) => {
-            let mut tx = state.pool.begin().await?;
-            let applied = stock::apply(
-                &mut tx,
-                access.shop.id,
-                &[StockChange {
-                    article_id,
-                    kind: MovementType::Ajustement,
-                    change: Change::SetTo(quantity),
-                    reference_document: None,
-                    utilisateur: access.signature(),
-                    commentaire: Some(reason.to_owned()),
-                    sale_line: None,
-                }],
-            )
-            .await;
-            match applied {
+            let count = Count {
+                article_id,
+                quantite_stock: quantity.into(),
+                motif: reason.to_owned(),
+                reference_document: None,
+                utilisateur: access.signature(),
+            };
+            match stock::count(&state.pool, access.shop.id, &count).await {
                 Ok(_) => {
-                    tx.commit().await?;
                     let target = format!("/mouvements?article_id={article_id}&fait=ajustement");
                     return Ok(Redirect::to(&shop_url(access.shop.id, &target)).into_response());
                 }
-                Err(error) => {
-                    let error = stock_error(error);
-                    if !error.status.is_client_error() {
-                        return Err(error.into());
-                    }
-                    error.message.into_owned()
-                }
+                Err(error) => stock_sentence(error, &access.shop)?,
             }
         }
         Err(message) => message.to_owned(),

@@ -1,53 +1,25 @@
 //! A boutique's tills: `/backoffice/boutiques/<id>/terminaux`. Listed with their last
 //! activity and app version; created (the `cle_api` is shown once, on the page that
-//! answers the form), deactivated or reactivated, and given a new key. The changes go
-//! through the administration API's own functions.
+//! answers the form), deactivated or reactivated, and given a new key, through the same
+//! functions as the administration API's.
 
 use super::access::{ShopAccess, path_id};
 use super::form::FormData;
 use super::format::{ago, date_time};
-use super::layout::{PageError, Section, csrf_field, notice, page, render, shop_url};
+use super::layout::{PageError, Refusal, Section, csrf_field, notice, page, render, shop_url};
 use crate::http::AppState;
-use crate::http::admin::terminals::{KEY_WARNING, insert, new_key, set_active as set_till_active};
-use crate::http::error::ApiError;
-use crate::http::input::Input;
+use crate::terminals::{self, KEY_WARNING, Order, Till};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 use maud::{Markup, html};
 use sqlx::PgPool;
 use std::collections::HashMap;
 
-/// A till as the back-office lists it.
-pub struct TillRow {
-    pub id: i64,
-    pub numero_serie: String,
-    pub nom_terminal: String,
-    pub est_actif: bool,
-    pub version_app_maui: Option<String>,
-    pub derniere_activite: Option<DateTime<Utc>>,
-}
-
-impl TillRow {
-    /// Not seen for longer than `silence` (or never).
-    pub fn is_silent(&self, now: DateTime<Utc>, silence: Duration) -> bool {
-        self.derniere_activite
-            .is_none_or(|seen| now - seen > silence)
-    }
-}
-
-/// The boutique's tills, active ones first.
-pub async fn tills(pool: &PgPool, boutique_id: i64) -> Result<Vec<TillRow>, sqlx::Error> {
-    sqlx::query_as!(
-        TillRow,
-        r#"SELECT id, numero_serie, nom_terminal, est_actif, version_app_maui, derniere_activite
-           FROM terminaux WHERE boutique_id = $1
-           ORDER BY est_actif DESC, nom_terminal, id"#,
-        boutique_id
-    )
-    .fetch_all(pool)
-    .await
+/// The boutique's tills, active ones first, by name.
+pub async fn tills(pool: &PgPool, boutique_id: i64) -> Result<Vec<Till>, sqlx::Error> {
+    terminals::list(pool, boutique_id, None, Order::ActiveByName).await
 }
 
 struct Draft<'a> {
@@ -193,16 +165,8 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let numero_serie = form.get("numero_serie").unwrap_or_default();
     let nom_terminal = form.get("nom_terminal").unwrap_or_default();
-    let created: Result<(i64, String), ApiError> = async {
-        let input = Input::new(
-            form.to_json(&["numero_serie", "nom_terminal"], &[], &[], &[], &[]),
-            &["numero_serie", "nom_terminal"],
-        )?;
-        let serial = input.required_text("numero_serie", 100)?;
-        let name = input.required_text("nom_terminal", 200)?;
-        insert(&state.pool, &access.shop, &serial, &name).await
-    }
-    .await;
+    let created =
+        terminals::register(&state.pool, access.shop.id, numero_serie, nom_terminal).await;
     match created {
         Ok((_, key)) => Ok(key_page(
             &access,
@@ -211,12 +175,13 @@ pub async fn create(
             numero_serie,
             &key,
         )),
-        Err(error) if error.status.is_client_error() => {
+        Err(error) => {
+            let refused = error.sentence()?;
             let mut response = render(
                 list_page(
                     &state,
                     &access,
-                    Some(("error", &error.message)),
+                    Some(("error", &refused)),
                     Draft {
                         numero_serie,
                         nom_terminal,
@@ -227,7 +192,6 @@ pub async fn create(
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -243,7 +207,9 @@ pub async fn rotate_key(
         .into_iter()
         .find(|t| t.id == id)
         .ok_or(PageError::NotFound)?;
-    let key = new_key(&state.pool, &access.shop, id).await?;
+    let key = terminals::new_key(&state.pool, access.shop.id, id)
+        .await
+        .map_err(Refusal::page)?;
     Ok(key_page(
         &access,
         "Nouvelle clé",
@@ -271,12 +237,9 @@ pub async fn set_active(
             ));
         }
     };
-    set_till_active(&state.pool, &access.shop, id, active)
+    terminals::update(&state.pool, access.shop.id, id, None, Some(active))
         .await
-        .map_err(|e| match e.status {
-            StatusCode::NOT_FOUND => PageError::NotFound,
-            _ => e.into(),
-        })?;
+        .map_err(Refusal::page)?;
     let done = if active { "reactive" } else { "desactive" };
     Ok(Redirect::to(&shop_url(
         access.shop.id,

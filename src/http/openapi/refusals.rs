@@ -255,7 +255,7 @@ impl utoipa::IntoResponses for Sync {
                 ),
             ],
         );
-        let batch = crate::http::sync::SyncResponse::name();
+        let batch = crate::http::terminal::sync::SyncResponse::name();
         or_body(
             &mut all,
             400,

@@ -3,11 +3,8 @@
 //! check every response of the suite against the document, so a handler whose answer
 //! drifts from its shape here fails them. Examples are the demo data's.
 
-use crate::http::admin::boutiques::BoutiqueView;
 use crate::http::admin::terminals::TerminalView;
-use crate::http::catalogue::ArticleView;
-use crate::http::sales::SaleView;
-use crate::http::stock::MovementView;
+use crate::http::views::{ArticleView, BoutiqueView, MovementView, SaleView};
 use crate::money::Money;
 use serde_json::{Value, json};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};

@@ -1,0 +1,364 @@
+//! What the doors of the JSON APIs read from a request, with the API's own errors: the
+//! body (within its size limit, as JSON), a JSON object read field by field, and the query
+//! string, parsed strictly. A value that is there but unusable is a `400` naming it, never
+//! ignored (a typo would otherwise look like success).
+
+use super::error::ApiError;
+use crate::boutiques::{DateRange, Shop, date_bound};
+use crate::code::Code;
+use crate::money::Money;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The body's bytes, within the configured size limit.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        Code::PayloadTooLarge,
+                        "Corps de la requête trop volumineux",
+                    )
+                } else {
+                    ApiError::bad_request(Code::InvalidJson, "Corps de la requête illisible")
+                }
+            })
+    }
+}
+
+/// A body parsed as any JSON value. Its shape is the handler's business.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON, or says why not as a `400 INVALID_JSON`.
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(
+            Code::InvalidJson,
+            format!("Le corps de la requête n'est pas du JSON valide ({e})"),
+        )
+    })
+}
+
+pub struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map(|Query(map)| Params(map))
+            .map_err(|_| {
+                ApiError::bad_request(Code::InvalidParameter, "Paramètres de requête illisibles")
+            })
+    }
+}
+
+pub fn invalid(name: &str, expected: &str) -> ApiError {
+    ApiError::bad_request(
+        Code::InvalidParameter,
+        format!("Paramètre '{name}' invalide : {expected}"),
+    )
+    .with("parametre", name)
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// `limit`: a whole number from 1; above `max` it is `max`.
+    pub fn limit(&self, default: i64, max: i64) -> Result<i64, ApiError> {
+        match self.get("limit") {
+            None => Ok(default),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if n >= 1 => Ok(n.min(max)),
+                _ => Err(invalid("limit", "un entier positif est attendu")),
+            },
+        }
+    }
+
+    /// `offset`: a whole number from 0.
+    pub fn offset(&self) -> Result<i64, ApiError> {
+        match self.get("offset") {
+            None => Ok(0),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| invalid("offset", "un entier positif ou nul est attendu")),
+        }
+    }
+
+    /// An id parameter: a whole number from 1.
+    pub fn id(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| invalid(name, "un identifiant entier est attendu"))
+            })
+            .transpose()
+    }
+
+    /// One of `allowed`, exactly as written there (case-insensitive on input).
+    pub fn one_of(
+        &self,
+        name: &str,
+        allowed: &'static [&'static str],
+    ) -> Result<Option<&'static str>, ApiError> {
+        self.get(name)
+            .map(|v| {
+                allowed
+                    .iter()
+                    .find(|a| a.eq_ignore_ascii_case(v))
+                    .copied()
+                    .ok_or_else(|| {
+                        invalid(name, &format!("valeurs possibles : {}", allowed.join(", ")))
+                    })
+            })
+            .transpose()
+    }
+
+    /// `true` / `false` (also `1` / `0`).
+    pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        self.get(name)
+            .map(|v| match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "oui" => Ok(true),
+                "false" | "0" | "non" => Ok(false),
+                _ => Err(invalid(name, "true ou false est attendu")),
+            })
+            .transpose()
+    }
+
+    /// `date_debut` and `date_fin`: `YYYY-MM-DD` is that whole day in the shop's zone (so
+    /// `date_fin=2026-11-25` includes all of the 25th); a full ISO 8601 timestamp is that
+    /// instant (without an offset, in the shop's zone).
+    pub fn date_range(&self, shop: &Shop) -> Result<DateRange, ApiError> {
+        let bound = |name: &str, end: bool| -> Result<Option<DateTime<Utc>>, ApiError> {
+            self.get(name)
+                .map(|v| {
+                    date_bound(v, shop, end).ok_or_else(|| {
+                        invalid(
+                            name,
+                            "une date AAAA-MM-JJ ou ISO 8601 (2026-11-25T08:00:00+01:00) est attendue",
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let range = DateRange {
+            start: bound("date_debut", false)?,
+            end: bound("date_fin", true)?,
+        };
+        if let (Some(start), Some(end)) = (range.start, range.end)
+            && start >= end
+        {
+            return Err(invalid("date_fin", "elle doit suivre date_debut"));
+        }
+        Ok(range)
+    }
+}
+
+pub struct Input(Map<String, Value>);
+
+impl Input {
+    /// The body, which must be a JSON object with only the `allowed` fields.
+    pub fn new(body: Value, allowed: &[&str]) -> Result<Self, ApiError> {
+        let Value::Object(map) = body else {
+            return Err(ApiError::bad_request(
+                Code::InvalidFormat,
+                "Un objet JSON est attendu",
+            ));
+        };
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ApiError::invalid_field(
+                unknown,
+                &format!("champ inconnu (champs possibles : {})", allowed.join(", ")),
+            ));
+        }
+        Ok(Input(map))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// A text of 1 to `max` characters (trimmed), if present.
+    pub fn text(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() && s.trim().chars().count() <= max => {
+                Ok(Some(s.trim().to_owned()))
+            }
+            Some(_) => Err(ApiError::invalid_field(
+                name,
+                &format!("un texte de 1 à {max} caractères est attendu"),
+            )),
+        }
+    }
+
+    /// A text that may be empty (a description), if present.
+    pub fn free_text(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(String::new())),
+            Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.trim().to_owned())),
+            Some(_) => Err(ApiError::invalid_field(
+                name,
+                &format!("un texte de {max} caractères au plus est attendu"),
+            )),
+        }
+    }
+
+    pub fn required_text(&self, name: &str, max: usize) -> Result<String, ApiError> {
+        self.text(name, max)?
+            .ok_or_else(|| ApiError::invalid_field(name, "champ obligatoire"))
+    }
+
+    /// A whole number within `min..=max`, if present.
+    pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .filter(|n| (min..=max).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        name,
+                        &format!("un entier de {min} à {max} est attendu"),
+                    )
+                }),
+        }
+    }
+
+    pub fn required_int(&self, name: &str, min: i64, max: i64) -> Result<i64, ApiError> {
+        self.int(name, min, max)?
+            .ok_or_else(|| ApiError::invalid_field(name, "champ obligatoire"))
+    }
+
+    /// An amount (number or numeric string, `>= 0`), if present.
+    pub fn money(&self, name: &str) -> Result<Option<Money>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(v) => Money::parse_price(v).map(Some).ok_or_else(|| {
+                ApiError::invalid_field(name, "un montant positif ou nul, inférieur à 10000000000")
+            }),
+        }
+    }
+
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(ApiError::invalid_field(name, "true ou false est attendu")),
+        }
+    }
+
+    /// An id that may be set to `null`: absent is `None`, `null` is `Some(None)`.
+    pub fn nullable_id(&self, name: &str) -> Result<Option<Option<i64>>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(v) => v
+                .as_i64()
+                .filter(|id| *id > 0)
+                .map(|id| Some(Some(id)))
+                .ok_or_else(|| {
+                    ApiError::invalid_field(name, "un identifiant entier ou null est attendu")
+                }),
+        }
+    }
+
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+}
+
+/// `lignes: [{article_id, quantite}]`, the units to return.
+pub fn returned_units(input: &Input) -> Result<Vec<(i64, i32)>, ApiError> {
+    let Some(Value::Array(lines)) = input.raw("lignes") else {
+        return Err(ApiError::invalid_field(
+            "lignes",
+            "une liste [{article_id, quantite}] est attendue",
+        ));
+    };
+    if lines.is_empty() || lines.len() > 1000 {
+        return Err(ApiError::invalid_field(
+            "lignes",
+            "de 1 à 1000 lignes sont attendues",
+        ));
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let article_id = line
+                .get("article_id")
+                .and_then(Value::as_i64)
+                .filter(|id| *id > 0)
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        &format!("lignes[{i}].article_id"),
+                        "un identifiant entier",
+                    )
+                })?;
+            let quantite = match line.get("quantite") {
+                None => Some(1),
+                Some(q) => q.as_i64().filter(|q| (1..=1_000_000).contains(q)),
+            }
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    &format!("lignes[{i}].quantite"),
+                    "un entier de 1 à 1000000",
+                )
+            })?;
+            Ok((article_id, quantite as i32))
+        })
+        .collect()
+}
+
+/// The token of `Authorization: Bearer <token>`, if the request carries one.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// The `401` of a request that names no administration token, or an unknown one.
+pub fn admin_token_refused(present: bool) -> ApiError {
+    if present {
+        ApiError::unauthorized(Code::Unauthorized, "Jeton administrateur invalide")
+    } else {
+        ApiError::unauthorized(
+            Code::Unauthorized,
+            "Authentification requise : Authorization: Bearer <jeton administrateur>",
+        )
+    }
+}

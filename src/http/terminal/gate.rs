@@ -1,0 +1,199 @@
+//! The terminal gate: the one place that decides which till is calling and which boutique
+//! it may see. Every terminal endpoint takes a [`Terminal`] (or a [`PathTerminal`] when the
+//! serial is in the path), so none can forget it.
+
+use crate::boutiques::Shop;
+use crate::code::Code;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::bearer_token;
+use crate::sales::{ParseContext, Seller};
+use crate::secret::{hash_key, same_hash};
+use crate::terminals;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The header tills send their serial number in, then the names older app versions use.
+const SERIAL_HEADERS: [&str; 3] = ["x-device-serial", "device-serial", "serial-number"];
+/// The header that may carry the till's app version.
+const APP_VERSION_HEADER: &str = "x-app-version";
+
+/// An active terminal of an active boutique, as resolved from the request's serial.
+#[derive(Debug, Clone)]
+pub struct Terminal {
+    pub id: i64,
+    pub numero_serie: String,
+    pub nom_terminal: String,
+    pub version_app_maui: Option<String>,
+    pub derniere_activite: Option<DateTime<Utc>>,
+    pub boutique: Shop,
+    /// The peer address of the request.
+    pub client_ip: Option<String>,
+    /// The app version the request announced, if any.
+    pub app_version: Option<String>,
+}
+
+pub fn terminal_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        Code::TerminalNotFound,
+        "Terminal non trouvé ou inactif",
+    )
+}
+
+pub fn boutique_mismatch() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        Code::BoutiqueMismatch,
+        "Accès refusé : cette boutique n'est pas celle du terminal",
+    )
+}
+
+/// The serial a request carries in its headers, if any.
+pub fn header_serial(headers: &HeaderMap) -> Option<&str> {
+    SERIAL_HEADERS.iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The terminal key a request carries: `Authorization: Bearer <cle_api>` or `X-Api-Key`.
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    bearer_token(headers)
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .filter(|k| !k.is_empty())
+}
+
+impl FromRequestParts<AppState> for Terminal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let serial = header_serial(&parts.headers).ok_or_else(|| {
+            ApiError::bad_request(
+                Code::MissingSerial,
+                "En-tête X-Device-Serial manquant : le terminal doit envoyer son numéro de série",
+            )
+            .with("header_required", "X-Device-Serial")
+        })?;
+        Terminal::resolve(parts, state, serial).await
+    }
+}
+
+/// A terminal named in the path (`terminal/<numero_serie>/`). When the request also carries
+/// a serial header, both must name the same till: one till cannot read another's data by
+/// putting its serial in the path.
+pub struct PathTerminal(pub Terminal);
+
+impl FromRequestParts<AppState> for PathTerminal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| terminal_not_found())?;
+        let serial = params.get("numero_serie").cloned().unwrap_or_default();
+        let not_found = || terminal_not_found().with("numero_serie", serial.clone());
+        if header_serial(&parts.headers).is_some_and(|h| h != serial) {
+            return Err(not_found());
+        }
+        match Terminal::resolve(parts, state, &serial).await {
+            Err(e) if e.code == Code::TerminalNotFound => Err(not_found()),
+            other => other.map(PathTerminal),
+        }
+    }
+}
+
+impl Terminal {
+    /// Resolves `serial` as the calling till: it must exist and be active, its boutique
+    /// too, the key it presents (if any, or always when keys are required) must be its own,
+    /// and a `boutique_id` in the query string must be its boutique's.
+    async fn resolve(parts: &Parts, state: &AppState, serial: &str) -> Result<Self, ApiError> {
+        if serial.is_empty() || serial.len() > 100 {
+            return Err(terminal_not_found());
+        }
+        let row = terminals::identify(&state.pool, serial)
+            .await?
+            .filter(|row| row.est_actif)
+            .ok_or_else(terminal_not_found)?;
+
+        match presented_key(&parts.headers) {
+            Some(key) if !same_hash(&hash_key(key), &row.cle_api_hash) => {
+                return Err(ApiError::unauthorized(
+                    Code::InvalidApiKey,
+                    "Clé API du terminal invalide",
+                ));
+            }
+            None if state.limits.require_terminal_key => {
+                return Err(ApiError::unauthorized(
+                    Code::MissingApiKey,
+                    "Clé API du terminal requise (Authorization: Bearer <cle_api> ou X-Api-Key)",
+                ));
+            }
+            _ => {}
+        }
+        if !row.boutique_active {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Code::BoutiqueInactive,
+                "Boutique inactive : contactez votre gestionnaire",
+            ));
+        }
+
+        // A boutique named in the query string is never a way into another shop.
+        if let Ok(Query(query)) = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            && let Some(asked) = query.get("boutique_id")
+            && asked.trim().parse::<i64>().ok() != Some(row.boutique.id)
+        {
+            return Err(boutique_mismatch());
+        }
+
+        terminals::touch_activity(&state.pool, row.id, row.derniere_activite);
+
+        Ok(Terminal {
+            id: row.id,
+            numero_serie: serial.to_owned(),
+            nom_terminal: row.nom_terminal,
+            version_app_maui: row.version_app_maui,
+            derniere_activite: row.derniere_activite,
+            boutique: row.boutique,
+            client_ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            app_version: parts
+                .headers
+                .get(APP_VERSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().chars().take(100).collect::<String>())
+                .filter(|v| !v.is_empty()),
+        })
+    }
+}
+
+impl Terminal {
+    /// What the sale parser needs to know of the request, and who sells: every sale a till
+    /// sends (online or in a batch) is read and recorded with these.
+    pub fn sale_context(&self) -> (ParseContext, Arc<Seller>) {
+        (
+            ParseContext {
+                boutique_id: self.boutique.id,
+                time_zone: self.boutique.time_zone,
+                now: Utc::now(),
+                version_app: self.app_version.clone(),
+            },
+            Arc::new(Seller {
+                terminal_id: self.id,
+                nom_terminal: self.nom_terminal.clone(),
+                adresse_ip: self.client_ip.clone(),
+            }),
+        )
+    }
+}

@@ -1,0 +1,274 @@
+//! The JSON shapes that both APIs answer with: an article as a till reads it, a stored sale,
+//! a stock movement, a boutique, and a sale after something was given back. Each is a
+//! domain value as the wire spells it (French names, money as two-decimal strings,
+//! timestamps with the shop's offset) and is described in the OpenAPI document by the same
+//! type.
+
+use crate::boutiques::{Boutique, Shop};
+use crate::catalogue::Article;
+use crate::money::Money;
+use crate::sales::give_back::GivenBack;
+use crate::sales::history::StoredSale;
+use crate::stock::journal::Movement;
+use serde::Serialize;
+
+/// An article as the tills read it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ArticleView {
+    pub id: i64,
+    pub code: String,
+    pub nom: String,
+    pub description: String,
+    pub prix_vente: Money,
+    pub prix_achat: Money,
+    pub categorie_id: Option<i64>,
+    pub categorie_nom: Option<String>,
+    pub categorie: Option<CategoryRef>,
+    pub quantite_stock: i32,
+    pub est_actif: bool,
+    pub qr_code_url: Option<String>,
+    pub image_url: Option<String>,
+    pub full_details: FullDetails,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryRef {
+    pub id: i64,
+    pub nom: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FullDetails {
+    pub nom_complet: String,
+    pub prix_vente_formate: String,
+    pub stock_disponible: i32,
+    pub categorie: String,
+}
+
+impl ArticleView {
+    /// `article`, in a boutique selling in `devise`.
+    pub fn new(article: Article, devise: &str) -> Self {
+        ArticleView {
+            full_details: FullDetails {
+                nom_complet: format!("{} ({})", article.nom, article.code),
+                prix_vente_formate: format!("{} {devise}", article.prix_vente),
+                stock_disponible: article.quantite_stock,
+                categorie: article
+                    .categorie_nom
+                    .clone()
+                    .unwrap_or_else(|| "Non catégorisé".to_owned()),
+            },
+            categorie: article
+                .categorie_id
+                .zip(article.categorie_nom.clone())
+                .map(|(id, nom)| CategoryRef { id, nom }),
+            id: article.id,
+            code: article.code,
+            nom: article.nom,
+            description: article.description,
+            prix_vente: article.prix_vente,
+            prix_achat: article.prix_achat,
+            categorie_id: article.categorie_id,
+            categorie_nom: article.categorie_nom,
+            quantite_stock: article.quantite_stock,
+            est_actif: article.est_actif,
+            qr_code_url: None,
+            image_url: None,
+        }
+    }
+}
+
+/// A stored sale.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SaleView {
+    pub id: i64,
+    pub numero_facture: String,
+    pub date_vente: String,
+    pub montant_total: Money,
+    pub mode_paiement: String,
+    pub paye: bool,
+    pub terminal: String,
+    pub terminal_id: i64,
+    /// A cancelled sale is listed, but counts in no revenue.
+    pub annulee: bool,
+    pub lignes: Vec<LineView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LineView {
+    pub article_id: i64,
+    pub article_nom: String,
+    pub article_code: String,
+    pub quantite: i32,
+    pub prix_unitaire: Money,
+    pub sous_total: Money,
+    /// Units given back since (returned, or restored by a cancellation).
+    pub quantite_retournee: i32,
+}
+
+impl SaleView {
+    pub fn new(sale: StoredSale, shop: &Shop) -> Self {
+        SaleView {
+            id: sale.id,
+            numero_facture: sale.numero_facture,
+            date_vente: shop.timestamp(sale.date_vente),
+            montant_total: sale.montant_total,
+            mode_paiement: sale.mode_paiement,
+            paye: sale.paye,
+            terminal: sale.nom_terminal,
+            terminal_id: sale.terminal_id,
+            annulee: sale.annulee,
+            lignes: sale
+                .lignes
+                .into_iter()
+                .map(|l| LineView {
+                    article_id: l.article_id,
+                    article_nom: l.article_nom,
+                    article_code: l.article_code,
+                    quantite: l.quantite,
+                    prix_unitaire: l.prix_unitaire,
+                    sous_total: l.sous_total,
+                    quantite_retournee: l.quantite_retournee,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A movement of the stock journal.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MovementView {
+    pub id: i64,
+    pub article_id: i64,
+    pub article_nom: String,
+    pub article_code: String,
+    pub type_mouvement: String,
+    pub quantite: i32,
+    pub stock_avant: i32,
+    pub stock_apres: i32,
+    pub reference_document: Option<String>,
+    pub commentaire: Option<String>,
+    pub date_mouvement: String,
+    pub utilisateur: Option<String>,
+}
+
+impl MovementView {
+    pub fn new(m: Movement, shop: &Shop) -> Self {
+        MovementView {
+            id: m.id,
+            article_id: m.article_id,
+            article_nom: m.article_nom,
+            article_code: m.article_code,
+            type_mouvement: m.type_mouvement,
+            quantite: m.quantite,
+            stock_avant: m.stock_avant,
+            stock_apres: m.stock_apres,
+            reference_document: m.reference_document,
+            commentaire: m.commentaire,
+            date_mouvement: shop.timestamp(m.date_mouvement),
+            utilisateur: m.utilisateur,
+        }
+    }
+}
+
+/// A boutique, with its active tills and articles.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BoutiqueView {
+    pub id: i64,
+    pub nom: String,
+    pub code_boutique: String,
+    pub type_commerce: String,
+    pub ville: String,
+    pub adresse: String,
+    pub devise: String,
+    pub alerte_stock_bas: i32,
+    pub fuseau_horaire: String,
+    pub politique_stock: String,
+    pub est_active: bool,
+    pub date_creation: String,
+    /// Active tills and active articles.
+    pub nb_terminaux: i64,
+    pub nb_articles: i64,
+}
+
+impl From<Boutique> for BoutiqueView {
+    fn from(b: Boutique) -> Self {
+        BoutiqueView {
+            date_creation: crate::boutiques::timestamp(b.date_creation, b.time_zone()),
+            id: b.id,
+            nom: b.nom,
+            code_boutique: b.code_boutique,
+            type_commerce: b.type_commerce,
+            ville: b.ville,
+            adresse: b.adresse,
+            devise: b.devise,
+            alerte_stock_bas: b.alerte_stock_bas,
+            fuseau_horaire: b.fuseau_horaire,
+            politique_stock: b.politique_stock,
+            est_active: b.est_active,
+            nb_terminaux: b.nb_terminaux,
+            nb_articles: b.nb_articles,
+        }
+    }
+}
+
+/// A sale after a cancellation or a return, with the movements that gave its units back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GivenBackView {
+    pub success: bool,
+    pub boutique_id: i64,
+    pub vente: GivenBackSale,
+    pub mouvements: Vec<AppliedView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GivenBackSale {
+    pub id: i64,
+    pub numero_facture: String,
+    pub montant_total: Money,
+    pub annulee: bool,
+    pub date_annulation: Option<String>,
+}
+
+/// A stock change as applied: the movement written and the stock before and after.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AppliedView {
+    pub mouvement_id: i64,
+    pub article_id: i64,
+    pub article_nom: String,
+    pub article_code: String,
+    pub quantite: i32,
+    pub stock_avant: i32,
+    pub stock_apres: i32,
+}
+
+impl From<&crate::stock::Applied> for AppliedView {
+    fn from(a: &crate::stock::Applied) -> Self {
+        AppliedView {
+            mouvement_id: a.movement_id,
+            article_id: a.article_id,
+            article_nom: a.nom.clone(),
+            article_code: a.code.clone(),
+            quantite: a.stock_apres - a.stock_avant,
+            stock_avant: a.stock_avant,
+            stock_apres: a.stock_apres,
+        }
+    }
+}
+
+impl GivenBackView {
+    pub fn new(done: GivenBack, shop: &Shop) -> Self {
+        GivenBackView {
+            success: true,
+            boutique_id: shop.id,
+            vente: GivenBackSale {
+                id: done.vente_id,
+                numero_facture: done.numero_facture,
+                montant_total: Money::from(done.montant_total),
+                annulee: done.date_annulation.is_some(),
+                date_annulation: done.date_annulation.map(|at| shop.timestamp(at)),
+            },
+            mouvements: done.movements.iter().map(AppliedView::from).collect(),
+        }
+    }
+}

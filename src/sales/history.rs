@@ -1,0 +1,181 @@
+//! Sales as stored, for reading back: one sale or a page of them with their lines, and the
+//! revenue of a period. A cancelled sale is listed, but counts in no revenue.
+
+use crate::boutiques::DateRange;
+use crate::money::Money;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+/// A stored sale with its lines.
+#[derive(Debug, Clone)]
+pub struct StoredSale {
+    pub id: i64,
+    pub numero_facture: String,
+    pub date_vente: DateTime<Utc>,
+    pub montant_total: Money,
+    pub mode_paiement: String,
+    pub paye: bool,
+    pub terminal_id: i64,
+    pub nom_terminal: String,
+    pub annulee: bool,
+    pub lignes: Vec<StoredLine>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredLine {
+    pub article_id: i64,
+    pub article_nom: String,
+    pub article_code: String,
+    pub quantite: i32,
+    pub prix_unitaire: Money,
+    pub sous_total: Money,
+    /// Units given back since (returned, or restored by a cancellation).
+    pub quantite_retournee: i32,
+}
+
+/// Which sales to list.
+#[derive(Debug, Default, Clone)]
+pub struct SaleFilter {
+    pub dates: DateRange,
+    pub terminal_id: Option<i64>,
+    pub mode_paiement: Option<String>,
+}
+
+/// The boutique's sales with these ids, with their lines, newest first.
+pub async fn stored(
+    pool: &PgPool,
+    boutique_id: i64,
+    ids: &[i64],
+) -> Result<Vec<StoredSale>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT v.id, v.numero_facture, v.date_vente, v.montant_total, v.mode_paiement, v.paye,
+                  v.terminal_id, t.nom_terminal, v.annulee
+           FROM ventes v
+           JOIN terminaux t ON t.boutique_id = v.boutique_id AND t.id = v.terminal_id
+           WHERE v.boutique_id = $1 AND v.id = ANY($2)
+           ORDER BY v.date_vente DESC, v.id DESC"#,
+        boutique_id,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut lines = lines(pool, boutique_id, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredSale {
+            lignes: lines.remove(&r.id).unwrap_or_default(),
+            id: r.id,
+            numero_facture: r.numero_facture,
+            date_vente: r.date_vente,
+            montant_total: r.montant_total.into(),
+            mode_paiement: r.mode_paiement,
+            paye: r.paye,
+            terminal_id: r.terminal_id,
+            nom_terminal: r.nom_terminal,
+            annulee: r.annulee,
+        })
+        .collect())
+}
+
+/// A page of the boutique's sales matching `filter`, newest first, with their lines; and
+/// how many sales and how much revenue the whole filter covers (cancelled sales left out).
+pub async fn list(
+    pool: &PgPool,
+    boutique_id: i64,
+    filter: &SaleFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<StoredSale>, i64, Money), sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar!(
+        r#"SELECT id FROM ventes
+           WHERE boutique_id = $1
+             AND ($2::timestamptz IS NULL OR date_vente >= $2)
+             AND ($3::timestamptz IS NULL OR date_vente < $3)
+             AND ($4::int8 IS NULL OR terminal_id = $4)
+             AND ($5::text IS NULL OR mode_paiement = $5)
+           ORDER BY date_vente DESC, id DESC
+           LIMIT $6 OFFSET $7"#,
+        boutique_id,
+        filter.dates.start,
+        filter.dates.end,
+        filter.terminal_id,
+        filter.mode_paiement,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?;
+    let totals = sqlx::query!(
+        r#"SELECT count(*) AS "count!", COALESCE(sum(montant_total), 0) AS "revenue!"
+           FROM ventes
+           WHERE boutique_id = $1 AND NOT annulee
+             AND ($2::timestamptz IS NULL OR date_vente >= $2)
+             AND ($3::timestamptz IS NULL OR date_vente < $3)
+             AND ($4::int8 IS NULL OR terminal_id = $4)
+             AND ($5::text IS NULL OR mode_paiement = $5)"#,
+        boutique_id,
+        filter.dates.start,
+        filter.dates.end,
+        filter.terminal_id,
+        filter.mode_paiement,
+    )
+    .fetch_one(pool)
+    .await?;
+    let sales = stored(pool, boutique_id, &ids).await?;
+    Ok((sales, totals.count, Money::from(totals.revenue)))
+}
+
+async fn lines(
+    pool: &PgPool,
+    boutique_id: i64,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<StoredLine>>, sqlx::Error> {
+    let mut lines: HashMap<i64, Vec<StoredLine>> = HashMap::new();
+    for l in sqlx::query!(
+        r#"SELECT l.vente_id, l.article_id, a.nom, a.code, l.quantite, l.prix_unitaire,
+                  l.quantite_retournee
+           FROM lignes_vente l
+           JOIN articles a ON a.boutique_id = l.boutique_id AND a.id = l.article_id
+           WHERE l.boutique_id = $1 AND l.vente_id = ANY($2)
+           ORDER BY l.vente_id, l.id"#,
+        boutique_id,
+        ids
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        let prix_unitaire = Money::from(l.prix_unitaire);
+        lines.entry(l.vente_id).or_default().push(StoredLine {
+            article_id: l.article_id,
+            article_nom: l.nom,
+            article_code: l.code,
+            quantite: l.quantite,
+            sous_total: prix_unitaire.times(l.quantite).unwrap_or_default(),
+            prix_unitaire,
+            quantite_retournee: l.quantite_retournee,
+        });
+    }
+    Ok(lines)
+}
+
+/// Sales count and revenue of a period, cancelled sales left out.
+pub async fn totals_between(
+    pool: &PgPool,
+    boutique_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(i64, Decimal), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "count!", COALESCE(sum(montant_total), 0) AS "revenue!"
+           FROM ventes
+           WHERE boutique_id = $1 AND NOT annulee AND date_vente >= $2 AND date_vente < $3"#,
+        boutique_id,
+        start,
+        end
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((row.count, row.revenue))
+}

@@ -1,0 +1,235 @@
+//! Tills (`terminaux`): which till a serial names, and the tills of a boutique as its managers
+//! register, rename, deactivate and re-key them. A till's `cle_api` is made here, handed back
+//! once to whoever made it, and stored only as a hash.
+
+use crate::boutiques::{Shop, StockPolicy, time_zone};
+use crate::field::{self, Invalid};
+use crate::secret::{generate_key, hash_key};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
+
+/// Said to whoever is shown a new key.
+pub const KEY_WARNING: &str = "Notez cette clé maintenant : elle ne sera plus jamais affichée.";
+
+/// `derniere_activite` is refreshed at most this often per till.
+const ACTIVITY_RESOLUTION: Duration = Duration::minutes(1);
+
+/// The till a serial names, with its boutique, as the gate needs it to decide.
+#[derive(Debug, Clone)]
+pub struct Identified {
+    pub id: i64,
+    pub nom_terminal: String,
+    pub est_actif: bool,
+    pub derniere_activite: Option<DateTime<Utc>>,
+    pub version_app_maui: Option<String>,
+    /// The hash of its `cle_api`.
+    pub cle_api_hash: String,
+    pub boutique: Shop,
+    pub boutique_active: bool,
+}
+
+/// The till whose serial is `serial`, active or not, with its boutique.
+pub async fn identify(pool: &PgPool, serial: &str) -> Result<Option<Identified>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite, t.version_app_maui,
+                  t.cle_api_hash,
+                  b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.type_commerce,
+                  b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active
+           FROM terminaux t
+           JOIN boutiques b ON b.id = t.boutique_id
+           WHERE t.numero_serie = $1"#,
+        serial
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|row| Identified {
+        id: row.id,
+        nom_terminal: row.nom_terminal,
+        est_actif: row.est_actif,
+        derniere_activite: row.derniere_activite,
+        version_app_maui: row.version_app_maui,
+        cle_api_hash: row.cle_api_hash,
+        boutique: Shop {
+            id: row.boutique_id,
+            nom: row.boutique_nom,
+            code: row.code_boutique,
+            type_commerce: row.type_commerce,
+            ville: row.ville,
+            devise: row.devise,
+            alerte_stock_bas: row.alerte_stock_bas,
+            time_zone: time_zone(&row.fuseau_horaire),
+            stock_policy: StockPolicy::parse(&row.politique_stock),
+        },
+        boutique_active: row.est_active,
+    }))
+}
+
+/// Records that the till was seen, off the request's path and at most once a minute:
+/// `last`, its last activity as read with it, tells whether it is due.
+pub fn touch_activity(pool: &PgPool, terminal_id: i64, last: Option<DateTime<Utc>>) {
+    if last.is_some_and(|last| Utc::now() - last < ACTIVITY_RESOLUTION) {
+        return;
+    }
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let result = sqlx::query!(
+            r#"UPDATE terminaux SET derniere_activite = now()
+               WHERE id = $1 AND (derniere_activite IS NULL OR derniere_activite < now() - interval '1 minute')"#,
+            terminal_id
+        )
+        .execute(&pool)
+        .await;
+        if let Err(error) = result {
+            tracing::debug!(%error, "terminal activity not recorded");
+        }
+    });
+}
+
+/// A till of a boutique.
+#[derive(Debug, Clone)]
+pub struct Till {
+    pub id: i64,
+    pub numero_serie: String,
+    pub nom_terminal: String,
+    pub est_actif: bool,
+    pub version_app_maui: Option<String>,
+    pub derniere_activite: Option<DateTime<Utc>>,
+    pub date_creation: DateTime<Utc>,
+}
+
+impl Till {
+    /// Not seen for longer than `silence` (or never).
+    pub fn is_silent(&self, now: DateTime<Utc>, silence: Duration) -> bool {
+        self.derniere_activite
+            .is_none_or(|seen| now - seen > silence)
+    }
+}
+
+/// In which order tills are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// As they were registered.
+    Registration,
+    /// Active ones first, then by name: what a manager looks for.
+    ActiveByName,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error("no such till in this boutique")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{field}: value already used")]
+    Duplicate { field: &'static str },
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for TerminalError {
+    fn from(error: sqlx::Error) -> Self {
+        match crate::db::unique_violation(&error) {
+            Some("terminaux_numero_serie_key") => TerminalError::Duplicate {
+                field: "numero_serie",
+            },
+            _ => TerminalError::Database(error),
+        }
+    }
+}
+
+/// The tills of the boutique, or its till `id`.
+pub async fn list(
+    pool: &PgPool,
+    boutique_id: i64,
+    id: Option<i64>,
+    order: Order,
+) -> Result<Vec<Till>, sqlx::Error> {
+    sqlx::query_as!(
+        Till,
+        r#"SELECT id, numero_serie, nom_terminal, est_actif, version_app_maui, derniere_activite,
+                  date_creation
+           FROM terminaux
+           WHERE boutique_id = $1 AND ($2::int8 IS NULL OR id = $2)
+           ORDER BY CASE WHEN $3 THEN NOT est_actif END, CASE WHEN $3 THEN nom_terminal END, id"#,
+        boutique_id,
+        id,
+        order == Order::ActiveByName
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The till `id` of the boutique.
+pub async fn get(pool: &PgPool, boutique_id: i64, id: i64) -> Result<Till, TerminalError> {
+    list(pool, boutique_id, Some(id), Order::Registration)
+        .await?
+        .pop()
+        .ok_or(TerminalError::NotFound)
+}
+
+/// Registers a till in the boutique; returns its id and its `cle_api`, which is not kept.
+pub async fn register(
+    pool: &PgPool,
+    boutique_id: i64,
+    numero_serie: &str,
+    nom_terminal: &str,
+) -> Result<(i64, String), TerminalError> {
+    let numero_serie = field::text("numero_serie", numero_serie, 100)?;
+    let nom_terminal = field::text("nom_terminal", nom_terminal, 200)?;
+    let cle_api = generate_key();
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
+           VALUES ($1, $2, $3, $4) RETURNING id"#,
+        boutique_id,
+        numero_serie,
+        nom_terminal,
+        hash_key(&cle_api)
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((id, cle_api))
+}
+
+/// Renames and/or (de)activates the till `id` of the boutique; a deactivated till is
+/// refused from its next request.
+pub async fn update(
+    pool: &PgPool,
+    boutique_id: i64,
+    id: i64,
+    nom_terminal: Option<&str>,
+    est_actif: Option<bool>,
+) -> Result<(), TerminalError> {
+    let nom_terminal = field::optional_text("nom_terminal", nom_terminal, 200)?;
+    let updated = sqlx::query!(
+        r#"UPDATE terminaux SET nom_terminal = COALESCE($3, nom_terminal),
+                                est_actif = COALESCE($4, est_actif)
+           WHERE boutique_id = $1 AND id = $2"#,
+        boutique_id,
+        id,
+        nom_terminal,
+        est_actif
+    )
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(TerminalError::NotFound);
+    }
+    Ok(())
+}
+
+/// Gives the till `id` of the boutique a new key, returned; the old one stops working at once.
+pub async fn new_key(pool: &PgPool, boutique_id: i64, id: i64) -> Result<String, TerminalError> {
+    let cle_api = generate_key();
+    let updated = sqlx::query!(
+        "UPDATE terminaux SET cle_api_hash = $3 WHERE boutique_id = $1 AND id = $2",
+        boutique_id,
+        id,
+        hash_key(&cle_api)
+    )
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(TerminalError::NotFound);
+    }
+    Ok(cle_api)
+}
