@@ -2,7 +2,7 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
@@ -63,6 +63,17 @@ impl Money {
     /// As a JSON number, for the one response whose readers declare amounts as numbers.
     pub fn to_f64(self) -> f64 {
         self.0.to_f64().unwrap_or(0.0)
+    }
+}
+
+/// A price in a request body: a JSON number or a numeric string, as [`Money::parse_price`]
+/// reads it.
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Money::parse_price(&value).ok_or_else(|| {
+            serde::de::Error::custom("un montant positif ou nul, inférieur à 10000000000")
+        })
     }
 }
 

@@ -51,6 +51,86 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// A JSON body read into `T`, a serde type of the handler's (which should deny unknown
+/// fields: a typo would otherwise look like success). A body that is not JSON is
+/// `400 INVALID_JSON`; JSON that does not fit `T` is `400 INVALID_FORMAT` naming the field
+/// at fault (`champ`, e.g. `lignes[0].quantite`), in French.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        read_body(&bytes).map(Body)
+    }
+}
+
+/// Reads `bytes` as [`Body`] does.
+pub fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: Value = parse_json(bytes)?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            Code::InvalidFormat,
+            "Un objet JSON est attendu",
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let (field, expected) = french(&path, &error.inner().to_string());
+        ApiError::invalid_field(&field, &expected)
+    })
+}
+
+/// The field and what it should hold, in French, from serde's (English) words.
+fn french(path: &str, message: &str) -> (String, String) {
+    let at = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let quoted = |text: &str| text.split('`').nth(1).unwrap_or_default().to_owned();
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let expected: Vec<&str> = rest.split('`').skip(3).step_by(2).collect();
+        let expected = if expected.is_empty() {
+            "champ inconnu".to_owned()
+        } else {
+            format!("champ inconnu (champs possibles : {})", expected.join(", "))
+        };
+        // The path already ends with the unknown field.
+        return (path.to_owned(), expected);
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return (at(&quoted(rest)), "champ obligatoire".to_owned());
+    }
+    let expected = match message.rsplit_once(", expected ") {
+        Some((_, kind))
+            if message.starts_with("invalid type") || message.starts_with("invalid value") =>
+        {
+            let kind = kind.trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+            if kind.contains("string") || kind.contains("char") {
+                "un texte est attendu"
+            } else if kind.contains("bool") {
+                "true ou false est attendu"
+            } else if kind.contains("sequence") {
+                "une liste est attendue"
+            } else if kind.contains("struct") || kind.contains("map") {
+                "un objet est attendu"
+            } else if kind.starts_with('i') || kind.starts_with('u') || kind.contains("integer") {
+                "un entier est attendu"
+            } else {
+                "valeur de type inattendu"
+            }
+            .to_owned()
+        }
+        // Our own types say what they expect in French.
+        _ => message.to_owned(),
+    };
+    (path.to_owned(), expected)
+}
+
 /// Parses JSON, or says why not as a `400 INVALID_JSON`.
 pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
@@ -360,5 +440,84 @@ pub fn admin_token_refused(present: bool) -> ApiError {
             Code::Unauthorized,
             "Authentification requise : Authorization: Bearer <jeton administrateur>",
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Delivery {
+        reference_document: String,
+        lignes: Vec<Line>,
+        urgent: Option<bool>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        article_id: i64,
+        prix: Option<Money>,
+    }
+
+    fn refusal(body: &str) -> (String, String) {
+        let error = read_body::<Delivery>(body.as_bytes()).unwrap_err();
+        (
+            error.extra["champ"].as_str().unwrap_or_default().to_owned(),
+            error.message.into_owned(),
+        )
+    }
+
+    #[test]
+    fn a_body_that_does_not_fit_names_the_field_in_french() {
+        let (field, message) =
+            refusal(r#"{"reference_document": "BL", "lignes": [{"article_id": "x"}]}"#);
+        assert_eq!(field, "lignes[0].article_id");
+        assert_eq!(
+            message,
+            "Champ 'lignes[0].article_id' invalide : un entier est attendu"
+        );
+        let (field, message) = refusal(r#"{"lignes": []}"#);
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            (
+                "reference_document",
+                "Champ 'reference_document' invalide : champ obligatoire"
+            )
+        );
+        let (field, message) =
+            refusal(r#"{"reference_document": "BL", "lignes": [], "refrence": 1}"#);
+        assert_eq!(field, "refrence");
+        assert!(
+            message
+                .contains("champ inconnu (champs possibles : reference_document, lignes, urgent)"),
+            "{message}"
+        );
+        let (field, _) =
+            refusal(r#"{"reference_document": "BL", "lignes": [{"article_id": 1, "prix": -3}]}"#);
+        assert_eq!(field, "lignes[0].prix");
+        let (field, message) = refusal(r#"{"reference_document": 5, "lignes": []}"#);
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            (
+                "reference_document",
+                "Champ 'reference_document' invalide : un texte est attendu"
+            )
+        );
+        let (field, _) = refusal(r#"{"reference_document": "BL", "lignes": [], "urgent": "oui"}"#);
+        assert_eq!(field, "urgent");
+    }
+
+    #[test]
+    fn not_an_object_and_not_json_are_told_apart() {
+        let error = read_body::<Delivery>(b"[1]").unwrap_err();
+        assert_eq!(error.code, Code::InvalidFormat);
+        let error = read_body::<Delivery>(b"{").unwrap_err();
+        assert_eq!(error.code, Code::InvalidJson);
     }
 }
