@@ -5,17 +5,22 @@
 //! nothing, because every check is made before its rows are written and a sale row whose
 //! stock check fails is removed before commit. The transaction goes:
 //!
-//! 1. lock every article the sales name, `FOR UPDATE`, in ascending id order (the one lock
-//!    order of the whole server: two transactions never wait on each other in a cycle);
-//! 2. price each sale and refuse those naming an article that is not an active article of
-//!    the boutique (`ARTICLE_NOT_FOUND`);
-//! 3. insert the sale rows `ON CONFLICT DO NOTHING` on the unique (boutique, terminal,
-//!    invoice number) index: a row not inserted is a sale already stored (`DUPLICATE`) —
-//!    no check-then-insert, so two retries racing each other store it once;
-//! 4. take stock sale by sale in batch order, refusing a sale that asks more than is left
-//!    (`INSUFFICIENT_STOCK`) and deleting its sale row;
-//! 5. write every line, stock decrement and `VENTE` movement in one statement;
-//! 6. commit. Only then is any sale reported created.
+//! 1. [`lock_articles`]: every article the sales name, `FOR UPDATE`, in ascending id order
+//!    (the one lock order of the whole server: two transactions never wait on each other
+//!    in a cycle);
+//! 2. [`price_sales`]: refuse those naming an article that is not an active article of the
+//!    boutique (`ARTICLE_NOT_FOUND`);
+//! 3. [`insert_sales`]: the sale rows, `ON CONFLICT DO NOTHING` on the unique (boutique,
+//!    terminal, invoice number) index: a row not inserted is a sale already stored
+//!    ([`settle_stored`]: `DUPLICATE`, or `INVOICE_CONFLICT` for other content) — no
+//!    check-then-insert, so two retries racing each other store it once;
+//! 4. [`take_stock`]: sale by sale in batch order, refusing a sale that asks more than is
+//!    left (`INSUFFICIENT_STOCK`, its sale row removed);
+//! 5. [`write_stock`]: every line, stock decrement and `VENTE` movement in one statement;
+//! 6. [`settle_repeats`]: a number repeated within the batch shares its first occurrence's
+//!    fate.
+//!
+//! Then the caller commits. Only then is any sale reported created.
 //!
 //! Should the transaction fail for a reason other than the database being unreachable,
 //! the sales are recorded again one per transaction, so that one sale the database
@@ -127,21 +132,50 @@ fn repeat_of(id: i64, stored: Option<&str>, sale: &PendingSale) -> SaleOutcome {
     }
 }
 
+/// What is known of each sale of a batch as the steps go; `None` until settled.
+type Outcomes = Vec<Option<SaleOutcome>>;
+
+/// The transaction's work, step by step (see the module's comment).
 async fn record_batch(
     conn: &mut PgConnection,
     shop: &Shop,
     sales: &[PendingSale],
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
-    let mut outcomes: Vec<Option<SaleOutcome>> = vec![None; sales.len()];
+    let mut outcomes: Outcomes = vec![None; sales.len()];
+    let articles = lock_articles(conn, shop, sales).await?;
+    let batch = price_sales(sales, &articles, &mut outcomes);
+    let inserted = insert_sales(conn, shop, sales, &batch.priced).await?;
+    settle_stored(conn, shop, sales, &batch, &inserted, &mut outcomes).await?;
+    let taken = take_stock(
+        shop,
+        sales,
+        batch.priced,
+        &articles,
+        &inserted,
+        &mut outcomes,
+    );
+    write_stock(conn, shop, &articles, &taken).await?;
+    settle_repeats(sales, &batch.repeats, &mut outcomes);
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(unexpected))
+        .collect())
+}
 
-    // 1. Lock the articles, ascending ids.
+/// Step 1: locks every article the sales name, `FOR UPDATE`, in ascending id order: the one
+/// lock order of the whole server. Withdrawn and other shops' articles are not returned.
+async fn lock_articles(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    sales: &[PendingSale],
+) -> Result<HashMap<i64, LockedArticle>, sqlx::Error> {
     let ids: Vec<i64> = sales
         .iter()
         .flat_map(|s| s.draft.lines.iter().map(|l| l.article_id))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let articles: HashMap<i64, LockedArticle> = sqlx::query!(
+    Ok(sqlx::query!(
         r#"SELECT id, nom, code, prix_vente, quantite_stock
            FROM articles
            WHERE boutique_id = $1 AND id = ANY($2) AND est_actif
@@ -162,36 +196,67 @@ async fn record_batch(
         };
         (row.id, article)
     })
-    .collect();
+    .collect())
+}
 
-    // 2. Price the sales; a repeat of an invoice number within the batch waits for the
-    //    outcome of its first occurrence.
+/// The sales of a batch once priced.
+struct PricedBatch {
+    /// Sales whose articles all exist, with their prices.
+    priced: Vec<Priced>,
+    /// Sales refused for their articles or their total (already in the outcomes): they may
+    /// still turn out to be stored already.
+    unpriced: Vec<usize>,
+    /// A repeat of an invoice number within the batch, and its first occurrence.
+    repeats: Vec<(usize, usize)>,
+}
+
+/// Step 2: prices each sale, refusing those naming an article that is not an active article of
+/// the boutique; a repeat of an invoice number within the batch waits for the outcome of
+/// its first occurrence.
+fn price_sales(
+    sales: &[PendingSale],
+    articles: &HashMap<i64, LockedArticle>,
+    outcomes: &mut Outcomes,
+) -> PricedBatch {
     let mut first_occurrence: HashMap<InvoiceKey, usize> = HashMap::new();
-    let mut repeats: Vec<(usize, usize)> = Vec::new();
-    let mut priced: Vec<Priced> = Vec::new();
-    let mut unpriced: Vec<usize> = Vec::new();
+    let mut batch = PricedBatch {
+        priced: Vec::new(),
+        unpriced: Vec::new(),
+        repeats: Vec::new(),
+    };
     for (index, sale) in sales.iter().enumerate() {
         let key = (sale.seller.terminal_id, sale.draft.numero_facture.as_str());
         if let Some(&first) = first_occurrence.get(&key) {
-            repeats.push((index, first));
+            batch.repeats.push((index, first));
             continue;
         }
         first_occurrence.insert(key, index);
-        match price(sale, &articles) {
-            Ok((total, lines)) => priced.push(Priced {
+        match price(sale, articles) {
+            Ok((total, lines)) => batch.priced.push(Priced {
                 index,
                 total,
                 lines,
             }),
             Err(refusal) => {
                 outcomes[index] = Some(SaleOutcome::Refused(refusal));
-                unpriced.push(index);
+                batch.unpriced.push(index);
             }
         }
     }
+    batch
+}
 
-    // 3. Insert the sale rows, in one order (terminal, invoice) so that two batches
-    //    sharing invoice numbers wait on each other in that order.
+/// Step 3: inserts the priced sales' rows `ON CONFLICT DO NOTHING` on the unique (boutique,
+/// terminal, invoice number) index, in one order (terminal, invoice) so that two batches
+/// sharing invoice numbers wait on each other in that order. Returns the ids of the rows
+/// inserted: a row not inserted is a sale already stored — no check-then-insert, so two
+/// retries racing each other store it once.
+async fn insert_sales(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    sales: &[PendingSale],
+    priced: &[Priced],
+) -> Result<HashMap<(i64, String), i64>, sqlx::Error> {
     let mut order: Vec<&Priced> = priced.iter().collect();
     order.sort_by_key(|p| {
         let d = &sales[p.index];
@@ -201,7 +266,7 @@ async fn record_batch(
     for p in &order {
         columns.push(&sales[p.index], p.total);
     }
-    let inserted: HashMap<(i64, String), i64> = sqlx::query!(
+    Ok(sqlx::query!(
         r#"INSERT INTO ventes (boutique_id, terminal_id, numero_facture, date_vente,
                                date_vente_terminal, montant_total, mode_paiement, paye,
                                adresse_ip_client, version_app_maui, empreinte)
@@ -230,28 +295,60 @@ async fn record_batch(
     .await?
     .into_iter()
     .map(|row| ((row.terminal_id, row.numero_facture), row.id))
-    .collect();
+    .collect())
+}
 
-    // Sales not inserted are already stored: a retry if their content is the same, another
-    // sale under a reused number if not. So may be a sale refused for its articles: a till
-    // re-sending a sale stored before one of its articles was withdrawn must hear "already
-    // stored", not "refused".
-    let lookup: Vec<usize> = priced
+/// Sales not inserted are already stored: a retry if their content is the same, another
+/// sale under a reused number if not (`INVOICE_CONFLICT`). So may be a sale refused for its
+/// articles: a till re-sending a sale stored before one of its articles was withdrawn must
+/// hear "already stored", not "refused".
+async fn settle_stored(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    sales: &[PendingSale],
+    batch: &PricedBatch,
+    inserted: &HashMap<(i64, String), i64>,
+    outcomes: &mut Outcomes,
+) -> Result<(), sqlx::Error> {
+    let lookup: Vec<usize> = batch
+        .priced
         .iter()
         .map(|p| p.index)
         .filter(|&i| !inserted.contains_key(&owned_key(&sales[i])))
-        .chain(unpriced.iter().copied())
+        .chain(batch.unpriced.iter().copied())
         .collect();
-    if !lookup.is_empty() {
-        let existing = existing_sales(conn, shop.id, lookup.iter().map(|&i| &sales[i])).await?;
-        for index in lookup {
-            if let Some((id, empreinte)) = existing.get(&owned_key(&sales[index])) {
-                outcomes[index] = Some(repeat_of(*id, empreinte.as_deref(), &sales[index]));
-            }
+    if lookup.is_empty() {
+        return Ok(());
+    }
+    let existing = existing_sales(conn, shop.id, lookup.iter().map(|&i| &sales[i])).await?;
+    for index in lookup {
+        if let Some((id, empreinte)) = existing.get(&owned_key(&sales[index])) {
+            outcomes[index] = Some(repeat_of(*id, empreinte.as_deref(), &sales[index]));
         }
     }
+    Ok(())
+}
 
-    // 4. Take stock in batch order.
+/// What taking stock decided: the writes of the sales created, and the rows of the sales
+/// refused for their stock, to remove.
+struct Taken {
+    writes: StockWrites,
+    refused_rows: Vec<i64>,
+    /// Each locked article's stock once the created sales are taken from it.
+    stock: HashMap<i64, i32>,
+}
+
+/// Step 4: takes stock sale by sale in batch order: a sale that asks more than is left is
+/// refused (`INSUFFICIENT_STOCK`, its row to be removed) in a `STRICT` boutique, and
+/// recorded below zero with a stock alert in one that allows it.
+fn take_stock(
+    shop: &Shop,
+    sales: &[PendingSale],
+    priced: Vec<Priced>,
+    articles: &HashMap<i64, LockedArticle>,
+    inserted: &HashMap<(i64, String), i64>,
+    outcomes: &mut Outcomes,
+) -> Taken {
     let mut stock: HashMap<i64, i32> = articles.iter().map(|(id, a)| (*id, a.stock)).collect();
     let mut writes = StockWrites::default();
     let mut refused_rows: Vec<i64> = Vec::new();
@@ -317,89 +414,107 @@ async fn record_batch(
             stock_alerts,
         }));
     }
+    Taken {
+        writes,
+        refused_rows,
+        stock,
+    }
+}
 
-    if !refused_rows.is_empty() {
+/// Step 5: removes the rows of the sales refused for their stock, then writes every line, stock
+/// decrement and `VENTE` movement in one statement; with the stock alerts of the sales that
+/// went below zero, and the rejections that the sales now recorded correct.
+async fn write_stock(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    articles: &HashMap<i64, LockedArticle>,
+    taken: &Taken,
+) -> Result<(), sqlx::Error> {
+    if !taken.refused_rows.is_empty() {
         sqlx::query!(
             "DELETE FROM ventes WHERE boutique_id = $1 AND id = ANY($2)",
             shop.id,
-            &refused_rows
+            &taken.refused_rows
         )
         .execute(&mut *conn)
         .await?;
     }
-
-    // 5. Lines, stock and movements, together; with the stock alerts of the sales that
-    //    went below zero, and the rejections that the sales now recorded correct.
-    if !writes.vente_id.is_empty() {
-        let (sold_ids, sold_qty): (Vec<i64>, Vec<i32>) = articles
-            .iter()
-            .filter(|(id, a)| stock[*id] != a.stock)
-            .map(|(id, a)| (*id, a.stock - stock[id]))
-            .unzip();
-        sqlx::query!(
-            r#"WITH new_lines AS (
-                   INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire)
-                   SELECT $1, l.vente_id, l.article_id, l.quantite, l.prix_unitaire
-                   FROM unnest($2::int8[], $3::int8[], $4::int4[], $5::numeric[])
-                        AS l(vente_id, article_id, quantite, prix_unitaire)
-               ), stock AS (
-                   UPDATE articles AS a
-                   SET quantite_stock = a.quantite_stock - s.sold,
-                       modif_txid = pg_current_xact_id()::text::bigint
-                   FROM unnest($6::int8[], $7::int4[]) AS s(article_id, sold)
-                   WHERE a.boutique_id = $1 AND a.id = s.article_id
-               ), alerts AS (
-                   INSERT INTO alertes_stock (boutique_id, article_id, vente_id, manque,
-                                              stock_avant, stock_apres)
-                   SELECT $1, x.article_id, x.vente_id, x.manque, x.stock_avant, x.stock_apres
-                   FROM unnest($12::int8[], $13::int8[], $14::int4[], $15::int4[], $16::int4[])
-                        AS x(vente_id, article_id, manque, stock_avant, stock_apres)
-               ), corrected AS (
-                   UPDATE ventes_rejetees AS r
-                   SET vente_id = c.vente_id, resolue = TRUE, date_resolution = now(),
-                       resolu_par = 'terminal',
-                       commentaire_resolution = 'Vente corrigée et renvoyée par le terminal'
-                   FROM unnest($17::int8[], $18::int8[], $19::text[])
-                        AS c(vente_id, terminal_id, numero_facture)
-                   WHERE r.boutique_id = $1 AND NOT r.resolue AND r.terminal_id = c.terminal_id
-                     AND r.numero_facture = c.numero_facture
-               )
-               INSERT INTO mouvements_stock (boutique_id, article_id, vente_id, type_mouvement,
-                                             quantite, stock_avant, stock_apres,
-                                             reference_document, utilisateur, commentaire)
-               SELECT $1, m.article_id, m.vente_id, 'VENTE', -m.quantite, m.stock_avant,
-                      m.stock_avant - m.quantite, m.reference, m.utilisateur, m.commentaire
-               FROM unnest($2::int8[], $3::int8[], $4::int4[], $8::int4[], $9::text[],
-                           $10::text[], $11::text[])
-                    AS m(vente_id, article_id, quantite, stock_avant, reference, utilisateur,
-                         commentaire)"#,
-            shop.id,
-            &writes.vente_id,
-            &writes.article_id,
-            &writes.quantite,
-            &writes.prix_unitaire,
-            &sold_ids,
-            &sold_qty,
-            &writes.stock_avant,
-            &writes.reference,
-            &writes.utilisateur,
-            &writes.commentaire,
-            &writes.alert_vente_id,
-            &writes.alert_article_id,
-            &writes.alert_manque,
-            &writes.alert_stock_avant,
-            &writes.alert_stock_apres,
-            &writes.created_vente_id,
-            &writes.created_terminal_id,
-            &writes.created_numero,
-        )
-        .execute(&mut *conn)
-        .await?;
+    let (writes, stock) = (&taken.writes, &taken.stock);
+    if writes.vente_id.is_empty() {
+        return Ok(());
     }
+    let (sold_ids, sold_qty): (Vec<i64>, Vec<i32>) = articles
+        .iter()
+        .filter(|(id, a)| stock[*id] != a.stock)
+        .map(|(id, a)| (*id, a.stock - stock[id]))
+        .unzip();
+    sqlx::query!(
+        r#"WITH new_lines AS (
+               INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire)
+               SELECT $1, l.vente_id, l.article_id, l.quantite, l.prix_unitaire
+               FROM unnest($2::int8[], $3::int8[], $4::int4[], $5::numeric[])
+                    AS l(vente_id, article_id, quantite, prix_unitaire)
+           ), stock AS (
+               UPDATE articles AS a
+               SET quantite_stock = a.quantite_stock - s.sold,
+                   modif_txid = pg_current_xact_id()::text::bigint
+               FROM unnest($6::int8[], $7::int4[]) AS s(article_id, sold)
+               WHERE a.boutique_id = $1 AND a.id = s.article_id
+           ), alerts AS (
+               INSERT INTO alertes_stock (boutique_id, article_id, vente_id, manque,
+                                          stock_avant, stock_apres)
+               SELECT $1, x.article_id, x.vente_id, x.manque, x.stock_avant, x.stock_apres
+               FROM unnest($12::int8[], $13::int8[], $14::int4[], $15::int4[], $16::int4[])
+                    AS x(vente_id, article_id, manque, stock_avant, stock_apres)
+           ), corrected AS (
+               UPDATE ventes_rejetees AS r
+               SET vente_id = c.vente_id, resolue = TRUE, date_resolution = now(),
+                   resolu_par = 'terminal',
+                   commentaire_resolution = 'Vente corrigée et renvoyée par le terminal'
+               FROM unnest($17::int8[], $18::int8[], $19::text[])
+                    AS c(vente_id, terminal_id, numero_facture)
+               WHERE r.boutique_id = $1 AND NOT r.resolue AND r.terminal_id = c.terminal_id
+                 AND r.numero_facture = c.numero_facture
+           )
+           INSERT INTO mouvements_stock (boutique_id, article_id, vente_id, type_mouvement,
+                                         quantite, stock_avant, stock_apres,
+                                         reference_document, utilisateur, commentaire)
+           SELECT $1, m.article_id, m.vente_id, 'VENTE', -m.quantite, m.stock_avant,
+                  m.stock_avant - m.quantite, m.reference, m.utilisateur, m.commentaire
+           FROM unnest($2::int8[], $3::int8[], $4::int4[], $8::int4[], $9::text[],
+                       $10::text[], $11::text[])
+                AS m(vente_id, article_id, quantite, stock_avant, reference, utilisateur,
+                     commentaire)"#,
+        shop.id,
+        &writes.vente_id,
+        &writes.article_id,
+        &writes.quantite,
+        &writes.prix_unitaire,
+        &sold_ids,
+        &sold_qty,
+        &writes.stock_avant,
+        &writes.reference,
+        &writes.utilisateur,
+        &writes.commentaire,
+        &writes.alert_vente_id,
+        &writes.alert_article_id,
+        &writes.alert_manque,
+        &writes.alert_stock_avant,
+        &writes.alert_stock_apres,
+        &writes.created_vente_id,
+        &writes.created_terminal_id,
+        &writes.created_numero,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
-    // A repeat within the batch shares the fate of the first occurrence if it is the same
-    // sale; under the same number with other content, it is a conflict.
-    for (index, first) in repeats {
+/// Step 6: a repeat of an invoice number within the batch shares the fate of its first
+/// occurrence if it is the same sale; under the same number with other content, it is a
+/// conflict.
+fn settle_repeats(sales: &[PendingSale], repeats: &[(usize, usize)], outcomes: &mut Outcomes) {
+    for &(index, first) in repeats {
         let sale = &sales[index];
         outcomes[index] = Some(if sale.draft.empreinte != sales[first].draft.empreinte {
             SaleOutcome::Refused(Refusal::invoice_conflict(&sale.draft.numero_facture))
@@ -411,10 +526,6 @@ async fn record_batch(
             }
         });
     }
-    Ok(outcomes
-        .into_iter()
-        .map(|o| o.unwrap_or_else(unexpected))
-        .collect())
 }
 
 fn owned_key(sale: &PendingSale) -> (i64, String) {
