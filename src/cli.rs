@@ -2,7 +2,7 @@
 //! that create administration tokens, merchants and back-office users.
 
 use crate::accounts::{self, AccountError, NewUser};
-use crate::config::{Config, ConfigError, VARIABLES};
+use crate::config::{Config, ConfigError};
 use crate::db::local::{LocalPostgres, LocalPostgresError};
 use crate::db::{self, seed};
 use crate::http::TERMINAL_API;
@@ -41,15 +41,13 @@ impl Cli {
 
 /// The configuration variables, their defaults and meaning, as `--help` shows them.
 fn variables_help() -> String {
-    let width = VARIABLES
-        .iter()
-        .map(|(name, ..)| name.len())
-        .max()
-        .unwrap_or(0);
+    let variables = Config::variables();
+    let width = variables.iter().map(|v| v.name.len()).max().unwrap_or(0);
     let mut help = String::from("Configuration (environment variables):\n");
-    for (name, default, meaning) in VARIABLES {
+    for v in variables {
         help.push_str(&format!(
-            "  {name:<width$}  {meaning} [default: {default}]\n"
+            "  {:<width$}  {} [default: {}]\n",
+            v.name, v.meaning, v.default
         ));
     }
     help

@@ -1,51 +1,76 @@
 //! Server configuration, read from the environment (and a `.env` file when present).
+//!
+//! Declared once, in [`Config`]: each setting's variable, default, meaning and parser are
+//! its clap attributes. `caisse --help` lists them from there, and a test checks the
+//! README's table and the compose file against them.
 
+use clap::{CommandFactory, FromArgMatches, Parser};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 /// Everything the server reads from its environment, parsed once at start-up.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Parser)]
+#[command(name = "caisse")]
 pub struct Config {
-    /// `DATABASE_URL`. When absent, `caisse` runs its own private PostgreSQL.
+    /// PostgreSQL to use; unset: start a private one under CAISSE_DATA_DIR
+    #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
-    /// `CAISSE_ADDR`: where the HTTP server listens.
+    /// listen address
+    #[arg(long, env = "CAISSE_ADDR", default_value = "127.0.0.1:8000", value_parser = address)]
     pub addr: SocketAddr,
-    /// `CAISSE_BODY_LIMIT`: largest request body accepted, in bytes.
+    /// largest request body (bytes, or with a KiB/MiB suffix)
+    #[arg(long, env = "CAISSE_BODY_LIMIT", default_value = "8MiB", value_parser = size)]
     pub body_limit: usize,
-    /// `CAISSE_MAX_BATCH`: most sales accepted in one sync request.
+    /// most sales in one sync request
+    #[arg(long, env = "CAISSE_MAX_BATCH", default_value = "1000", value_parser = positive::<1_000_000>)]
     pub max_batch: usize,
-    /// `CAISSE_DB_POOL_SIZE`: database connections kept by the server.
+    /// database connections
+    #[arg(long, env = "CAISSE_DB_POOL_SIZE", default_value = "16", value_parser = positive_u32::<1_000>)]
     pub pool_size: u32,
-    /// `CAISSE_LOG` (or `RUST_LOG`): a `tracing` filter such as `info` or `caisse=debug`.
+    /// log filter (tracing syntax); RUST_LOG also works
+    #[arg(long, env = "CAISSE_LOG", default_value = "info", value_parser = log_filter)]
     pub log_filter: String,
-    /// `CAISSE_DATA_DIR`: where the private PostgreSQL keeps its data.
+    /// data directory of the private PostgreSQL
+    #[arg(long, env = "CAISSE_DATA_DIR", default_value = ".data")]
     pub data_dir: PathBuf,
-    /// `CAISSE_REQUIRE_TERMINAL_KEY`: refuse terminal requests that carry no `cle_api`.
+    /// true: every terminal request must carry its cle_api
+    #[arg(long, env = "CAISSE_REQUIRE_TERMINAL_KEY", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
     pub require_terminal_key: bool,
-    /// `CAISSE_REQUEST_TIMEOUT`: longest a request may take, body included (generous: a
-    /// till on a poor mobile link may take a while to upload a day of sales).
+    /// longest a request may take, body included
+    ///
+    /// Generous: a till on a poor mobile link may take a while to upload a day of sales.
+    #[arg(long, env = "CAISSE_REQUEST_TIMEOUT", default_value = "120s", value_parser = duration)]
     pub request_timeout: Duration,
-    /// `CAISSE_HEADER_TIMEOUT`: longest a client may take to send a request's headers.
+    /// longest a client may take to send its headers
+    #[arg(long, env = "CAISSE_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub header_timeout: Duration,
-    /// `CAISSE_MAX_CONNECTIONS`: open connections served at once; more wait to be accepted.
+    /// connections served at once; more wait to be accepted
+    #[arg(long, env = "CAISSE_MAX_CONNECTIONS", default_value = "1024", value_parser = positive::<1_000_000>)]
     pub max_connections: usize,
-    /// `CAISSE_DB_ACQUIRE_TIMEOUT`: longest a request waits for a database connection.
+    /// longest a request waits for a database connection before a 503
+    #[arg(long, env = "CAISSE_DB_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = duration)]
     pub acquire_timeout: Duration,
-    /// `CAISSE_SHUTDOWN_GRACE`: on SIGTERM, longest the requests in flight are waited for.
+    /// on SIGTERM, longest the requests in flight are waited for
+    #[arg(long, env = "CAISSE_SHUTDOWN_GRACE", default_value = "20s", value_parser = duration)]
     pub shutdown_grace: Duration,
-    /// `CAISSE_CANCEL_WINDOW`: how long after receiving a sale its till may cancel it.
+    /// how long after receiving a sale its till may cancel it (admins: always)
+    #[arg(long, env = "CAISSE_CANCEL_WINDOW", default_value = "60m", value_parser = duration)]
     pub cancel_window: Duration,
-    /// `CAISSE_PLAIN_HTTP`: the back-office is reached over plain HTTP (development, or
-    /// tests), so its cookies cannot be marked `Secure`.
+    /// true: the back-office is served over plain HTTP (development), its cookies lose Secure
+    #[arg(long, env = "CAISSE_PLAIN_HTTP", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
     pub plain_http: bool,
-    /// `CAISSE_TERMINAL_SILENCE_HOURS`: an active till not seen for longer is flagged in the
-    /// back-office: the sales it holds offline are at risk.
+    /// hours after which the back-office flags an active till as not seen
+    ///
+    /// The sales such a till holds offline are at risk.
+    #[arg(long, env = "CAISSE_TERMINAL_SILENCE_HOURS", default_value = "24", value_parser = positive_u32::<8_760>)]
     pub terminal_silence_hours: u32,
-    /// `LOG_FORMAT`: human-readable lines, or one JSON object per line for log collectors.
+    /// text: human-readable log lines; json: one JSON object per line
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = log_format)]
     pub log_format: LogFormat,
-    /// `CAISSE_METRICS`: serve Prometheus metrics at `/metrics`.
+    /// true: serve Prometheus metrics at /metrics on the main port
+    #[arg(long, env = "CAISSE_METRICS", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
     pub metrics: bool,
 }
 
@@ -55,98 +80,45 @@ pub enum LogFormat {
     Json,
 }
 
-/// The variables, their defaults and meaning; the README's configuration table mirrors it.
-pub const VARIABLES: &[(&str, &str, &str)] = &[
-    (
-        "DATABASE_URL",
-        "(unset)",
-        "PostgreSQL to use; unset: start a private one under CAISSE_DATA_DIR",
-    ),
-    ("CAISSE_ADDR", "127.0.0.1:8000", "listen address"),
-    (
-        "CAISSE_BODY_LIMIT",
-        "8MiB",
-        "largest request body (bytes, or with a KiB/MiB suffix)",
-    ),
-    ("CAISSE_MAX_BATCH", "1000", "most sales in one sync request"),
-    ("CAISSE_DB_POOL_SIZE", "16", "database connections"),
-    (
-        "CAISSE_LOG",
-        "info",
-        "log filter (tracing syntax); RUST_LOG also works",
-    ),
-    (
-        "CAISSE_DATA_DIR",
-        ".data",
-        "data directory of the private PostgreSQL",
-    ),
-    (
-        "CAISSE_REQUIRE_TERMINAL_KEY",
-        "false",
-        "true: every terminal request must carry its cle_api",
-    ),
-    (
-        "CAISSE_REQUEST_TIMEOUT",
-        "120s",
-        "longest a request may take, body included",
-    ),
-    (
-        "CAISSE_HEADER_TIMEOUT",
-        "10s",
-        "longest a client may take to send its headers",
-    ),
-    (
-        "CAISSE_MAX_CONNECTIONS",
-        "1024",
-        "connections served at once; more wait to be accepted",
-    ),
-    (
-        "CAISSE_DB_ACQUIRE_TIMEOUT",
-        "3s",
-        "longest a request waits for a database connection before a 503",
-    ),
-    (
-        "CAISSE_SHUTDOWN_GRACE",
-        "20s",
-        "on SIGTERM, longest the requests in flight are waited for",
-    ),
-    (
-        "CAISSE_CANCEL_WINDOW",
-        "60m",
-        "how long after receiving a sale its till may cancel it (admins: always)",
-    ),
-    (
-        "CAISSE_PLAIN_HTTP",
-        "false",
-        "true: the back-office is served over plain HTTP (development), its cookies lose Secure",
-    ),
-    (
-        "CAISSE_TERMINAL_SILENCE_HOURS",
-        "24",
-        "hours after which the back-office flags an active till as not seen",
-    ),
-    (
-        "LOG_FORMAT",
-        "text",
-        "text: human-readable log lines; json: one JSON object per line",
-    ),
-    (
-        "CAISSE_METRICS",
-        "false",
-        "true: serve Prometheus metrics at /metrics on the main port",
-    ),
-];
+/// A configuration variable as `--help` and the README describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    /// As written in the declaration; `(unset)` when there is none.
+    pub default: String,
+    pub meaning: String,
+}
 
 /// A variable that is set to something the server cannot use.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {variable}={value:?}: {reason}")]
 pub struct ConfigError {
-    pub variable: &'static str,
+    pub variable: String,
     pub value: String,
     pub reason: String,
 }
 
 impl Config {
+    /// The variables, their defaults and meaning, from the declaration.
+    pub fn variables() -> Vec<Variable> {
+        Config::command()
+            .get_arguments()
+            .filter_map(|arg| {
+                let name = arg.get_env()?.to_string_lossy().into_owned();
+                let default = arg.get_default_values().first().map_or_else(
+                    || "(unset)".to_owned(),
+                    |d| d.to_string_lossy().into_owned(),
+                );
+                let meaning = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                Some(Variable {
+                    name,
+                    default,
+                    meaning,
+                })
+            })
+            .collect()
+    }
+
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> Result<Self, ConfigError> {
         match dotenvy::dotenv() {
@@ -154,7 +126,7 @@ impl Config {
             Err(e) if e.not_found() => {}
             Err(e) => {
                 return Err(ConfigError {
-                    variable: ".env",
+                    variable: ".env".into(),
                     value: String::new(),
                     reason: e.to_string(),
                 });
@@ -163,69 +135,79 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Builds the configuration from any source of variables (the environment, or a map in tests).
+    /// Builds the configuration from any source of variables (the environment, or a map in
+    /// tests): each variable set (and not blank) is given to the declaration's parser as if
+    /// on a command line, so that the process environment plays no part unless `lookup`
+    /// reads it.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let log_filter = match get("CAISSE_LOG").map(|v| ("CAISSE_LOG", v)) {
-            Some(found) => Some(found),
-            None => get("RUST_LOG").map(|v| ("RUST_LOG", v)),
-        };
-        let log_filter = match log_filter {
-            Some((variable, value)) => {
-                if let Err(e) = tracing_subscriber::EnvFilter::try_new(&value) {
-                    return Err(ConfigError {
-                        variable,
-                        value,
-                        reason: e.to_string(),
-                    });
-                }
-                value
+        let command = Config::command().mut_args(|arg| arg.env(None::<&str>));
+        let mut argv = vec!["caisse".to_owned()];
+        let mut given = Vec::new();
+        for arg in Config::command().get_arguments() {
+            let (Some(env), Some(long)) = (arg.get_env(), arg.get_long()) else {
+                continue;
+            };
+            let name = env.to_string_lossy().into_owned();
+            // RUST_LOG is read when CAISSE_LOG is not set.
+            let value =
+                get(&name).or_else(|| (name == "CAISSE_LOG").then(|| get("RUST_LOG")).flatten());
+            if let Some(value) = value {
+                argv.push(format!("--{long}={}", value.trim()));
+                given.push((long.to_owned(), name, value));
             }
-            None => "info".to_owned(),
-        };
-        Ok(Config {
-            database_url: get("DATABASE_URL"),
-            addr: parse(&get, "CAISSE_ADDR", "127.0.0.1:8000", |v| {
-                SocketAddr::from_str(v).map_err(|e| e.to_string())
-            })?,
-            body_limit: parse(&get, "CAISSE_BODY_LIMIT", "8MiB", parse_size)?,
-            max_batch: parse(&get, "CAISSE_MAX_BATCH", "1000", |v| positive(v, 1_000_000))?,
-            pool_size: parse(&get, "CAISSE_DB_POOL_SIZE", "16", |v| {
-                positive(v, 1_000).map(|n| n as u32)
-            })?,
-            log_filter,
-            data_dir: PathBuf::from(get("CAISSE_DATA_DIR").unwrap_or_else(|| ".data".into())),
-            require_terminal_key: parse(&get, "CAISSE_REQUIRE_TERMINAL_KEY", "false", boolean)?,
-            request_timeout: parse(&get, "CAISSE_REQUEST_TIMEOUT", "120s", duration)?,
-            header_timeout: parse(&get, "CAISSE_HEADER_TIMEOUT", "10s", duration)?,
-            max_connections: parse(&get, "CAISSE_MAX_CONNECTIONS", "1024", |v| {
-                positive(v, 1_000_000)
-            })?,
-            acquire_timeout: parse(&get, "CAISSE_DB_ACQUIRE_TIMEOUT", "3s", duration)?,
-            shutdown_grace: parse(&get, "CAISSE_SHUTDOWN_GRACE", "20s", duration)?,
-            cancel_window: parse(&get, "CAISSE_CANCEL_WINDOW", "60m", duration)?,
-            plain_http: parse(&get, "CAISSE_PLAIN_HTTP", "false", boolean)?,
-            terminal_silence_hours: parse(&get, "CAISSE_TERMINAL_SILENCE_HOURS", "24", |v| {
-                positive(v, 24 * 365).map(|n| n as u32)
-            })?,
-            log_format: parse(&get, "LOG_FORMAT", "text", log_format)?,
-            metrics: parse(&get, "CAISSE_METRICS", "false", boolean)?,
+        }
+        let matches = command.try_get_matches_from(argv).map_err(|e| {
+            let culprit = e
+                .get(clap::error::ContextKind::InvalidArg)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let found = given
+                .iter()
+                .find(|(long, ..)| culprit.starts_with(&format!("--{long}")));
+            let reason = std::error::Error::source(&e)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| e.kind().to_string());
+            match found {
+                Some((_, variable, value)) => ConfigError {
+                    variable: variable.clone(),
+                    value: value.clone(),
+                    reason,
+                },
+                None => ConfigError {
+                    variable: culprit,
+                    value: String::new(),
+                    reason: e.to_string(),
+                },
+            }
+        })?;
+        Config::from_arg_matches(&matches).map_err(|e| ConfigError {
+            variable: String::new(),
+            value: String::new(),
+            reason: e.to_string(),
         })
     }
 }
 
-fn parse<T>(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-    default: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<T, ConfigError> {
-    let value = get(variable).unwrap_or_else(|| default.to_owned());
-    parse(value.trim()).map_err(|reason| ConfigError {
-        variable,
-        value,
-        reason,
-    })
+fn address(value: &str) -> Result<SocketAddr, String> {
+    SocketAddr::from_str(value).map_err(|e| e.to_string())
+}
+
+fn log_filter(value: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn positive<const MAX: usize>(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {MAX}")),
+    }
+}
+
+fn positive_u32<const MAX: usize>(value: &str) -> Result<u32, String> {
+    positive::<MAX>(value).map(|n| n as u32)
 }
 
 /// `30s`, `500ms`, `2m`, or a number of seconds; from 1 ms to 1 hour.
@@ -265,15 +247,8 @@ fn boolean(value: &str) -> Result<bool, String> {
     }
 }
 
-fn positive(value: &str, max: usize) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(format!("expected a whole number from 1 to {max}")),
-    }
-}
-
 /// `1048576`, `512KiB`, `8MiB` (also `k`/`K`/`KB`, `m`/`M`/`MB`, all binary).
-fn parse_size(value: &str) -> Result<usize, String> {
+fn size(value: &str) -> Result<usize, String> {
     let lower = value.to_ascii_lowercase();
     let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => lower.split_at(i),
@@ -325,12 +300,12 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size("512KiB"), Ok(512 * 1024));
-        assert_eq!(parse_size("2m"), Ok(2 * 1024 * 1024));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("5GiB").is_err());
+        assert_eq!(size("512KiB"), Ok(512 * 1024));
+        assert_eq!(size("2m"), Ok(2 * 1024 * 1024));
+        assert_eq!(size("100"), Ok(100));
+        assert!(size("lots").is_err());
+        assert!(size("0").is_err());
+        assert!(size("5GiB").is_err());
     }
 
     #[test]
@@ -347,6 +322,10 @@ mod tests {
     #[test]
     fn errors_name_the_variable() {
         let e = config(&[("CAISSE_ADDR", "nowhere")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration: CAISSE_ADDR=\"nowhere\": invalid socket address syntax"
+        );
         assert_eq!(e.variable, "CAISSE_ADDR");
         assert!(
             e.to_string()

@@ -275,12 +275,53 @@ fn help_lists_the_commands_and_every_variable() {
         .split("Configuration (environment variables):\n")
         .nth(1)
         .unwrap_or_else(|| panic!("no configuration section:\n{help}"));
-    for (name, default, meaning) in caisse::config::VARIABLES {
+    for v in caisse::config::Config::variables() {
         let line = variables
             .lines()
-            .find(|line| line.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("{name} missing:\n{variables}"));
-        assert!(line.contains(meaning), "{line}");
-        assert!(line.ends_with(&format!("[default: {default}]")), "{line}");
+            .find(|line| line.split_whitespace().next() == Some(v.name.as_str()))
+            .unwrap_or_else(|| panic!("{} missing:\n{variables}", v.name));
+        assert!(line.contains(&v.meaning), "{line}");
+        assert!(
+            line.ends_with(&format!("[default: {}]", v.default)),
+            "{line}"
+        );
+    }
+}
+
+/// The README's configuration table names every variable the server reads, with its
+/// default as declared, and no other.
+#[test]
+fn the_readme_lists_every_variable_with_its_default() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let table = readme
+        .split("## Configuration")
+        .nth(1)
+        .expect("a Configuration section");
+    let rows: Vec<(String, String)> = table
+        .lines()
+        .skip_while(|line| !line.starts_with("| variable"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (
+                cells[1].trim_matches('`').to_owned(),
+                cells[2].trim_matches('`').to_owned(),
+            )
+        })
+        .collect();
+    let declared: Vec<(String, String)> = caisse::config::Config::variables()
+        .into_iter()
+        .map(|v| (v.name, v.default))
+        .collect();
+    for variable in &declared {
+        assert!(
+            rows.contains(variable),
+            "README lacks {variable:?}: {rows:?}"
+        );
+    }
+    for row in &rows {
+        assert!(declared.contains(row), "README has {row:?}, not declared");
     }
 }
