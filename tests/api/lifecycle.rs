@@ -1,9 +1,7 @@
 //! A till's data over bad links: catalogue deltas, 304s, compression, cancellations,
 //! returns, reconciliation.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

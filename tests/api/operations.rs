@@ -1,8 +1,6 @@
 //! What operators rely on: health checks, request ids, metrics and JSON logs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};

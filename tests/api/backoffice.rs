@@ -2,9 +2,7 @@
 //! cookies, send the forms with their token. What is asserted is what a person sees (the
 //! page's status and text) and what the database then holds.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::json;

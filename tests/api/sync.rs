@@ -1,8 +1,6 @@
 //! `POST /api/v2/simple/ventes/sync`, over HTTP, against a real PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::future::join_all;
 use serde_json::{Value, json};
 

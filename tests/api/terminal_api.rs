@@ -1,10 +1,8 @@
 //! The rest of the terminal API: each endpoint's JSON pinned, the rules of a till's day.
 
-mod common;
-
+use crate::common::*;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use chrono_tz::Africa::Kinshasa;
-use common::*;
 use futures::future::join_all;
 use insta::{assert_json_snapshot, dynamic_redaction};
 use reqwest::Method;

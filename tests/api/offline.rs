@@ -1,9 +1,7 @@
 //! What the offline tills get beyond the Django server: nothing refused is lost, retries
 //! never double a sale, a reused invoice number is caught, the till is kept in step.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -2,11 +2,9 @@
 //! pool too small for the load, a shutdown with requests in flight. Each is bounded in time
 //! and count and stops by itself; on loopback only.
 
-mod common;
-
+use crate::common::*;
 use caisse::db::local::LocalPostgres;
 use caisse::http::server::Application;
-use common::*;
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -2,9 +2,7 @@
 //! inactive till, nobody, and wrong credentials. The status is asserted, and that nothing
 //! changed anywhere.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

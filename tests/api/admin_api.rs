@@ -1,8 +1,6 @@
 //! The administration API: from an empty shop to a selling till, and its validation.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -2,11 +2,9 @@
 //! served with Swagger UI, and its examples fit its schemas. (That every answer of the
 //! other tests fits the document is checked by the harness, on each request.)
 
-mod common;
-
+use crate::common::contract;
+use crate::common::*;
 use caisse::http::{TERMINAL_API, admin, monitoring, openapi, terminal};
-use common::contract;
-use common::*;
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;

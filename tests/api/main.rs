@@ -1,0 +1,16 @@
+//! The integration tests, in one binary: the real server over HTTP, on a random port, over
+//! a fresh database per test (see `tests/common`). One module per subject.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod admin_api;
+mod backoffice;
+mod faults;
+mod isolation;
+mod lifecycle;
+mod offline;
+mod openapi;
+mod operations;
+mod sync;
+mod terminal_api;
