@@ -2,7 +2,9 @@
 //! them and as tills download them (whole, or what changed since a token).
 //!
 //! Every write to an article or a category stamps the row with the id of its transaction
-//! (`modif_txid`); a delta is "every row stamped at or above the token", and the token of
+//! (`modif_txid`, set by a trigger for whatever writes the row, so that a fix made with psql
+//! is seen too; the sale path stamps its own); a delta is "every row stamped at or above the
+//! token", and the token of
 //! an answer comes from the snapshot of the statement that read it, so nothing committed
 //! while it was read is missed (see [`articles_since`]). Stock is not changed here: only
 //! sales and the stock journal ([`crate::stock`]) change it.
@@ -307,8 +309,8 @@ pub async fn change_article(
                prix_achat = COALESCE($7, prix_achat),
                categorie_id = CASE WHEN $8 THEN $9 ELSE categorie_id END,
                est_actif = COALESCE($10, est_actif),
-               date_modification = now(),
-               modif_txid = pg_current_xact_id()::text::bigint
+               date_suppression = CASE WHEN NOT COALESCE($10, est_actif) THEN COALESCE(date_suppression, now()) END,
+               date_modification = now()
            WHERE boutique_id = $1 AND id = $2"#,
         boutique_id,
         id,
@@ -337,7 +339,7 @@ pub async fn withdraw_article(
 ) -> Result<(), CatalogueError> {
     let updated = sqlx::query!(
         r#"UPDATE articles SET est_actif = FALSE, date_modification = now(),
-                                  modif_txid = pg_current_xact_id()::text::bigint
+                                  date_suppression = COALESCE(date_suppression, now())
            WHERE boutique_id = $1 AND id = $2"#,
         boutique_id,
         id
@@ -498,8 +500,7 @@ pub async fn update_category(
         .map(|d| field::free_text("description", d, 2000))
         .transpose()?;
     let updated = sqlx::query!(
-        r#"UPDATE categories SET nom = COALESCE($3, nom), description = COALESCE($4, description),
-                                  modif_txid = pg_current_xact_id()::text::bigint
+        r#"UPDATE categories SET nom = COALESCE($3, nom), description = COALESCE($4, description)
            WHERE boutique_id = $1 AND id = $2"#,
         boutique_id,
         id,
@@ -523,7 +524,7 @@ pub async fn delete_category(
 ) -> Result<(), CatalogueError> {
     let mut tx = pool.begin().await?;
     sqlx::query!(
-        r#"UPDATE articles SET categorie_id = NULL, modif_txid = pg_current_xact_id()::text::bigint
+        r#"UPDATE articles SET categorie_id = NULL
            WHERE boutique_id = $1 AND categorie_id = $2"#,
         boutique_id,
         id

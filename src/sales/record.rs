@@ -457,7 +457,8 @@ async fn write_stock(
            ), stock AS (
                UPDATE articles AS a
                SET quantite_stock = a.quantite_stock - s.sold,
-                   modif_txid = pg_current_xact_id()::text::bigint
+                   modif_txid = pg_current_xact_id()::text::bigint,
+                   last_updated = now(), version = a.version + 1
                FROM unnest($6::int8[], $7::int4[]) AS s(article_id, sold)
                WHERE a.boutique_id = $1 AND a.id = s.article_id
            ), alerts AS (

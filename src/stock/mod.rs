@@ -142,7 +142,7 @@ pub async fn apply(
         .unzip();
     sqlx::query!(
         r#"UPDATE articles AS a
-           SET quantite_stock = s.stock, modif_txid = pg_current_xact_id()::text::bigint
+           SET quantite_stock = s.stock
            FROM unnest($2::int8[], $3::int4[]) AS s(id, stock)
            WHERE a.boutique_id = $1 AND a.id = s.id AND a.quantite_stock <> s.stock"#,
         boutique_id,

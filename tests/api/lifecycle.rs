@@ -689,3 +689,39 @@ async fn the_full_catalogue_is_never_stale() {
         "5100.00 USD"
     );
 }
+
+/// A stock fixed from psql (or any tool that knows nothing of the catalogue's stamps) is
+/// seen at once by the full catalogue, its cache and the next delta.
+#[tokio::test]
+async fn a_write_from_outside_the_server_is_seen_by_the_catalogue() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let first = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    let token = first.body["token"].as_str().unwrap().to_owned();
+    let stock_of = |body: &Value| {
+        body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == cable.id)
+            .map(|a| a["quantite_stock"].clone())
+    };
+    assert_eq!(stock_of(&first.body), Some(json!(cable.stock)));
+
+    sqlx::query("UPDATE articles SET quantite_stock = 1000000000 WHERE id = $1")
+        .bind(cable.id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let full = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    assert_eq!(stock_of(&full.body), Some(json!(1_000_000_000)));
+    let delta = app
+        .get(
+            &format!("/api/v2/simple/articles/?since={token}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(delta.body["count"], 1, "{:#}", delta.body);
+    assert_eq!(stock_of(&delta.body), Some(json!(1_000_000_000)));
+}
