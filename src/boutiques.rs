@@ -4,6 +4,7 @@
 //! back-office user may see.
 
 use crate::field::Invalid;
+use crate::money::{Currency, Rate};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
@@ -19,6 +20,48 @@ pub struct Shop {
     pub alerte_stock_bas: i32,
     pub time_zone: Tz,
     pub stock_policy: StockPolicy,
+    /// The exchange rate in force now, and since when: a sale dated before that instant
+    /// is priced at the rate of its own date (see `taux_en_vigueur` in the schema).
+    pub taux_dollar: Rate,
+    pub taux_depuis: DateTime<Utc>,
+    /// Whether its tills may sell (a manager may stop them).
+    pub pos_autorise: bool,
+}
+
+/// The columns of `boutiques` a [`Shop`] is made of, as every query that reads one selects
+/// them.
+pub struct ShopColumns {
+    pub id: i64,
+    pub nom: String,
+    pub code_boutique: String,
+    pub type_commerce: String,
+    pub ville: String,
+    pub devise: String,
+    pub alerte_stock_bas: i32,
+    pub fuseau_horaire: String,
+    pub politique_stock: String,
+    pub taux_courant: rust_decimal::Decimal,
+    pub taux_depuis: DateTime<Utc>,
+    pub pos_autorise: bool,
+}
+
+impl From<ShopColumns> for Shop {
+    fn from(row: ShopColumns) -> Self {
+        Shop {
+            id: row.id,
+            nom: row.nom,
+            code: row.code_boutique,
+            type_commerce: row.type_commerce,
+            ville: row.ville,
+            devise: row.devise,
+            alerte_stock_bas: row.alerte_stock_bas,
+            time_zone: time_zone(&row.fuseau_horaire),
+            stock_policy: StockPolicy::parse(&row.politique_stock),
+            taux_dollar: Rate::new(row.taux_courant).unwrap_or(Rate::DEFAULT),
+            taux_depuis: row.taux_depuis,
+            pos_autorise: row.pos_autorise,
+        }
+    }
 }
 
 /// What a sale that asks more than the stock does.
@@ -51,6 +94,11 @@ pub fn time_zone(name: &str) -> Tz {
 }
 
 impl Shop {
+    /// The currency the shop sells in unless told otherwise.
+    pub fn currency(&self) -> Currency {
+        Currency::parse(&self.devise).unwrap_or_default()
+    }
+
     /// A timestamp as the API writes it: ISO 8601 with the shop's offset.
     pub fn timestamp(&self, at: DateTime<Utc>) -> String {
         timestamp(at, self.time_zone)
@@ -191,25 +239,16 @@ impl From<sqlx::Error> for BoutiqueError {
 
 /// The boutique `id`, active or not.
 pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Shop>, sqlx::Error> {
-    Ok(sqlx::query!(
+    Ok(sqlx::query_as!(
+        ShopColumns,
         r#"SELECT id, nom, code_boutique, type_commerce, ville, devise, alerte_stock_bas,
-                  fuseau_horaire, politique_stock
+                  fuseau_horaire, politique_stock, taux_courant, taux_depuis, pos_autorise
            FROM boutiques WHERE id = $1"#,
         id
     )
     .fetch_optional(pool)
     .await?
-    .map(|row| Shop {
-        id: row.id,
-        nom: row.nom,
-        code: row.code_boutique,
-        type_commerce: row.type_commerce,
-        ville: row.ville,
-        devise: row.devise,
-        alerte_stock_bas: row.alerte_stock_bas,
-        time_zone: time_zone(&row.fuseau_horaire),
-        stock_policy: StockPolicy::parse(&row.politique_stock),
-    }))
+    .map(Shop::from))
 }
 
 /// A boutique with its settings and how many active tills and articles it has.
@@ -482,7 +521,7 @@ pub async fn visible(pool: &PgPool, viewer: Viewer) -> Result<Vec<VisibleShop>, 
     Ok(sqlx::query!(
         r#"SELECT b.id, b.nom, b.code_boutique, b.type_commerce, b.ville, b.devise,
                   b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active,
-                  c.nom AS "commercant_nom?"
+                  b.taux_courant, b.taux_depuis, b.pos_autorise, c.nom AS "commercant_nom?"
            FROM boutiques b
            LEFT JOIN commercants c ON c.id = b.commercant_id
            WHERE $1 OR b.commercant_id = $2
@@ -494,17 +533,20 @@ pub async fn visible(pool: &PgPool, viewer: Viewer) -> Result<Vec<VisibleShop>, 
     .await?
     .into_iter()
     .map(|row| VisibleShop {
-        shop: Shop {
+        shop: Shop::from(ShopColumns {
             id: row.id,
             nom: row.nom,
-            code: row.code_boutique,
+            code_boutique: row.code_boutique,
             type_commerce: row.type_commerce,
             ville: row.ville,
             devise: row.devise,
             alerte_stock_bas: row.alerte_stock_bas,
-            time_zone: time_zone(&row.fuseau_horaire),
-            stock_policy: StockPolicy::parse(&row.politique_stock),
-        },
+            fuseau_horaire: row.fuseau_horaire,
+            politique_stock: row.politique_stock,
+            taux_courant: row.taux_courant,
+            taux_depuis: row.taux_depuis,
+            pos_autorise: row.pos_autorise,
+        }),
         commercant_nom: row.commercant_nom,
         est_active: row.est_active,
     })
@@ -526,6 +568,9 @@ mod tests {
             alerte_stock_bas: 5,
             time_zone: zone,
             stock_policy: StockPolicy::Strict,
+            taux_dollar: Rate::DEFAULT,
+            taux_depuis: DateTime::<Utc>::MIN_UTC,
+            pos_autorise: true,
         }
     }
 

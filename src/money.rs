@@ -77,6 +77,67 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// The currencies a shop sells in: Congolese francs and US dollars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub enum Currency {
+    #[default]
+    #[serde(rename = "CDF")]
+    Cdf,
+    #[serde(rename = "USD")]
+    Usd,
+}
+
+impl Currency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Currency::Cdf => "CDF",
+            Currency::Usd => "USD",
+        }
+    }
+
+    /// `CDF` or `USD`, in any case.
+    pub fn parse(value: &str) -> Option<Currency> {
+        match value.trim().to_ascii_uppercase().as_str() {
+            "CDF" => Some(Currency::Cdf),
+            "USD" => Some(Currency::Usd),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exchange rate: Congolese francs for one US dollar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate(Money);
+
+impl Rate {
+    /// The rate of a shop with none set, as the 2026 tills assume.
+    pub const DEFAULT: Rate = Rate(Money(Decimal::from_parts(280_000, 0, 0, false, 2)));
+
+    /// A rate from its stored amount; `None` unless it is above zero.
+    pub fn new(cdf_per_usd: Decimal) -> Option<Rate> {
+        (cdf_per_usd > Decimal::ZERO).then(|| Rate(Money::new(cdf_per_usd)))
+    }
+
+    pub fn amount(self) -> Money {
+        self.0
+    }
+
+    /// `amount` in `to`, from `from`, rounded half-up to two places.
+    pub fn convert(self, amount: Money, from: Currency, to: Currency) -> Money {
+        match (from, to) {
+            (Currency::Usd, Currency::Cdf) => Money::new(amount.0 * self.0.0),
+            (Currency::Cdf, Currency::Usd) => Money::new(amount.0 / self.0.0),
+            _ => amount,
+        }
+    }
+}
+
 impl From<Decimal> for Money {
     fn from(amount: Decimal) -> Self {
         Money::new(amount)
@@ -102,6 +163,27 @@ mod tests {
 
     fn price(v: serde_json::Value) -> Option<String> {
         Money::parse_price(&v).map(|m| m.to_string())
+    }
+
+    #[test]
+    fn conversions_at_a_rate() {
+        let rate = Rate::new(Decimal::from(2850)).unwrap();
+        let usd = Money::new(Decimal::new(1050, 2));
+        assert_eq!(
+            rate.convert(usd, Currency::Usd, Currency::Cdf).to_string(),
+            "29925.00"
+        );
+        let cdf = Money::new(Decimal::from(10000));
+        // 10000 / 2850 = 3.5087…: half-up to two places.
+        assert_eq!(
+            rate.convert(cdf, Currency::Cdf, Currency::Usd).to_string(),
+            "3.51"
+        );
+        assert_eq!(rate.convert(cdf, Currency::Cdf, Currency::Cdf), cdf);
+        assert_eq!(Rate::DEFAULT.amount().to_string(), "2800.00");
+        assert!(Rate::new(Decimal::ZERO).is_none());
+        assert_eq!(Currency::parse(" usd"), Some(Currency::Usd));
+        assert_eq!(Currency::parse("EUR"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! register, rename, deactivate and re-key them. A till's `cle_api` is made here, handed back
 //! once to whoever made it, and stored only as a hash.
 
-use crate::boutiques::{Shop, StockPolicy, time_zone};
+use crate::boutiques::{Shop, ShopColumns};
 use crate::field::{self, Invalid};
 use crate::secret::{generate_key, hash_key};
 use chrono::{DateTime, Duration, Utc};
@@ -34,7 +34,8 @@ pub async fn identify(pool: &PgPool, serial: &str) -> Result<Option<Identified>,
         r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite, t.version_app_maui,
                   t.cle_api_hash,
                   b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.type_commerce,
-                  b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active
+                  b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active,
+                  b.taux_courant, b.taux_depuis, b.pos_autorise
            FROM terminaux t
            JOIN boutiques b ON b.id = t.boutique_id
            WHERE t.numero_serie = $1"#,
@@ -49,17 +50,20 @@ pub async fn identify(pool: &PgPool, serial: &str) -> Result<Option<Identified>,
         derniere_activite: row.derniere_activite,
         version_app_maui: row.version_app_maui,
         cle_api_hash: row.cle_api_hash,
-        boutique: Shop {
+        boutique: Shop::from(ShopColumns {
             id: row.boutique_id,
             nom: row.boutique_nom,
-            code: row.code_boutique,
+            code_boutique: row.code_boutique,
             type_commerce: row.type_commerce,
             ville: row.ville,
             devise: row.devise,
             alerte_stock_bas: row.alerte_stock_bas,
-            time_zone: time_zone(&row.fuseau_horaire),
-            stock_policy: StockPolicy::parse(&row.politique_stock),
-        },
+            fuseau_horaire: row.fuseau_horaire,
+            politique_stock: row.politique_stock,
+            taux_courant: row.taux_courant,
+            taux_depuis: row.taux_depuis,
+            pos_autorise: row.pos_autorise,
+        }),
         boutique_active: row.est_active,
     }))
 }

@@ -8,11 +8,12 @@ pub mod batcher;
 pub mod give_back;
 pub mod history;
 pub mod parse;
+pub mod pricing;
 pub mod reconciliation;
 pub mod record;
 
 use crate::code::Code;
-use crate::money::Money;
+use crate::money::{Currency, Money, Rate};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -36,18 +37,33 @@ pub struct SaleDraft {
     pub mode_paiement: String,
     pub paye: bool,
     pub version_app: Option<String>,
+    /// The currency paid; `None`: the shop's.
+    pub devise: Option<Currency>,
+    /// The totals the till computed (`Total`, `TotalUsd`): kept, never trusted.
+    pub total_declare: Option<Money>,
+    pub total_usd_declare: Option<Money>,
     pub lines: Vec<LineDraft>,
     /// What the sale contains, as the till sent it: a repeat of its invoice number with
     /// another fingerprint is a different sale (`INVOICE_CONFLICT`), not a retry.
     pub empreinte: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LineDraft {
     pub article_id: i64,
     pub quantite: i32,
     /// `None`: the article's current selling price.
     pub prix_unitaire: Option<Money>,
+    /// The line's currency; `None`: the sale's.
+    pub devise: Option<Currency>,
+    /// The unit price in USD the till shows, if it sent one.
+    pub prix_unitaire_usd: Option<Money>,
+    /// The variant scanned, if any (ignored unless an active variant of the article).
+    pub variante_id: Option<i64>,
+    /// The catalogue price before the cashier negotiated, if the till says.
+    pub prix_original: Option<Money>,
+    pub est_negocie: Option<bool>,
+    pub motif_reduction: Option<String>,
 }
 
 /// Who sells: the till and what the request says about it. Sales of one call to
@@ -87,6 +103,14 @@ pub struct RecordedSale {
     pub montant_total: Money,
     pub mode_paiement: String,
     pub paye: bool,
+    pub devise: Currency,
+    /// The rate in force at the sale's date, stored with it.
+    pub taux_dollar: Rate,
+    /// The total in USD: the total of a USD sale; for a CDF sale, the lines' USD prices
+    /// when every line has one.
+    pub montant_total_usd: Option<Money>,
+    /// The total the till declared, when it differs from the lines' by more than 0.01.
+    pub montant_total_declare: Option<Money>,
     pub lines: Vec<RecordedLine>,
     /// Articles this sale took below what was in stock (boutiques that allow it).
     pub stock_alerts: Vec<NegativeStock>,
@@ -108,8 +132,17 @@ pub struct RecordedLine {
     pub article_nom: String,
     pub article_code: String,
     pub quantite: i32,
+    /// The unit price charged, in the line's currency.
     pub prix_unitaire: Money,
+    /// `quantite × prix_unitaire`, in the line's currency.
     pub sous_total: Money,
+    pub devise: Currency,
+    pub prix_unitaire_usd: Option<Money>,
+    pub variante_id: Option<i64>,
+    /// The catalogue price in the line's currency, and whether the cashier negotiated.
+    pub prix_original: Money,
+    pub est_negocie: bool,
+    pub motif_reduction: Option<String>,
 }
 
 /// Why a sale was refused, in the till's vocabulary, with a French message.

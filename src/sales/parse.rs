@@ -7,7 +7,7 @@
 use super::{LineDraft, MAX_LINES_PER_SALE, MAX_QUANTITY, Refusal, SaleDraft};
 use crate::boutiques::parse_date;
 use crate::code::Code;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
@@ -66,6 +66,9 @@ fn sale_field(simple: &str) -> Option<&'static str> {
         "lignes" | "items" => "lignes",
         "boutiqueid" => "boutique_id",
         "versionappmaui" => "version_app_maui",
+        "devise" => "devise",
+        "total" | "montanttotal" => "total",
+        "totalusd" | "montanttotalusd" => "total_usd",
         _ => return None,
     })
 }
@@ -75,6 +78,12 @@ fn line_field(simple: &str) -> Option<&'static str> {
         "articleid" => "article_id",
         "quantite" => "quantite",
         "prixunitaire" => "prix_unitaire",
+        "prixunitaireusd" => "prix_unitaire_usd",
+        "devise" => "devise",
+        "varianteid" => "variante_id",
+        "prixoriginal" => "prix_original",
+        "estnegocie" => "est_negocie",
+        "motifreduction" => "motif_reduction",
         _ => return None,
     })
 }
@@ -202,9 +211,15 @@ pub fn parse_sale(sale: &Value, ctx: &ParseContext) -> Result<SaleDraft, Refusal
         }
     };
 
-    let empreinte = fingerprint(&lines);
+    let devise = currency(sale.get("devise").copied(), "la vente")?;
+    let total_declare = declared(sale.get("total").copied());
+    let total_usd_declare = declared(sale.get("total_usd").copied());
+    let empreinte = fingerprint(&lines, devise);
     Ok(SaleDraft {
         empreinte,
+        devise,
+        total_declare,
+        total_usd_declare,
         numero_facture,
         date_vente,
         date_vente_terminal,
@@ -285,21 +300,80 @@ fn parse_line(line: &Value, n: usize) -> Result<LineDraft, Refusal> {
             ))
         })?),
     };
+    let price = |name: &str| -> Result<Option<Money>, Refusal> {
+        match line.get(name).copied() {
+            None | Some(Value::Null) => Ok(None),
+            Some(price) => Money::parse_price(price).map(Some).ok_or_else(|| {
+                Refusal::invalid(format!(
+                    "Ligne {n} : '{name}' doit être un montant positif ou nul, inférieur à 10000000000"
+                ))
+            }),
+        }
+    };
+    let prix_unitaire_usd = price("prix_unitaire_usd")?;
+    let prix_original = price("prix_original")?;
+    let est_negocie = match line.get("est_negocie").copied() {
+        Some(Value::Bool(b)) => Some(*b),
+        _ => None,
+    };
+    let motif_reduction = match line.get("motif_reduction").copied() {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            Some(s.trim().chars().take(MAX_TEXT * 5).collect())
+        }
+        _ => None,
+    };
     Ok(LineDraft {
         article_id,
         quantite,
         prix_unitaire,
+        devise: currency(line.get("devise").copied(), &format!("la ligne {n}"))?,
+        prix_unitaire_usd,
+        // Anything but an id names no variant: the parent is sold.
+        variante_id: line
+            .get("variante_id")
+            .copied()
+            .and_then(sent_id)
+            .filter(|id| *id > 0),
+        prix_original,
+        est_negocie,
+        motif_reduction,
     })
+}
+
+/// `CDF` or `USD` (any case); absent or null: the default of the level above.
+fn currency(value: Option<&Value>, of: &str) -> Result<Option<Currency>, Refusal> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Currency::parse(s).map(Some).ok_or_else(|| {
+            Refusal::invalid(format!("Devise de {of} inconnue : CDF ou USD est attendu"))
+        }),
+        Some(_) => Err(Refusal::invalid(format!(
+            "Devise de {of} : CDF ou USD est attendu"
+        ))),
+    }
+}
+
+/// A total the till computed: kept when readable, never trusted nor refused.
+fn declared(value: Option<&Value>) -> Option<Money> {
+    value.and_then(Money::parse_price)
 }
 
 /// What a sale contains, independent of the order of its lines: a retry of the sale has
 /// the same fingerprint, another sale under the same number (almost surely) not.
-fn fingerprint(lines: &[LineDraft]) -> String {
+///
+/// A currency is part of it only when it is USD, so that sales stored before the tills sent
+/// currencies keep their fingerprint.
+fn fingerprint(lines: &[LineDraft], devise: Option<Currency>) -> String {
     let mut parts: Vec<String> = lines
         .iter()
         .map(|l| {
             let price = l.prix_unitaire.map(|p| p.to_string()).unwrap_or_default();
-            format!("{}:{}:{price}", l.article_id, l.quantite)
+            let usd = match l.devise.or(devise) {
+                Some(Currency::Usd) => ":USD",
+                _ => "",
+            };
+            format!("{}:{}:{price}{usd}", l.article_id, l.quantite)
         })
         .collect();
     parts.sort_unstable();
@@ -352,9 +426,68 @@ mod tests {
             vec![LineDraft {
                 article_id: 15,
                 quantite: 2,
-                prix_unitaire: Money::parse_price(&json!(25000))
+                prix_unitaire: Money::parse_price(&json!(25000)),
+                ..LineDraft::default()
             }]
         );
+    }
+
+    #[test]
+    fn the_2026_tills_pascal_case_with_currencies() {
+        let sale = json!({"VenteUid": "V-1", "Date": "2026-07-01T10:00:00", "Total": 10.5,
+            "TotalUsd": "10.50", "Devise": "usd", "ModePaiement": "CASH",
+            "Items": [{"ArticleId": 3, "VarianteId": 9, "Quantite": 1, "PrixUnitaire": 1000.00,
+                       "PrixUnitaireUsd": 10.5, "Devise": "USD", "PrixOriginal": 12,
+                       "EstNegocie": true, "MotifReduction": " fidèle "}]});
+        let draft = parse_sale(&sale, &ctx()).unwrap();
+        assert_eq!(draft.devise, Some(Currency::Usd));
+        assert_eq!(
+            draft.total_declare.map(|m| m.to_string()).as_deref(),
+            Some("10.50")
+        );
+        assert_eq!(draft.total_usd_declare, draft.total_declare);
+        let line = &draft.lines[0];
+        assert_eq!(line.devise, Some(Currency::Usd));
+        assert_eq!(line.variante_id, Some(9));
+        assert_eq!(
+            line.prix_unitaire_usd.map(|m| m.to_string()).as_deref(),
+            Some("10.50")
+        );
+        assert_eq!(
+            line.prix_original.map(|m| m.to_string()).as_deref(),
+            Some("12.00")
+        );
+        assert_eq!(line.est_negocie, Some(true));
+        assert_eq!(line.motif_reduction.as_deref(), Some("fidèle"));
+    }
+
+    #[test]
+    fn an_unknown_currency_refuses_the_sale_and_a_bad_variant_is_ignored() {
+        let refused = refusal(json!({"devise": "EUR", "lignes": [{"article_id": 1}]}));
+        assert_eq!(refused.code, Code::InvalidFormat);
+        let draft = parse_sale(
+            &json!({"lignes": [{"article_id": 1, "variante_id": "abc"}]}),
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(draft.lines[0].variante_id, None);
+    }
+
+    #[test]
+    fn usd_enters_the_fingerprint_and_cdf_leaves_it_as_it_was() {
+        let plain = parse_sale(&json!({"lignes": [{"article_id": 1}]}), &ctx()).unwrap();
+        let cdf = parse_sale(
+            &json!({"devise": "CDF", "lignes": [{"article_id": 1}]}),
+            &ctx(),
+        )
+        .unwrap();
+        let usd = parse_sale(
+            &json!({"devise": "USD", "lignes": [{"article_id": 1}]}),
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(plain.empreinte, cdf.empreinte);
+        assert_ne!(plain.empreinte, usd.empreinte);
     }
 
     #[test]

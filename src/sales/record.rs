@@ -26,11 +26,13 @@
 //! the sales are recorded again one per transaction, so that one sale the database
 //! rejects cannot take the others down with it.
 
+use super::pricing::{CatalogueEntry, PricedSale, price_sale};
 use super::{NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
 use crate::boutiques::{Shop, StockPolicy};
 use crate::code::Code;
 use crate::db::{is_transient, is_unavailable};
-use crate::money::Money;
+use crate::money::{Currency, Money, Rate};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -105,17 +107,24 @@ async fn record_in_transaction(
 }
 
 struct LockedArticle {
-    nom: String,
-    code: String,
-    prix_vente: Money,
+    entry: CatalogueEntry,
     stock: i32,
+}
+
+/// What pricing a batch needs besides its articles: the rates of the sales dated before
+/// the shop's current rate took effect, and the boutique's active variants the sales name.
+#[derive(Default)]
+struct PricingContext {
+    /// Rate in force at each such date.
+    rates: HashMap<DateTime<Utc>, Rate>,
+    /// Variant id → its parent article.
+    variants: HashMap<i64, i64>,
 }
 
 /// A sale whose articles all exist, with its prices settled.
 struct Priced {
     index: usize,
-    total: Money,
-    lines: Vec<RecordedLine>,
+    sale: PricedSale,
 }
 
 /// Key of the unique index, within the boutique.
@@ -143,7 +152,8 @@ async fn record_batch(
 ) -> Result<Vec<SaleOutcome>, sqlx::Error> {
     let mut outcomes: Outcomes = vec![None; sales.len()];
     let articles = lock_articles(conn, shop, sales).await?;
-    let batch = price_sales(sales, &articles, &mut outcomes);
+    let context = pricing_context(conn, shop, sales).await?;
+    let batch = price_sales(shop, sales, &articles, &context, &mut outcomes);
     let inserted = insert_sales(conn, shop, sales, &batch.priced).await?;
     settle_stored(conn, shop, sales, &batch, &inserted, &mut outcomes).await?;
     let taken = take_stock(
@@ -176,7 +186,7 @@ async fn lock_articles(
         .into_iter()
         .collect();
     Ok(sqlx::query!(
-        r#"SELECT id, nom, code, prix_vente, quantite_stock
+        r#"SELECT id, nom, code, prix_vente, quantite_stock, devise, prix_vente_usd
            FROM articles
            WHERE boutique_id = $1 AND id = ANY($2) AND est_actif
            ORDER BY id
@@ -189,14 +199,69 @@ async fn lock_articles(
     .into_iter()
     .map(|row| {
         let article = LockedArticle {
-            nom: row.nom,
-            code: row.code,
-            prix_vente: Money::from(row.prix_vente),
+            entry: CatalogueEntry {
+                nom: row.nom,
+                code: row.code,
+                devise: Currency::parse(&row.devise).unwrap_or_default(),
+                prix_vente: Money::from(row.prix_vente),
+                prix_vente_usd: row.prix_vente_usd.map(Money::from),
+            },
             stock: row.quantite_stock,
         };
         (row.id, article)
     })
     .collect())
+}
+
+/// Reads what pricing needs beyond the articles, only when a sale of the batch needs it: a
+/// sale dated before the shop's current rate took effect (offline across a rate change), a
+/// line naming a variant.
+async fn pricing_context(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    sales: &[PendingSale],
+) -> Result<PricingContext, sqlx::Error> {
+    let mut context = PricingContext::default();
+    let old_dates: Vec<DateTime<Utc>> = sales
+        .iter()
+        .map(|s| s.draft.date_vente)
+        .filter(|d| *d < shop.taux_depuis)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !old_dates.is_empty() {
+        context.rates = sqlx::query!(
+            r#"SELECT d AS "date!", taux_en_vigueur($1, d) AS "taux!"
+               FROM unnest($2::timestamptz[]) AS d"#,
+            shop.id,
+            &old_dates
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.date, Rate::new(r.taux)?)))
+        .collect();
+    }
+    let variants: Vec<i64> = sales
+        .iter()
+        .flat_map(|s| s.draft.lines.iter().filter_map(|l| l.variante_id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !variants.is_empty() {
+        context.variants = sqlx::query!(
+            r#"SELECT id, article_parent_id FROM variantes_articles
+               WHERE boutique_id = $1 AND id = ANY($2) AND est_actif"#,
+            shop.id,
+            &variants
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.article_parent_id))
+        .collect();
+    }
+    Ok(context)
 }
 
 /// The sales of a batch once priced.
@@ -214,8 +279,10 @@ struct PricedBatch {
 /// the boutique; a repeat of an invoice number within the batch waits for the outcome of
 /// its first occurrence.
 fn price_sales(
+    shop: &Shop,
     sales: &[PendingSale],
     articles: &HashMap<i64, LockedArticle>,
+    context: &PricingContext,
     outcomes: &mut Outcomes,
 ) -> PricedBatch {
     let mut first_occurrence: HashMap<InvoiceKey, usize> = HashMap::new();
@@ -231,11 +298,27 @@ fn price_sales(
             continue;
         }
         first_occurrence.insert(key, index);
-        match price(sale, articles) {
-            Ok((total, lines)) => batch.priced.push(Priced {
+        let date = sale.draft.date_vente;
+        let rate = if date >= shop.taux_depuis {
+            shop.taux_dollar
+        } else {
+            context
+                .rates
+                .get(&date)
+                .copied()
+                .unwrap_or(shop.taux_dollar)
+        };
+        let priced = price_sale(
+            &sale.draft,
+            shop.currency(),
+            rate,
+            |id| articles.get(&id).map(|a| &a.entry),
+            |variant| context.variants.get(&variant).copied(),
+        );
+        match priced {
+            Ok(priced) => batch.priced.push(Priced {
                 index,
-                total,
-                lines,
+                sale: priced,
             }),
             Err(refusal) => {
                 outcomes[index] = Some(SaleOutcome::Refused(refusal));
@@ -264,19 +347,23 @@ async fn insert_sales(
     });
     let mut columns = SaleColumns::default();
     for p in &order {
-        columns.push(&sales[p.index], p.total);
+        columns.push(&sales[p.index], &p.sale);
     }
     Ok(sqlx::query!(
         r#"INSERT INTO ventes (boutique_id, terminal_id, numero_facture, date_vente,
                                date_vente_terminal, montant_total, mode_paiement, paye,
-                               adresse_ip_client, version_app_maui, empreinte)
+                               adresse_ip_client, version_app_maui, empreinte, devise,
+                               taux_dollar, montant_total_usd, montant_total_declare)
            SELECT $1, s.terminal_id, s.numero_facture, s.date_vente, NULLIF(s.date_vente_terminal, ''),
                   s.montant_total, s.mode_paiement, s.paye, NULLIF(s.adresse_ip, ''),
-                  NULLIF(s.version_app, ''), s.empreinte
+                  NULLIF(s.version_app, ''), s.empreinte, s.devise, s.taux_dollar,
+                  s.montant_total_usd, s.montant_total_declare
            FROM unnest($2::int8[], $3::text[], $4::timestamptz[], $5::text[], $6::numeric[],
-                       $7::text[], $8::bool[], $9::text[], $10::text[], $11::text[])
+                       $7::text[], $8::bool[], $9::text[], $10::text[], $11::text[],
+                       $12::text[], $13::numeric[], $14::numeric[], $15::numeric[])
                 AS s(terminal_id, numero_facture, date_vente, date_vente_terminal, montant_total,
-                     mode_paiement, paye, adresse_ip, version_app, empreinte)
+                     mode_paiement, paye, adresse_ip, version_app, empreinte, devise,
+                     taux_dollar, montant_total_usd, montant_total_declare)
            ON CONFLICT (boutique_id, terminal_id, numero_facture) DO NOTHING
            RETURNING id, terminal_id, numero_facture"#,
         shop.id,
@@ -290,6 +377,10 @@ async fn insert_sales(
         &columns.adresse_ip,
         &columns.version_app,
         &columns.empreinte,
+        &columns.devise as &[&str],
+        &columns.taux_dollar,
+        &columns.montant_total_usd as &[Option<Decimal>],
+        &columns.montant_total_declare as &[Option<Decimal>],
     )
     .fetch_all(&mut *conn)
     .await?
@@ -358,7 +449,7 @@ fn take_stock(
             continue; // stored before, settled above
         };
         let mut demand: BTreeMap<i64, i64> = BTreeMap::new();
-        for line in &p.lines {
+        for line in &p.sale.lines {
             *demand.entry(line.article_id).or_default() += i64::from(line.quantite);
         }
         let short: Vec<(i64, i64)> = demand
@@ -372,7 +463,7 @@ fn take_stock(
             let article = &articles[&article_id];
             outcomes[p.index] = Some(SaleOutcome::Refused(Refusal::insufficient_stock(
                 article_id,
-                &article.nom,
+                &article.entry.nom,
                 stock[&article_id],
                 wanted,
             )));
@@ -392,10 +483,10 @@ fn take_stock(
                 }
             })
             .collect();
-        for line in &p.lines {
+        for line in &p.sale.lines {
             let before = stock[&line.article_id];
             stock.insert(line.article_id, before - line.quantite);
-            writes.push(vente_id, line, before, sale, &shop.devise);
+            writes.push(vente_id, line, before, sale);
         }
         writes.link(vente_id, sale);
         for alert in &stock_alerts {
@@ -407,10 +498,14 @@ fn take_stock(
             date_vente: sale.draft.date_vente,
             date_correction: sale.draft.date_correction,
             date_vente_terminal: sale.draft.date_vente_terminal.clone(),
-            montant_total: p.total,
+            montant_total: p.sale.total,
             mode_paiement: sale.draft.mode_paiement.clone(),
             paye: sale.draft.paye,
-            lines: p.lines,
+            devise: p.sale.devise,
+            taux_dollar: p.sale.taux_dollar,
+            montant_total_usd: p.sale.total_usd,
+            montant_total_declare: p.sale.total_declare,
+            lines: p.sale.lines,
             stock_alerts,
         }));
     }
@@ -450,10 +545,16 @@ async fn write_stock(
         .unzip();
     sqlx::query!(
         r#"WITH new_lines AS (
-               INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire)
-               SELECT $1, l.vente_id, l.article_id, l.quantite, l.prix_unitaire
-               FROM unnest($2::int8[], $3::int8[], $4::int4[], $5::numeric[])
-                    AS l(vente_id, article_id, quantite, prix_unitaire)
+               INSERT INTO lignes_vente (boutique_id, vente_id, article_id, quantite, prix_unitaire,
+                                         devise, prix_unitaire_usd, variante_id, prix_original,
+                                         est_negocie, motif_reduction)
+               SELECT $1, l.vente_id, l.article_id, l.quantite, l.prix_unitaire, l.devise,
+                      l.prix_unitaire_usd, l.variante_id, l.prix_original, l.est_negocie,
+                      l.motif_reduction
+               FROM unnest($2::int8[], $3::int8[], $4::int4[], $5::numeric[], $20::text[],
+                           $21::numeric[], $22::int8[], $23::numeric[], $24::bool[], $25::text[])
+                    AS l(vente_id, article_id, quantite, prix_unitaire, devise, prix_unitaire_usd,
+                         variante_id, prix_original, est_negocie, motif_reduction)
            ), stock AS (
                UPDATE articles AS a
                SET quantite_stock = a.quantite_stock - s.sold,
@@ -505,6 +606,12 @@ async fn write_stock(
         &writes.created_vente_id,
         &writes.created_terminal_id,
         &writes.created_numero,
+        &writes.devise as &[&str],
+        &writes.prix_unitaire_usd as &[Option<Decimal>],
+        &writes.variante_id as &[Option<i64>],
+        &writes.prix_original,
+        &writes.est_negocie,
+        &writes.motif_reduction as &[Option<String>],
     )
     .execute(&mut *conn)
     .await?;
@@ -531,40 +638,6 @@ fn settle_repeats(sales: &[PendingSale], repeats: &[(usize, usize)], outcomes: &
 
 fn owned_key(sale: &PendingSale) -> (i64, String) {
     (sale.seller.terminal_id, sale.draft.numero_facture.clone())
-}
-
-/// Settles the price of every line; refuses a sale naming an article that is not an
-/// active article of the boutique, or whose total no longer fits.
-fn price(
-    sale: &PendingSale,
-    articles: &HashMap<i64, LockedArticle>,
-) -> Result<(Money, Vec<RecordedLine>), Refusal> {
-    let mut lines = Vec::with_capacity(sale.draft.lines.len());
-    let mut total = Money::ZERO;
-    for line in &sale.draft.lines {
-        let article = articles
-            .get(&line.article_id)
-            .ok_or_else(|| Refusal::article_not_found(line.article_id))?;
-        let prix_unitaire = line.prix_unitaire.unwrap_or(article.prix_vente);
-        let sous_total = prix_unitaire.times(line.quantite);
-        total = match sous_total.and_then(|s| total.checked_add(s)) {
-            Some(t) if t.fits_total() => t,
-            _ => {
-                return Err(Refusal::invalid(
-                    "Le montant total de la vente dépasse la limite autorisée",
-                ));
-            }
-        };
-        lines.push(RecordedLine {
-            article_id: line.article_id,
-            article_nom: article.nom.clone(),
-            article_code: article.code.clone(),
-            quantite: line.quantite,
-            prix_unitaire,
-            sous_total: sous_total.unwrap_or_default(),
-        });
-    }
-    Ok((total, lines))
 }
 
 async fn existing_sales<'a>(
@@ -610,17 +683,27 @@ struct SaleColumns {
     adresse_ip: Vec<String>,
     version_app: Vec<String>,
     empreinte: Vec<String>,
+    devise: Vec<&'static str>,
+    taux_dollar: Vec<Decimal>,
+    montant_total_usd: Vec<Option<Decimal>>,
+    montant_total_declare: Vec<Option<Decimal>>,
 }
 
 impl SaleColumns {
-    fn push(&mut self, sale: &PendingSale, total: Money) {
+    fn push(&mut self, sale: &PendingSale, priced: &PricedSale) {
         let d = &sale.draft;
         self.terminal_id.push(sale.seller.terminal_id);
         self.numero_facture.push(d.numero_facture.clone());
         self.date_vente.push(d.date_vente);
         self.date_vente_terminal
             .push(d.date_vente_terminal.clone().unwrap_or_default());
-        self.montant_total.push(total.amount());
+        self.montant_total.push(priced.total.amount());
+        self.devise.push(priced.devise.as_str());
+        self.taux_dollar.push(priced.taux_dollar.amount().amount());
+        self.montant_total_usd
+            .push(priced.total_usd.map(Money::amount));
+        self.montant_total_declare
+            .push(priced.total_declare.map(Money::amount));
         self.mode_paiement.push(d.mode_paiement.clone());
         self.paye.push(d.paye);
         self.adresse_ip
@@ -638,6 +721,12 @@ struct StockWrites {
     article_id: Vec<i64>,
     quantite: Vec<i32>,
     prix_unitaire: Vec<Decimal>,
+    devise: Vec<&'static str>,
+    prix_unitaire_usd: Vec<Option<Decimal>>,
+    variante_id: Vec<Option<i64>>,
+    prix_original: Vec<Decimal>,
+    est_negocie: Vec<bool>,
+    motif_reduction: Vec<Option<String>>,
     stock_avant: Vec<i32>,
     reference: Vec<String>,
     utilisateur: Vec<String>,
@@ -653,19 +742,20 @@ struct StockWrites {
 }
 
 impl StockWrites {
-    fn push(
-        &mut self,
-        vente_id: i64,
-        line: &RecordedLine,
-        stock_avant: i32,
-        sale: &PendingSale,
-        devise: &str,
-    ) {
+    fn push(&mut self, vente_id: i64, line: &RecordedLine, stock_avant: i32, sale: &PendingSale) {
         let numero = &sale.draft.numero_facture;
+        let devise = line.devise;
         self.vente_id.push(vente_id);
         self.article_id.push(line.article_id);
         self.quantite.push(line.quantite);
         self.prix_unitaire.push(line.prix_unitaire.amount());
+        self.devise.push(devise.as_str());
+        self.prix_unitaire_usd
+            .push(line.prix_unitaire_usd.map(Money::amount));
+        self.variante_id.push(line.variante_id);
+        self.prix_original.push(line.prix_original.amount());
+        self.est_negocie.push(line.est_negocie);
+        self.motif_reduction.push(line.motif_reduction.clone());
         self.stock_avant.push(stock_avant);
         self.reference.push(numero.clone());
         self.utilisateur.push(sale.seller.nom_terminal.clone());
