@@ -1,12 +1,14 @@
 //! The terminal gate: the one place that decides which till is calling and which boutique
 //! it may see. Every terminal endpoint takes a [`Terminal`] (or a [`PathTerminal`] when the
-//! serial is in the path), so none can forget it.
+//! serial is in the path), so none can forget it. A till is resolved once per request: the
+//! `Idempotency-Key` layer, which needs it first, leaves it in the request for the handler.
 
 use crate::boutiques::Shop;
 use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::bearer_token;
+use crate::http::idempotency;
 use crate::sales::{ParseContext, Seller};
 use crate::secret::{hash_key, same_hash};
 use crate::terminals;
@@ -76,6 +78,9 @@ impl FromRequestParts<AppState> for Terminal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(resolved) = parts.extensions.get::<Terminal>() {
+            return Ok(resolved.clone());
+        }
         let serial = header_serial(&parts.headers).ok_or_else(|| {
             ApiError::bad_request(
                 Code::MissingSerial,
@@ -84,6 +89,13 @@ impl FromRequestParts<AppState> for Terminal {
             .with("header_required", "X-Device-Serial")
         })?;
         Terminal::resolve(parts, state, serial).await
+    }
+}
+
+/// A till's `Idempotency-Key`s are its own.
+impl idempotency::Scope for Terminal {
+    fn scope_id(&self) -> i64 {
+        self.id
     }
 }
 

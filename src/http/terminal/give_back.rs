@@ -4,14 +4,11 @@
 use super::gate::Terminal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Input, RawBody, parse_json, returned_units};
-use crate::http::idempotency;
+use crate::http::extract::{Input, JsonBody, returned_units};
 use crate::http::views::GivenBackView;
 use crate::sales::give_back::{self, Actor, SaleRef};
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 
 /// The sale a till names: by `numero_facture` (its own), or by `id`.
 fn sale_of_terminal(input: &Input, terminal_id: i64) -> Result<SaleRef, ApiError> {
@@ -59,29 +56,16 @@ fn till(terminal: &Terminal, state: &AppState) -> Actor {
 pub async fn cancel(
     State(state): State<AppState>,
     terminal: Terminal,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> Response {
-    let route = "POST /api/v2/simple/ventes/annuler";
-    idempotency::respond(
-        state,
-        terminal,
-        &headers,
-        route,
-        body,
-        |state, terminal, body| async move {
-            let input = Input::new(parse_json(&body)?, &["numero_facture", "id", "motif"])?;
-            let sale = sale_of_terminal(&input, terminal.id)?;
-            let reason = input.free_text("motif", 500)?.filter(|m| !m.is_empty());
-            let shop = &terminal.boutique;
-            let done =
-                give_back::cancel(&state.pool, shop, &sale, &till(&terminal, &state), reason)
-                    .await
-                    .map_err(|e| ApiError::give_back(e, shop))?;
-            Ok(Json(GivenBackView::new(done, shop)))
-        },
-    )
-    .await
+    JsonBody(body): JsonBody,
+) -> Result<Json<GivenBackView>, ApiError> {
+    let input = Input::new(body, &["numero_facture", "id", "motif"])?;
+    let sale = sale_of_terminal(&input, terminal.id)?;
+    let reason = input.free_text("motif", 500)?.filter(|m| !m.is_empty());
+    let shop = &terminal.boutique;
+    let done = give_back::cancel(&state.pool, shop, &sale, &till(&terminal, &state), reason)
+        .await
+        .map_err(|e| ApiError::give_back(e, shop))?;
+    Ok(Json(GivenBackView::new(done, shop)))
 }
 
 #[utoipa::path(
@@ -105,34 +89,19 @@ pub async fn cancel(
 pub async fn return_articles(
     State(state): State<AppState>,
     terminal: Terminal,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> Response {
-    let route = "POST /api/v2/simple/ventes/retour";
-    idempotency::respond(
-        state,
-        terminal,
-        &headers,
-        route,
-        body,
-        |state, terminal, body| async move {
-            let input = Input::new(
-                parse_json(&body)?,
-                &["numero_facture", "id", "lignes", "motif"],
-            )?;
-            let sale = sale_of_terminal(&input, terminal.id)?;
-            let units = returned_units(&input)?;
-            let reason = input.free_text("motif", 500)?.filter(|m| !m.is_empty());
-            let shop = &terminal.boutique;
-            let actor = Actor {
-                terminal_id: None,
-                ..till(&terminal, &state)
-            };
-            let done = give_back::return_articles(&state.pool, shop, &sale, &actor, &units, reason)
-                .await
-                .map_err(|e| ApiError::give_back(e, shop))?;
-            Ok(Json(GivenBackView::new(done, shop)))
-        },
-    )
-    .await
+    JsonBody(body): JsonBody,
+) -> Result<Json<GivenBackView>, ApiError> {
+    let input = Input::new(body, &["numero_facture", "id", "lignes", "motif"])?;
+    let sale = sale_of_terminal(&input, terminal.id)?;
+    let units = returned_units(&input)?;
+    let reason = input.free_text("motif", 500)?.filter(|m| !m.is_empty());
+    let shop = &terminal.boutique;
+    let actor = Actor {
+        terminal_id: None,
+        ..till(&terminal, &state)
+    };
+    let done = give_back::return_articles(&state.pool, shop, &sale, &actor, &units, reason)
+        .await
+        .map_err(|e| ApiError::give_back(e, shop))?;
+    Ok(Json(GivenBackView::new(done, shop)))
 }

@@ -9,14 +9,12 @@ use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{RawBody, parse_json};
-use crate::http::idempotency;
 use crate::money::Money;
 use crate::review::{self, Rejection};
 use crate::sales::{self, PendingSale, Refusal, SaleOutcome, history};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// A refused sale as a refused request.
@@ -65,27 +63,9 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
 pub async fn create_sale(
     State(state): State<AppState>,
     terminal: Terminal,
-    headers: HeaderMap,
     RawBody(body): RawBody,
-) -> Response {
-    let route = "POST /api/v2/simple/ventes";
-    idempotency::respond(
-        state,
-        terminal,
-        &headers,
-        route,
-        body,
-        |state, terminal, body| async move { online_sale(&state, &terminal, &body).await },
-    )
-    .await
-}
-
-async fn online_sale(
-    state: &AppState,
-    terminal: &Terminal,
-    body: &[u8],
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let value: Value = parse_json(body)?;
+    let value: Value = parse_json(&body)?;
     let (ctx, seller) = terminal.sale_context();
     let shop = &terminal.boutique;
     let outcome = match sales::parse_sale(&value, &ctx) {
@@ -107,7 +87,7 @@ async fn online_sale(
         SaleOutcome::Refused(refusal) => {
             let rejection = Rejection {
                 numero_facture: sales::sent_invoice_number(&value),
-                payload: std::str::from_utf8(body).unwrap_or_default(),
+                payload: std::str::from_utf8(&body).unwrap_or_default(),
                 refusal: &refusal,
             };
             review::record_rejections(&state.pool, shop.id, terminal.id, &[rejection]).await?;
