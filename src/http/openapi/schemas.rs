@@ -27,7 +27,7 @@ impl PartialSchema for Money {
 impl ToSchema for Money {}
 
 /// A timestamp's schema, for fields held as text: ISO 8601 with the shop's offset.
-fn timestamp() -> ObjectBuilder {
+pub fn timestamp() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .format(Some(SchemaFormat::KnownFormat(
@@ -85,7 +85,8 @@ fn any_value() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
 }
 
-fn nullable_timestamp() -> ObjectBuilder {
+/// [`timestamp`], or `null`.
+pub fn nullable_timestamp() -> ObjectBuilder {
     timestamp().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
         Type::String,
         Type::Null,
@@ -94,66 +95,6 @@ fn nullable_timestamp() -> ObjectBuilder {
 
 fn required_timestamp() -> ObjectBuilder {
     timestamp()
-}
-
-// ---- Status and health -------------------------------------------------------------------
-
-#[derive(ToSchema)]
-pub struct StatusResponse {
-    #[schema(example = "v2-simple")]
-    pub api_version: String,
-    #[schema(example = "0.1.0")]
-    pub version: String,
-    /// `ok`, or `degraded` when the database cannot be reached.
-    #[schema(example = "ok")]
-    pub status: String,
-    #[schema(example = "API caisse opérationnelle")]
-    pub message: String,
-    #[schema(example = "En-tête X-Device-Serial (numéro de série du terminal)")]
-    pub authentication: String,
-    pub endpoints: StatusEndpoints,
-    pub note: String,
-    /// `ok` or `down`.
-    #[schema(example = "ok")]
-    pub database: String,
-}
-
-/// Where the main endpoints are.
-#[derive(ToSchema)]
-pub struct StatusEndpoints {
-    #[schema(example = "/api/v2/simple/status/")]
-    pub status: String,
-    pub articles: String,
-    pub categories: String,
-    pub ventes: String,
-    pub ventes_sync: String,
-    pub ventes_historique: String,
-    pub statistiques: String,
-    pub mouvements_stock: String,
-    pub boutiques: String,
-    pub terminal_info: String,
-}
-
-#[derive(ToSchema)]
-pub struct HealthLive {
-    #[schema(example = "ok")]
-    pub status: String,
-}
-
-#[derive(ToSchema)]
-pub struct HealthReady {
-    /// `ok` when the server can serve, else `unavailable`.
-    #[schema(example = "ok")]
-    pub status: String,
-    /// `ok` or `down`.
-    #[schema(example = "ok")]
-    pub database: String,
-    /// `ok` (every migration this server knows is applied), `pending`, or `unknown`
-    /// (the database could not be asked).
-    #[schema(example = "ok")]
-    pub migrations: String,
-    /// The versions of the migrations not applied yet, when some are missing.
-    pub pending: Option<Vec<i64>>,
 }
 
 // ---- The terminal API --------------------------------------------------------------------
@@ -168,102 +109,6 @@ pub struct TillRef {
 }
 
 #[derive(ToSchema)]
-pub struct TerminalInfoResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub terminal: TerminalInfo,
-    pub boutique: TerminalInfoBoutique,
-}
-
-#[derive(ToSchema)]
-pub struct TerminalInfo {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "0a1badae951f8473")]
-    pub numero_serie: String,
-    #[schema(example = "Terminal MAUI")]
-    pub nom_terminal: String,
-    #[schema(example = true)]
-    pub est_actif: bool,
-    pub version_app_maui: Option<String>,
-    /// The till's last request, at most a minute old.
-    #[schema(schema_with = nullable_timestamp)]
-    pub derniere_activite: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct TerminalInfoBoutique {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "Ma Boutique")]
-    pub nom: String,
-    #[schema(example = "BTQ-009")]
-    pub code: String,
-    #[schema(example = "Téléphonie et accessoires")]
-    pub type_commerce: String,
-    #[schema(example = "Kinshasa")]
-    pub ville: String,
-    #[schema(example = "CDF")]
-    pub devise: String,
-}
-
-/// The shop's catalogue, or what changed in it since `since`.
-#[derive(ToSchema)]
-pub struct ArticlesResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 8)]
-    pub count: i64,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = "Ma Boutique")]
-    pub boutique_nom: String,
-    pub articles: Vec<ArticleView>,
-    /// Pass it as `since` to get only what changes from now on.
-    #[schema(example = "742")]
-    pub token: String,
-    /// `true` for the whole catalogue, `false` for a delta.
-    #[schema(example = true)]
-    pub complet: bool,
-    /// `articles/terminal/<numero_serie>/` only: the till named in the path.
-    pub terminal: Option<TillRef>,
-}
-
-#[derive(ToSchema)]
-pub struct CategoriesResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 2)]
-    pub count: i64,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = "Ma Boutique")]
-    pub boutique_nom: String,
-    pub categories: Vec<CategoryView>,
-    #[schema(example = "742")]
-    pub token: String,
-    #[schema(example = true)]
-    pub complet: bool,
-    /// With `since`: the ids of the categories deleted since.
-    pub supprimees: Option<Vec<i64>>,
-}
-
-#[derive(ToSchema)]
-pub struct CategoryView {
-    #[schema(example = 2)]
-    pub id: i64,
-    #[schema(example = "Accessoires")]
-    pub nom: String,
-    #[schema(example = "Chargeurs, câbles, écouteurs, coques")]
-    pub description: String,
-    #[schema(schema_with = required_timestamp)]
-    pub date_creation: String,
-    /// The boutique's id.
-    #[schema(example = 1)]
-    pub boutique: i64,
-}
-
-#[derive(ToSchema)]
 pub struct StockCountRequest {
     /// The stock counted.
     #[schema(example = 50, minimum = 0, maximum = 1_000_000_000)]
@@ -273,31 +118,6 @@ pub struct StockCountRequest {
     pub commentaire: Option<String>,
     /// If sent, the till's own boutique; another is refused (`403 BOUTIQUE_MISMATCH`).
     pub boutique_id: Option<i64>,
-}
-
-#[derive(ToSchema)]
-pub struct StockCountResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub article: StockCountArticle,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-}
-
-#[derive(ToSchema)]
-pub struct StockCountArticle {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "Chargeur USB-C 25 W")]
-    pub nom: String,
-    #[schema(example = "CHG-001")]
-    pub code: String,
-    #[schema(example = 100)]
-    pub ancienne_quantite: i32,
-    #[schema(example = 50)]
-    pub nouvelle_quantite: i32,
-    #[schema(example = -50)]
-    pub difference: i32,
 }
 
 /// One sale, as a till sends it (in a sync batch, or alone to `POST ventes/`).
@@ -407,65 +227,6 @@ pub struct MauiItem {
     pub PrixUnitaire: Option<Value>,
 }
 
-/// `POST ventes/`: the sale as stored, amounts as JSON numbers.
-#[derive(ToSchema)]
-pub struct OnlineSaleResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub vente: OnlineSale,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = 1)]
-    pub terminal_id: i64,
-    /// `already_exists` when the till had already sent this invoice number (status 200).
-    #[schema(example = "already_exists")]
-    pub status: Option<String>,
-    #[schema(example = "Vente déjà existante")]
-    pub message: Option<String>,
-    /// Articles the sale took below zero (shops that allow it).
-    pub alertes_stock: Option<Vec<NegativeStockView>>,
-}
-
-#[derive(ToSchema)]
-pub struct OnlineSale {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "WEB-0001")]
-    pub numero_facture: String,
-    #[schema(example = 50000.0)]
-    pub montant_total: f64,
-    #[schema(example = "CASH")]
-    pub mode_paiement: String,
-    #[schema(example = true)]
-    pub paye: bool,
-    #[schema(schema_with = required_timestamp)]
-    pub date_vente: String,
-    pub lignes: Vec<OnlineSaleLine>,
-}
-
-#[derive(ToSchema)]
-pub struct OnlineSaleLine {
-    #[schema(example = 1)]
-    pub article_id: i64,
-    #[schema(example = "Chargeur USB-C 25 W")]
-    pub article_nom: String,
-    #[schema(example = 2)]
-    pub quantite: i32,
-    #[schema(example = 25000.0)]
-    pub prix_unitaire: f64,
-    #[schema(example = 50000.0)]
-    pub sous_total: f64,
-}
-
-#[derive(ToSchema)]
-pub struct NegativeStockView {
-    pub article_id: i64,
-    /// Units sold beyond the stock.
-    pub manque: i32,
-    pub stock_avant: i32,
-    pub stock_apres: i32,
-}
-
 #[derive(ToSchema)]
 pub struct CancelRequest {
     /// The till's invoice number of the sale (or give `id`).
@@ -549,164 +310,6 @@ pub struct ReconciliationRequest {
     /// The invoice numbers the till believes synced (at most 20,000).
     #[schema(example = json!(["FAC-20241104-001", "FAC-20241104-002"]))]
     pub numeros_factures: Vec<String>,
-}
-
-#[derive(ToSchema)]
-pub struct ReconciliationResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    pub terminal: TillRef,
-    pub periode: Period,
-    pub totaux: ReconciliationTotals,
-    /// Stored.
-    pub presentes: Vec<ReconciledSale>,
-    /// Not stored and not refused: to send again.
-    pub manquantes: Vec<String>,
-    /// Refused, with why.
-    pub rejetees: Vec<ReconciledRefusal>,
-    /// Stored for this till in the period, but not in its list.
-    pub inconnues: Vec<UnlistedSale>,
-}
-
-#[derive(ToSchema)]
-pub struct Period {
-    #[schema(schema_with = nullable_timestamp)]
-    pub date_debut: Option<String>,
-    #[schema(schema_with = nullable_timestamp)]
-    pub date_fin: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct ReconciliationTotals {
-    pub envoyees: i64,
-    pub presentes: i64,
-    /// Cancelled sales left out.
-    pub montant_presentes: Money,
-    pub manquantes: i64,
-    pub rejetees: i64,
-    pub inconnues: i64,
-}
-
-#[derive(ToSchema)]
-pub struct ReconciledSale {
-    #[schema(example = "FAC-20241104-001")]
-    pub numero_facture: String,
-    pub id: i64,
-    pub montant_total: Money,
-    #[schema(schema_with = required_timestamp)]
-    pub date_vente: String,
-    pub annulee: bool,
-}
-
-#[derive(ToSchema)]
-pub struct ReconciledRefusal {
-    pub numero_facture: String,
-    #[schema(example = "INSUFFICIENT_STOCK")]
-    pub code: String,
-    pub message: String,
-    #[schema(schema_with = required_timestamp)]
-    pub date_rejet: String,
-    /// Whether a manager resolved it.
-    pub resolue: bool,
-}
-
-#[derive(ToSchema)]
-pub struct UnlistedSale {
-    pub numero_facture: String,
-    pub id: i64,
-    pub montant_total: Money,
-    #[schema(schema_with = required_timestamp)]
-    pub date_vente: String,
-}
-
-#[derive(ToSchema)]
-pub struct HistoryResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = "Ma Boutique")]
-    pub boutique_nom: String,
-    /// Over the whole period, cancelled sales left out.
-    pub statistiques: HistoryTotals,
-    #[schema(example = 1)]
-    pub count: i64,
-    /// Newest first, at most `limit`.
-    pub ventes: Vec<SaleView>,
-}
-
-#[derive(ToSchema)]
-pub struct HistoryTotals {
-    #[schema(example = 1)]
-    pub total_ventes: i64,
-    pub chiffre_affaires: Money,
-}
-
-#[derive(ToSchema)]
-pub struct StatisticsResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub boutique: StatisticsBoutique,
-    pub statistiques: ShopStatistics,
-}
-
-#[derive(ToSchema)]
-pub struct StatisticsBoutique {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "Ma Boutique")]
-    pub nom: String,
-    /// The boutique's `type_commerce`.
-    #[schema(example = "Téléphonie et accessoires")]
-    pub r#type: String,
-    #[schema(example = "Kinshasa")]
-    pub ville: String,
-}
-
-#[derive(ToSchema)]
-pub struct ShopStatistics {
-    pub articles: ArticleCounts,
-    pub categories: CategoryCounts,
-    /// Today, in the shop's time zone, by when the sales were made.
-    pub ventes_jour: PeriodSales,
-    pub ventes_mois: PeriodSales,
-}
-
-#[derive(ToSchema)]
-pub struct ArticleCounts {
-    #[schema(example = 8)]
-    pub total: i64,
-    /// Active articles at or below the shop's low-stock threshold.
-    #[schema(example = 3)]
-    pub stock_bas: i64,
-}
-
-#[derive(ToSchema)]
-pub struct CategoryCounts {
-    #[schema(example = 2)]
-    pub total: i64,
-}
-
-#[derive(ToSchema)]
-pub struct PeriodSales {
-    #[schema(example = 1)]
-    pub nombre: i64,
-    pub chiffre_affaires: Money,
-}
-
-#[derive(ToSchema)]
-pub struct MovementsResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = "Ma Boutique")]
-    pub boutique_nom: String,
-    #[schema(example = 1)]
-    pub count: i64,
-    pub mouvements: Vec<MovementView>,
 }
 
 #[derive(ToSchema)]

@@ -190,7 +190,23 @@ impl Terminal {
     }
 }
 
+/// A till's own serial and name, as answers name it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TillIdentity {
+    #[schema(example = "0a1badae951f8473")]
+    numero_serie: String,
+    #[schema(example = "Terminal MAUI")]
+    nom_terminal: String,
+}
+
 impl Terminal {
+    pub fn identity(&self) -> TillIdentity {
+        TillIdentity {
+            numero_serie: self.numero_serie.clone(),
+            nom_terminal: self.nom_terminal.clone(),
+        }
+    }
+
     /// What the sale parser needs to know of the request, and who sells: every sale a till
     /// sends (online or in a batch) is read and recorded with these.
     pub fn sale_context(&self) -> (ParseContext, Arc<Seller>) {

@@ -48,7 +48,7 @@ fn till(terminal: &Terminal, state: &AppState) -> Actor {
     ),
     request_body = crate::http::openapi::schemas::CancelRequest,
     responses(
-        (status = 200, description = "Cancelled", body = crate::http::openapi::schemas::GiveBackResponse),
+        (status = 200, description = "Cancelled", body = GivenBackView),
         crate::http::openapi::refusals::Cancel,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -81,7 +81,7 @@ pub async fn cancel(
     ),
     request_body = crate::http::openapi::schemas::ReturnRequest,
     responses(
-        (status = 200, description = "Returned", body = crate::http::openapi::schemas::GiveBackResponse),
+        (status = 200, description = "Returned", body = GivenBackView),
         crate::http::openapi::refusals::Return,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))

@@ -3,16 +3,124 @@
 //! (with totals), which it does not (to send again), which it refused (with the code), and
 //! which it has for that till in the period that the till did not list.
 
-use super::gate::Terminal;
-use crate::boutiques::date_bound;
+use super::gate::{Terminal, TillIdentity};
+use crate::boutiques::{Shop, date_bound};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Input, JsonBody};
 use crate::money::Money;
-use crate::sales::reconciliation::{self, MAX_NUMBERS};
+use crate::sales::reconciliation::{self, MAX_NUMBERS, Present, Refused};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The invoice numbers a till sent, sorted.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciliationResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    terminal: TillIdentity,
+    periode: Period,
+    totaux: ReconciliationTotals,
+    /// Stored.
+    presentes: Vec<ReconciledSale>,
+    /// Not stored and not refused: to send again.
+    manquantes: Vec<String>,
+    /// Refused, with why.
+    rejetees: Vec<ReconciledRefusal>,
+    /// Stored for this till in the period, but not in its list.
+    inconnues: Vec<UnlistedSale>,
+}
+
+/// The period the till named, if it did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Period {
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
+    date_debut: Option<String>,
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
+    date_fin: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciliationTotals {
+    envoyees: usize,
+    presentes: usize,
+    /// Cancelled sales left out.
+    montant_presentes: Money,
+    manquantes: usize,
+    rejetees: usize,
+    inconnues: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciledSale {
+    #[schema(example = "FAC-20241104-001")]
+    numero_facture: String,
+    id: i64,
+    montant_total: Money,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_vente: String,
+    annulee: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciledRefusal {
+    numero_facture: String,
+    #[schema(example = "INSUFFICIENT_STOCK")]
+    code: String,
+    message: String,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_rejet: String,
+    /// Whether a manager resolved it.
+    resolue: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UnlistedSale {
+    numero_facture: String,
+    id: i64,
+    montant_total: Money,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_vente: String,
+}
+
+impl ReconciledSale {
+    fn new(sale: Present, shop: &Shop) -> Self {
+        ReconciledSale {
+            numero_facture: sale.numero_facture,
+            id: sale.id,
+            montant_total: Money::from(sale.montant_total),
+            date_vente: shop.timestamp(sale.date_vente),
+            annulee: sale.annulee,
+        }
+    }
+}
+
+impl ReconciledRefusal {
+    fn new(refused: Refused, shop: &Shop) -> Self {
+        ReconciledRefusal {
+            numero_facture: refused.numero_facture,
+            code: refused.code,
+            message: refused.message,
+            date_rejet: shop.timestamp(refused.date_rejet),
+            resolue: refused.resolue,
+        }
+    }
+}
+
+impl UnlistedSale {
+    fn new(sale: Present, shop: &Shop) -> Self {
+        UnlistedSale {
+            numero_facture: sale.numero_facture,
+            id: sale.id,
+            montant_total: Money::from(sale.montant_total),
+            date_vente: shop.timestamp(sale.date_vente),
+        }
+    }
+}
 
 #[utoipa::path(
     post,
@@ -24,7 +132,7 @@ use serde_json::{Value, json};
         into stored, missing (send again), refused, and stored-but-unlisted.",
     request_body = crate::http::openapi::schemas::ReconciliationRequest,
     responses(
-        (status = 200, description = "The reconciliation", body = crate::http::openapi::schemas::ReconciliationResponse),
+        (status = 200, description = "The reconciliation", body = ReconciliationResponse),
         crate::http::openapi::refusals::Reconcile,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -33,7 +141,7 @@ pub async fn reconcile(
     State(state): State<AppState>,
     terminal: Terminal,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReconciliationResponse>, ApiError> {
     let shop = &terminal.boutique;
     let input = Input::new(body, &["date_debut", "date_fin", "numeros_factures"])?;
     let numbers: Vec<String> = match input.raw("numeros_factures") {
@@ -73,50 +181,38 @@ pub async fn reconcile(
     let found =
         reconciliation::reconcile(&state.pool, shop.id, terminal.id, &numbers, (start, end))
             .await?;
-    let (present, missing) = (found.present, found.missing);
-    let rejected: Vec<Value> = found
-        .rejected
-        .into_iter()
-        .map(|r| {
-            json!({
-                "numero_facture": r.numero_facture, "code": r.code, "message": r.message,
-                "date_rejet": shop.timestamp(r.date_rejet), "resolue": r.resolue,
-            })
-        })
-        .collect();
-    let unknown: Vec<Value> = found
-        .unknown
-        .iter()
-        .map(|v| {
-            json!({"numero_facture": v.numero_facture, "id": v.id,
-                   "montant_total": Money::from(v.montant_total),
-                   "date_vente": shop.timestamp(v.date_vente)})
-        })
-        .collect();
-    let revenue = found.revenue;
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "terminal": {"numero_serie": terminal.numero_serie, "nom_terminal": terminal.nom_terminal},
-        "periode": {
-            "date_debut": start.map(|at| shop.timestamp(at)),
-            "date_fin": end.map(|at| shop.timestamp(at)),
+    let totals = ReconciliationTotals {
+        envoyees: numbers.len(),
+        presentes: found.present.len(),
+        montant_presentes: Money::from(found.revenue),
+        manquantes: found.missing.len(),
+        rejetees: found.rejected.len(),
+        inconnues: found.unknown.len(),
+    };
+    Ok(Json(ReconciliationResponse {
+        success: true,
+        boutique_id: shop.id,
+        terminal: terminal.identity(),
+        periode: Period {
+            date_debut: start.map(|at| shop.timestamp(at)),
+            date_fin: end.map(|at| shop.timestamp(at)),
         },
-        "totaux": {
-            "envoyees": numbers.len(),
-            "presentes": present.len(),
-            "montant_presentes": Money::from(revenue),
-            "manquantes": missing.len(),
-            "rejetees": rejected.len(),
-            "inconnues": unknown.len(),
-        },
-        "presentes": present.iter().map(|v| json!({
-            "numero_facture": v.numero_facture, "id": v.id,
-            "montant_total": Money::from(v.montant_total),
-            "date_vente": shop.timestamp(v.date_vente), "annulee": v.annulee,
-        })).collect::<Vec<_>>(),
-        "manquantes": missing,
-        "rejetees": rejected,
-        "inconnues": unknown,
-    })))
+        totaux: totals,
+        presentes: found
+            .present
+            .into_iter()
+            .map(|sale| ReconciledSale::new(sale, shop))
+            .collect(),
+        manquantes: found.missing,
+        rejetees: found
+            .rejected
+            .into_iter()
+            .map(|refused| ReconciledRefusal::new(refused, shop))
+            .collect(),
+        inconnues: found
+            .unknown
+            .into_iter()
+            .map(|sale| UnlistedSale::new(sale, shop))
+            .collect(),
+    }))
 }

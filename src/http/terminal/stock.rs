@@ -8,10 +8,25 @@ use crate::http::extract::{JsonBody, Params};
 use crate::http::views::MovementView;
 use crate::sales::parse::sent_id;
 use crate::stock::journal::{self, MovementFilter};
-use crate::stock::{self, Count, MovementType};
+use crate::stock::{self, Applied, Count, MovementType};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The shop's stock journal, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MovementsResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = "Ma Boutique")]
+    boutique_nom: String,
+    #[schema(example = 1)]
+    count: usize,
+    mouvements: Vec<MovementView>,
+}
 
 #[utoipa::path(
     get,
@@ -27,7 +42,7 @@ use serde_json::{Value, json};
         ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)", minimum = 1),
     ),
     responses(
-        (status = 200, description = "The movements", body = crate::http::openapi::schemas::MovementsResponse),
+        (status = 200, description = "The movements", body = MovementsResponse),
         crate::http::openapi::refusals::Listing,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -36,7 +51,7 @@ pub async fn movements(
     State(state): State<AppState>,
     terminal: Terminal,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MovementsResponse>, ApiError> {
     let shop = &terminal.boutique;
     let filter = MovementFilter {
         dates: params.date_range(shop)?,
@@ -49,13 +64,53 @@ pub async fn movements(
         .into_iter()
         .map(|m| MovementView::new(m, shop))
         .collect();
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "boutique_nom": shop.nom,
-        "count": movements.len(),
-        "mouvements": movements,
-    })))
+    Ok(Json(MovementsResponse {
+        success: true,
+        boutique_id: shop.id,
+        boutique_nom: shop.nom.clone(),
+        count: movements.len(),
+        mouvements: movements,
+    }))
+}
+
+/// A stock count as applied.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StockCountResponse {
+    #[schema(example = true)]
+    success: bool,
+    article: StockCountArticle,
+    #[schema(example = 1)]
+    boutique_id: i64,
+}
+
+/// The article counted, with its stock before and after.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StockCountArticle {
+    #[schema(example = 1)]
+    id: i64,
+    #[schema(example = "Chargeur USB-C 25 W")]
+    nom: String,
+    #[schema(example = "CHG-001")]
+    code: String,
+    #[schema(example = 100)]
+    ancienne_quantite: i32,
+    #[schema(example = 50)]
+    nouvelle_quantite: i32,
+    #[schema(example = -50)]
+    difference: i32,
+}
+
+impl From<Applied> for StockCountArticle {
+    fn from(applied: Applied) -> Self {
+        StockCountArticle {
+            id: applied.article_id,
+            nom: applied.nom,
+            code: applied.code,
+            ancienne_quantite: applied.stock_avant,
+            nouvelle_quantite: applied.stock_apres,
+            difference: applied.stock_apres - applied.stock_avant,
+        }
+    }
 }
 
 /// An article id from the path: anything but a positive whole number names no article.
@@ -77,7 +132,7 @@ fn article_id(raw: &str) -> Result<i64, ApiError> {
     params(("article_id" = i64, Path, description = "The article", example = 1)),
     request_body = crate::http::openapi::schemas::StockCountRequest,
     responses(
-        (status = 200, description = "Stock set", body = crate::http::openapi::schemas::StockCountResponse),
+        (status = 200, description = "Stock set", body = StockCountResponse),
         crate::http::openapi::refusals::SetStock,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -87,7 +142,7 @@ pub async fn set_stock(
     terminal: Terminal,
     Path(raw_id): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StockCountResponse>, ApiError> {
     let article_id = article_id(&raw_id)?;
     // A boutique named in the body is never a way into another shop.
     match body.get("boutique_id") {
@@ -136,16 +191,9 @@ pub async fn set_stock(
         },
     )
     .await?;
-    Ok(Json(json!({
-        "success": true,
-        "article": {
-            "id": applied.article_id,
-            "nom": applied.nom,
-            "code": applied.code,
-            "ancienne_quantite": applied.stock_avant,
-            "nouvelle_quantite": applied.stock_apres,
-            "difference": applied.stock_apres - applied.stock_avant,
-        },
-        "boutique_id": shop.id,
-    })))
+    Ok(Json(StockCountResponse {
+        success: true,
+        article: StockCountArticle::from(applied),
+        boutique_id: shop.id,
+    }))
 }

@@ -246,9 +246,11 @@ struct DateCorrection {
     motif: &'static str,
 }
 
+/// An article a sale took below zero (boutiques that allow it).
 #[derive(Serialize, utoipa::ToSchema)]
-struct NegativeStockEntry {
+pub struct NegativeStockEntry {
     article_id: i64,
+    /// Units sold beyond the stock.
     manque: i32,
     stock_avant: i32,
     stock_apres: i32,
