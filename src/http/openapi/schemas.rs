@@ -97,7 +97,7 @@ fn required_timestamp() -> ObjectBuilder {
     timestamp()
 }
 
-// ---- The terminal API --------------------------------------------------------------------
+// ---- Shapes of the administration API that the terminal API answered with too ------------
 
 /// A till's own name and serial.
 #[derive(ToSchema)]
@@ -106,145 +106,6 @@ pub struct TillRef {
     pub numero_serie: String,
     #[schema(example = "Terminal MAUI")]
     pub nom_terminal: String,
-}
-
-#[derive(ToSchema)]
-pub struct StockCountRequest {
-    /// The stock counted.
-    #[schema(example = 50, minimum = 0, maximum = 1_000_000_000)]
-    pub quantite_stock: i64,
-    /// Why (also accepted as `motif`); default "Inventaire depuis le terminal".
-    #[schema(example = "Inventaire du soir")]
-    pub commentaire: Option<String>,
-    /// If sent, the till's own boutique; another is refused (`403 BOUTIQUE_MISMATCH`).
-    pub boutique_id: Option<i64>,
-}
-
-/// One sale, as a till sends it (in a sync batch, or alone to `POST ventes/`).
-#[derive(ToSchema)]
-pub struct SaleRequest {
-    /// The till's invoice number: one sale per till and number. Generated when missing,
-    /// but such a sale cannot be recognised when the till retries it.
-    #[schema(example = "FAC-20241104-001")]
-    pub numero_facture: Option<String>,
-    /// Default `CASH`.
-    #[schema(example = "CASH")]
-    pub mode_paiement: Option<String>,
-    /// Default `true`.
-    #[schema(example = true)]
-    pub paye: Option<bool>,
-    /// When the sale was made (ISO 8601; without an offset, the shop's local time).
-    /// Missing, unreadable, before 2020 or more than 30 minutes ahead: the server's time.
-    #[schema(example = "2026-11-25T14:03:00+01:00")]
-    pub date_vente: Option<String>,
-    /// If given, it must be the till's own shop (else `BOUTIQUE_MISMATCH`).
-    #[schema(example = 1)]
-    pub boutique_id: Option<i64>,
-    pub version_app_maui: Option<String>,
-    pub lignes: Vec<SaleLineRequest>,
-}
-
-#[derive(ToSchema)]
-pub struct SaleLineRequest {
-    #[schema(example = 1)]
-    pub article_id: i64,
-    /// A whole number from 1 to 1,000,000; default 1.
-    #[schema(example = 2, minimum = 1, maximum = 1_000_000)]
-    pub quantite: Option<i64>,
-    /// A number or a numeric string, rounded half-up to two decimals; default the
-    /// article's price.
-    #[schema(value_type = Option<f64>, example = 25000.00)]
-    pub prix_unitaire: Option<Value>,
-}
-
-/// A sync batch: an array of sales, or one of the MAUI app's envelopes.
-pub struct SyncRequest;
-
-impl PartialSchema for SyncRequest {
-    fn schema() -> RefOr<Schema> {
-        utoipa::openapi::schema::OneOfBuilder::new()
-            .item(<Vec<SaleRequest>>::schema())
-            .item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                SyncEnvelope::name(),
-            )))
-            .item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                MauiEnvelope::name(),
-            )))
-            .description(Some(
-                "An array of sales; or `{\"pos_id\", \"ventes\": [...]}`; or the MAUI app's PascalCase `{\"PosId\", \"Ventes\": [...]}`",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for SyncRequest {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        for (name, schema) in [
-            (SaleRequest::name(), SaleRequest::schema()),
-            (SaleLineRequest::name(), SaleLineRequest::schema()),
-            (SyncEnvelope::name(), SyncEnvelope::schema()),
-            (MauiEnvelope::name(), MauiEnvelope::schema()),
-            (MauiSale::name(), MauiSale::schema()),
-            (MauiItem::name(), MauiItem::schema()),
-        ] {
-            schemas.push((name.into_owned(), schema));
-        }
-    }
-}
-
-#[derive(ToSchema)]
-pub struct SyncEnvelope {
-    #[schema(example = "0a1badae951f8473")]
-    pub pos_id: Option<String>,
-    pub ventes: Vec<SaleRequest>,
-}
-
-/// The MAUI app's PascalCase batch.
-#[derive(ToSchema)]
-#[allow(non_snake_case)]
-pub struct MauiEnvelope {
-    pub PosId: Option<String>,
-    pub Ventes: Vec<MauiSale>,
-}
-
-#[derive(ToSchema)]
-#[allow(non_snake_case)]
-pub struct MauiSale {
-    #[schema(example = "FAC-20241104-001")]
-    pub VenteUid: Option<String>,
-    pub Date: Option<String>,
-    pub ModePaiement: Option<String>,
-    pub Paye: Option<bool>,
-    pub Items: Vec<MauiItem>,
-}
-
-#[derive(ToSchema)]
-#[allow(non_snake_case)]
-pub struct MauiItem {
-    pub ArticleId: i64,
-    pub Quantite: Option<i64>,
-    #[schema(value_type = Option<f64>)]
-    pub PrixUnitaire: Option<Value>,
-}
-
-#[derive(ToSchema)]
-pub struct CancelRequest {
-    /// The till's invoice number of the sale (or give `id`).
-    #[schema(example = "WEB-0001")]
-    pub numero_facture: Option<String>,
-    pub id: Option<i64>,
-    #[schema(example = "Erreur de saisie")]
-    pub motif: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct ReturnRequest {
-    #[schema(example = "FAC-20241104-001")]
-    pub numero_facture: Option<String>,
-    pub id: Option<i64>,
-    pub lignes: Vec<ReturnLine>,
-    #[schema(example = "Article défectueux")]
-    pub motif: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -298,18 +159,6 @@ pub struct AppliedMovement {
     pub stock_avant: i32,
     #[schema(example = 100)]
     pub stock_apres: i32,
-}
-
-#[derive(ToSchema)]
-pub struct ReconciliationRequest {
-    /// The period the invoice numbers cover (a day `YYYY-MM-DD`, or ISO 8601).
-    #[schema(example = "2026-11-25")]
-    pub date_debut: Option<String>,
-    #[schema(example = "2026-11-25")]
-    pub date_fin: Option<String>,
-    /// The invoice numbers the till believes synced (at most 20,000).
-    #[schema(example = json!(["FAC-20241104-001", "FAC-20241104-002"]))]
-    pub numeros_factures: Vec<String>,
 }
 
 #[derive(ToSchema)]

@@ -9,6 +9,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::bearer_token;
 use crate::http::idempotency;
+use crate::sales::parse::sent_id;
 use crate::sales::{ParseContext, Seller};
 use crate::secret::{hash_key, same_hash};
 use crate::terminals;
@@ -190,6 +191,19 @@ impl Terminal {
     }
 }
 
+/// A `boutique_id` a till names in a body: a whole number, or a numeric string as some app
+/// versions send it. It is never a way in: see [`Terminal::own_boutique`].
+pub struct NamedBoutique(i64);
+
+impl<'de> serde::Deserialize<'de> for NamedBoutique {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        sent_id(&value)
+            .map(NamedBoutique)
+            .ok_or_else(|| serde::de::Error::custom("un entier est attendu"))
+    }
+}
+
 /// A till's own serial and name, as answers name it.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct TillIdentity {
@@ -204,6 +218,14 @@ impl Terminal {
         TillIdentity {
             numero_serie: self.numero_serie.clone(),
             nom_terminal: self.nom_terminal.clone(),
+        }
+    }
+
+    /// Refuses a request whose body names a boutique other than the till's.
+    pub fn own_boutique(&self, named: Option<NamedBoutique>) -> Result<(), ApiError> {
+        match named {
+            Some(NamedBoutique(id)) if id != self.boutique.id => Err(boutique_mismatch()),
+            _ => Ok(()),
         }
     }
 
@@ -223,5 +245,24 @@ impl Terminal {
                 adresse_ip: self.client_ip.clone(),
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_boutique_is_a_number_or_a_numeric_text() {
+        let read = |json: &str| serde_json::from_str::<NamedBoutique>(json).map(|b| b.0);
+        assert_eq!(read("7").unwrap(), 7);
+        assert_eq!(read(r#"" 7 ""#).unwrap(), 7);
+        for refused in [r#""BTQ-009""#, "1.5", "true", "[7]"] {
+            let error = read(refused).unwrap_err().to_string();
+            assert!(
+                error.starts_with("un entier est attendu"),
+                "{refused}: {error}"
+            );
+        }
     }
 }

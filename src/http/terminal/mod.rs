@@ -12,6 +12,7 @@ pub mod give_back;
 pub mod history;
 pub mod info;
 pub mod reconciliation;
+pub mod sale_body;
 pub mod sales;
 pub mod statistics;
 pub mod status;

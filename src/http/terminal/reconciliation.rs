@@ -7,13 +7,52 @@ use super::gate::{Terminal, TillIdentity};
 use crate::boutiques::{Shop, date_bound};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Input, JsonBody};
+use crate::http::extract::Body;
 use crate::money::Money;
 use crate::sales::reconciliation::{self, MAX_NUMBERS, Present, Refused};
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// The invoice numbers a till believes synced, and the period they cover.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReconciliationRequest {
+    /// The period the invoice numbers cover (a day `YYYY-MM-DD`, or ISO 8601).
+    #[schema(example = "2026-11-25")]
+    date_debut: Option<String>,
+    #[schema(example = "2026-11-25")]
+    date_fin: Option<String>,
+    /// The invoice numbers the till believes synced (at most 20,000).
+    #[schema(value_type = Vec<String>, example = json!(["FAC-20241104-001", "FAC-20241104-002"]))]
+    numeros_factures: InvoiceNumbers,
+}
+
+/// Invoice numbers as tills send them: texts, or numbers read as text. The list is judged
+/// whole, so that a refusal names `numeros_factures` itself.
+struct InvoiceNumbers(Vec<String>);
+
+impl<'de> Deserialize<'de> for InvoiceNumbers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) if items.len() <= MAX_NUMBERS => items
+                .into_iter()
+                .map(|n| match n {
+                    Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(InvoiceNumbers)
+                .ok_or_else(|| de::Error::custom("des numéros de facture (texte) sont attendus")),
+            _ => Err(de::Error::custom(format!(
+                "une liste d'au plus {MAX_NUMBERS} numéros de facture est attendue"
+            ))),
+        }
+    }
+}
 
 /// The invoice numbers a till sent, sorted.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -130,7 +169,7 @@ impl UnlistedSale {
     summary = "Check that a day of sales arrived",
     description = "The till sends the invoice numbers it believes synced: the answer sorts them \
         into stored, missing (send again), refused, and stored-but-unlisted.",
-    request_body = crate::http::openapi::schemas::ReconciliationRequest,
+    request_body = ReconciliationRequest,
     responses(
         (status = 200, description = "The reconciliation", body = ReconciliationResponse),
         crate::http::openapi::refusals::Reconcile,
@@ -140,43 +179,20 @@ impl UnlistedSale {
 pub async fn reconcile(
     State(state): State<AppState>,
     terminal: Terminal,
-    JsonBody(body): JsonBody,
+    Body(request): Body<ReconciliationRequest>,
 ) -> Result<Json<ReconciliationResponse>, ApiError> {
     let shop = &terminal.boutique;
-    let input = Input::new(body, &["date_debut", "date_fin", "numeros_factures"])?;
-    let numbers: Vec<String> = match input.raw("numeros_factures") {
-        Some(Value::Array(items)) if items.len() <= MAX_NUMBERS => items
-            .iter()
-            .map(|n| match n {
-                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
+    let InvoiceNumbers(numbers) = request.numeros_factures;
+    let bound = |name: &str, sent: Option<&str>, end: bool| {
+        sent.map(|v| {
+            date_bound(v.trim(), shop, end).ok_or_else(|| {
+                ApiError::invalid_field(name, "une date AAAA-MM-JJ ou ISO 8601 est attendue")
             })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    "numeros_factures",
-                    "des numéros de facture (texte) sont attendus",
-                )
-            })?,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "numeros_factures",
-                &format!("une liste d'au plus {MAX_NUMBERS} numéros de facture est attendue"),
-            ));
-        }
+        })
+        .transpose()
     };
-    let bound = |name: &str, end: bool| {
-        input
-            .text(name, 40)?
-            .map(|v| {
-                date_bound(&v, shop, end).ok_or_else(|| {
-                    ApiError::invalid_field(name, "une date AAAA-MM-JJ ou ISO 8601 est attendue")
-                })
-            })
-            .transpose()
-    };
-    let (start, end) = (bound("date_debut", false)?, bound("date_fin", true)?);
+    let start = bound("date_debut", request.date_debut.as_deref(), false)?;
+    let end = bound("date_fin", request.date_fin.as_deref(), true)?;
 
     let found =
         reconciliation::reconcile(&state.pool, shop.id, terminal.id, &numbers, (start, end))
@@ -215,4 +231,27 @@ pub async fn reconcile(
             .map(|sale| UnlistedSale::new(sale, shop))
             .collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::extract::read_body;
+
+    #[test]
+    fn invoice_numbers_are_texts_or_numbers_and_judged_as_a_list() {
+        let request: ReconciliationRequest =
+            read_body(br#"{"numeros_factures": ["FAC-1", 12, " FAC-2 "]}"#).unwrap();
+        assert_eq!(request.numeros_factures.0, ["FAC-1", "12", "FAC-2"]);
+        for body in [
+            r#"{"numeros_factures": ["FAC-1", ""]}"#,
+            r#"{"numeros_factures": ["FAC-1", null]}"#,
+            r#"{"numeros_factures": "FAC-1"}"#,
+            r#"{"date_debut": "2026-11-25"}"#,
+        ] {
+            let refused = read_body::<ReconciliationRequest>(body.as_bytes()).err();
+            let refused = refused.unwrap_or_else(|| panic!("{body} was read"));
+            assert_eq!(refused.extra["champ"], "numeros_factures", "{body}");
+        }
+    }
 }

@@ -133,7 +133,7 @@ impl OnlineSale {
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
         ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
     ),
-    request_body = crate::http::openapi::schemas::SaleRequest,
+    request_body = super::sale_body::SaleRequest,
     responses(
         (status = 201, description = "Sale recorded", body = OnlineSaleResponse),
         (status = 200, description = "Already recorded: the stored sale (`status: already_exists`)", body = OnlineSaleResponse),

@@ -1,18 +1,17 @@
 //! The stock journal (`GET mouvements-stock/`) and a till's stock count
 //! (`PUT articles/<id>/stock/`).
 
-use super::gate::{Terminal, boutique_mismatch};
+use super::gate::{NamedBoutique, Terminal};
+use crate::field::Invalid;
 use crate::http::AppState;
 use crate::http::error::{ApiError, article_not_found};
-use crate::http::extract::{JsonBody, Params};
+use crate::http::extract::{Body, Params};
 use crate::http::views::MovementView;
-use crate::sales::parse::sent_id;
 use crate::stock::journal::{self, MovementFilter};
-use crate::stock::{self, Applied, Count, MovementType};
+use crate::stock::{self, Applied, Count, MovementType, StockError};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 /// The shop's stock journal, newest first.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -73,6 +72,23 @@ pub async fn movements(
     }))
 }
 
+/// A stock count from the till: the article's stock is set to it, with an `AJUSTEMENT`
+/// movement.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockCountRequest {
+    /// The stock counted.
+    #[schema(example = 50, minimum = 0, maximum = 1_000_000_000)]
+    quantite_stock: i64,
+    /// Why (also accepted as `motif`); default "Inventaire depuis le terminal".
+    #[serde(alias = "motif")]
+    #[schema(example = "Inventaire du soir")]
+    commentaire: Option<String>,
+    /// If sent, the till's own boutique; another is refused (`403 BOUTIQUE_MISMATCH`).
+    #[schema(value_type = Option<i64>)]
+    boutique_id: Option<NamedBoutique>,
+}
+
 /// A stock count as applied.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct StockCountResponse {
@@ -113,6 +129,18 @@ impl From<Applied> for StockCountArticle {
     }
 }
 
+/// A refused count, naming the field as the tills do: the domain's `motif` is their
+/// `commentaire`.
+fn in_till_words(error: StockError) -> ApiError {
+    match error {
+        StockError::Invalid(invalid) if invalid.field == "motif" => ApiError::from(Invalid {
+            field: "commentaire".to_owned(),
+            ..invalid
+        }),
+        error => error.into(),
+    }
+}
+
 /// An article id from the path: anything but a positive whole number names no article.
 fn article_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -121,7 +149,6 @@ fn article_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| article_not_found(None))
 }
 
-/// A stock count from the till: sets the article's stock, with an `AJUSTEMENT` movement.
 #[utoipa::path(
     put,
     path = "/api/v2/simple/articles/{article_id}/stock/",
@@ -130,7 +157,7 @@ fn article_id(raw: &str) -> Result<i64, ApiError> {
     summary = "A stock count from the till",
     description = "The article is locked, its stock set, and an `AJUSTEMENT` movement written.",
     params(("article_id" = i64, Path, description = "The article", example = 1)),
-    request_body = crate::http::openapi::schemas::StockCountRequest,
+    request_body = StockCountRequest,
     responses(
         (status = 200, description = "Stock set", body = StockCountResponse),
         crate::http::openapi::refusals::SetStock,
@@ -141,59 +168,73 @@ pub async fn set_stock(
     State(state): State<AppState>,
     terminal: Terminal,
     Path(raw_id): Path<String>,
-    JsonBody(body): JsonBody,
+    Body(count): Body<StockCountRequest>,
 ) -> Result<Json<StockCountResponse>, ApiError> {
     let article_id = article_id(&raw_id)?;
-    // A boutique named in the body is never a way into another shop.
-    match body.get("boutique_id") {
-        None | Some(Value::Null) => {}
-        Some(sent) => match sent_id(sent) {
-            Some(id) if id == terminal.boutique.id => {}
-            Some(_) => return Err(boutique_mismatch()),
-            None => {
-                return Err(ApiError::invalid_field(
-                    "boutique_id",
-                    "un entier est attendu",
-                ));
-            }
-        },
-    }
-    let quantite = body
-        .get("quantite_stock")
-        .and_then(Value::as_i64)
-        .filter(|q| (0..=stock::MAX_STOCK).contains(q))
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "quantite_stock",
-                &format!("un entier de 0 à {} est attendu", stock::MAX_STOCK),
-            )
-        })?;
-    let comment = match body.get("commentaire").or_else(|| body.get("motif")) {
-        None | Some(Value::Null) => "Inventaire depuis le terminal".to_owned(),
-        Some(Value::String(s)) if s.chars().count() <= 500 => s.trim().to_owned(),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "commentaire",
-                "un texte de 500 caractères au plus",
-            ));
-        }
-    };
+    terminal.own_boutique(count.boutique_id)?;
     let shop = &terminal.boutique;
     let applied = stock::count(
         &state.pool,
         shop.id,
         &Count {
             article_id,
-            quantite_stock: quantite,
-            motif: comment,
+            quantite_stock: count.quantite_stock,
+            motif: count
+                .commentaire
+                .unwrap_or_else(|| "Inventaire depuis le terminal".to_owned()),
             reference_document: None,
             utilisateur: terminal.nom_terminal.clone(),
         },
     )
-    .await?;
+    .await
+    .map_err(in_till_words)?;
     Ok(Json(StockCountResponse {
         success: true,
         article: StockCountArticle::from(applied),
         boutique_id: shop.id,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::extract::read_body;
+
+    fn field_at_fault(body: &str) -> String {
+        let refused = read_body::<StockCountRequest>(body.as_bytes()).err();
+        let refused = refused.unwrap_or_else(|| panic!("{body} was read"));
+        refused.extra["champ"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_stock_count_is_read_as_the_tills_send_it() {
+        let count: StockCountRequest =
+            read_body(br#"{"quantite_stock": 3, "motif": "Inventaire", "boutique_id": "7"}"#)
+                .unwrap();
+        assert_eq!(count.quantite_stock, 3);
+        assert_eq!(count.commentaire.as_deref(), Some("Inventaire"));
+        assert!(count.boutique_id.is_some());
+        let count: StockCountRequest =
+            read_body(br#"{"quantite_stock": 0, "boutique_id": null}"#).unwrap();
+        assert!(count.boutique_id.is_none() && count.commentaire.is_none());
+
+        for (body, field) in [
+            (r#"{"quantite_stock": "12"}"#, "quantite_stock"),
+            (r#"{"quantite_stock": 1.5}"#, "quantite_stock"),
+            (r#"{}"#, "quantite_stock"),
+            (
+                r#"{"quantite_stock": 3, "boutique_id": "BTQ-009"}"#,
+                "boutique_id",
+            ),
+            (r#"{"quantite_stock": 3, "commentaire": 5}"#, "commentaire"),
+            (r#"{"quantite_stock": 3, "remarque": "x"}"#, "remarque"),
+        ] {
+            assert_eq!(field_at_fault(body), field, "{body}");
+        }
+        let too_long = StockError::Invalid(Invalid::new("motif", "500 caractères au plus"));
+        assert_eq!(in_till_words(too_long).extra["champ"], "commentaire");
+    }
 }

@@ -37,7 +37,7 @@ use std::collections::{BTreeSet, HashMap};
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
         ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
     ),
-    request_body = crate::http::openapi::schemas::SyncRequest,
+    request_body = super::sale_body::SyncRequest,
     responses(
         (status = 201, description = "At least one sale stored (created now, or already there)", body = SyncResponse),
         crate::http::openapi::refusals::Sync,
