@@ -1,5 +1,6 @@
 //! The JSON shapes that both APIs answer with: an article as a till reads it, a stored sale,
-//! a stock movement, a boutique, and a sale after something was given back. Each is a
+//! a stock movement, a boutique and a list of them, and a sale after something was given
+//! back. Each is a
 //! domain value as the wire spells it (French names, money as two-decimal strings,
 //! timestamps with the shop's offset) and is described in the OpenAPI document by the same
 //! type.

@@ -1,5 +1,8 @@
 //! Cancelling a sale and returning articles: `POST ventes/annuler/` and `POST ventes/retour/`
-//! for the till that made the sale (cancelling within `CAISSE_CANCEL_WINDOW`).
+//! for the till that made the sale (cancelling within `CAISSE_CANCEL_WINDOW`). The body
+//! names the sale (the till's own invoice number, or the id) and, for a return, the units;
+//! they are checked here for form, and [`give_back`] refuses a line given back beyond what
+//! it sold. Both answer with the sale as it now is ([`GivenBackView`]).
 
 use super::gate::Terminal;
 use crate::field;

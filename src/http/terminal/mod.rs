@@ -3,6 +3,11 @@
 //! till is calling and the one boutique it may see; nothing a request names (a
 //! `boutique_id`, an article, a sale) reaches beyond that boutique, because every domain
 //! call is given the gate's boutique.
+//!
+//! Every handler answers with a type of its own (or a view shared with the administration
+//! API, [`super::views`]), the very type its OpenAPI description is built from. The routes
+//! that record sales or give stock back run under the `Idempotency-Key` layer
+//! ([`super::idempotency`]), keyed per till.
 
 pub mod boutiques;
 pub mod catalogue;
@@ -64,6 +69,8 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The routes of [`routes`], the keyed ones behind the `Idempotency-Key` layer (which
+/// needs the state to resolve the till before the handler runs).
 pub fn router(state: &AppState) -> Router<AppState> {
     // On the matched methods only: another method is still a plain `405`.
     let idempotent =

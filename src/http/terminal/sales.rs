@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// A refused sale as a refused request.
-pub fn refusal_error(refusal: Refusal) -> ApiError {
+fn refusal_error(refusal: Refusal) -> ApiError {
     let status = match refusal.code {
         Code::InvalidFormat | Code::EmptySale => StatusCode::BAD_REQUEST,
         Code::BoutiqueMismatch => StatusCode::FORBIDDEN,

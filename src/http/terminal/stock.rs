@@ -1,5 +1,6 @@
 //! The stock journal (`GET mouvements-stock/`) and a till's stock count
-//! (`PUT articles/<id>/stock/`).
+//! (`PUT articles/<id>/stock/`), which [`stock::count`] applies under the article's lock.
+//! A `boutique_id` in the count's body is never a way into another shop.
 
 use super::gate::{NamedBoutique, Terminal};
 use crate::field::Invalid;
