@@ -1,23 +1,29 @@
-//! `Idempotency-Key` (the IETF httpapi draft "The Idempotency-Key HTTP Header Field"), for
-//! the requests that record sales.
+//! `Idempotency-Key` (the IETF httpapi draft "The Idempotency-Key HTTP Header Field"), as a
+//! layer on the routes that record sales or give stock back.
 //!
 //! The first request with a key claims it before any work ([`idempotency_keys`]). When the
 //! work is done its response, success or refusal, is stored against the key; a repeat with
-//! the same key and the same request gets that response again and touches nothing. A
-//! repeat while the first is still running is `409`; the same key on a different request is
-//! `422`. Keys are scoped to the terminal and kept at least 24 hours.
+//! the same key and the same request (same route, same body) gets that response again, with
+//! `Idempotent-Replayed: true`, and touches nothing. A repeat while the first is still
+//! running is `409`; the same key on a different request is `422`; a `5xx` gives the key
+//! back so that the retry does the work. Keys belong to a [`Scope`] (a till), never seen by
+//! another, and are kept at least 24 hours.
 //!
-//! The work runs in its own task: a till whose link drops mid-request does not cancel it,
-//! so what was started is finished and its response stored for the retry.
+//! With a key or without, the work runs in its own task: a till whose link drops
+//! mid-request does not cancel it, so what was started is finished (and, under a key, its
+//! response stored for the retry).
 
 use super::AppState;
 use super::error::ApiError;
-use super::terminal::gate::Terminal;
+use super::extract::RawBody;
 use crate::code::Code;
 use crate::db::idempotency_keys::{self, Claim};
 use crate::secret::sha256_hex;
-use axum::body::{Body, Bytes};
+use axum::RequestExt;
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use std::time::Duration;
@@ -27,8 +33,18 @@ const HEADER: &str = "idempotency-key";
 /// [`idempotency_keys::ABANDONED_AFTER_SECONDS`]).
 const HEARTBEAT: Duration = Duration::from_secs(2);
 
+/// Who a key belongs to, resolved from the request by the door that applies the layer. The
+/// layer puts it into the request's extensions, so that the handler's own extractor can
+/// take it from there instead of resolving it a second time.
+pub trait Scope:
+    FromRequestParts<AppState, Rejection = ApiError> + Clone + Send + Sync + 'static
+{
+    /// The owner's id: keys are unique per owner.
+    fn scope_id(&self) -> i64;
+}
+
 /// A validated key: 1 to 255 visible ASCII characters.
-pub struct IdempotencyKey(String);
+struct IdempotencyKey(String);
 
 /// The request's key, if it sent one.
 fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
@@ -49,44 +65,59 @@ fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
     Ok(Some(IdempotencyKey(key.to_owned())))
 }
 
-/// What a request is, for telling a repeat from another request under the same key.
-fn fingerprint(route: &str, body: &[u8]) -> String {
-    let mut data = Vec::with_capacity(route.len() + 1 + body.len());
+/// What a request is, for telling a repeat from another request under the same key: its
+/// method, its route (`/ventes/sync` and `/ventes/sync/` are one) and its body.
+fn fingerprint(request: &Request, body: &[u8]) -> String {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri().path(), MatchedPath::as_str);
+    let route = route
+        .strip_suffix('/')
+        .filter(|r| !r.is_empty())
+        .unwrap_or(route);
+    let mut data = Vec::with_capacity(route.len() + 16 + body.len());
+    data.extend_from_slice(request.method().as_str().as_bytes());
+    data.push(b' ');
     data.extend_from_slice(route.as_bytes());
     data.push(b'\n');
     data.extend_from_slice(body);
     sha256_hex(&data)
 }
 
-/// A handler that records sales, run under the request's `Idempotency-Key` (if any): the
-/// request is fingerprinted as `route` and its body, and `work` gets the state, the till and
-/// the body.
-pub async fn respond<W, F, R>(
-    state: AppState,
-    terminal: Terminal,
-    headers: &HeaderMap,
-    route: &str,
-    body: Bytes,
-    work: W,
-) -> Response
-where
-    W: FnOnce(AppState, Terminal, Bytes) -> F,
-    F: Future<Output = Result<R, ApiError>> + Send + 'static,
-    R: IntoResponse,
-{
-    let key = match key(headers) {
-        Ok(key) => key,
-        Err(e) => return e.into_response(),
+/// The layer, for `axum::middleware::from_fn_with_state`: resolves the request's owner
+/// `S` (its refusal is the answer), reads the body, then runs the rest of the request
+/// under its `Idempotency-Key`, if any.
+pub async fn idempotent<S: Scope>(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let scope = match request.extract_parts_with_state::<S, _>(&state).await {
+        Ok(scope) => scope,
+        Err(refused) => return refused.into_response(),
     };
-    let fingerprint = fingerprint(route, &body);
-    let terminal_id = terminal.id;
-    let work = work(state.clone(), terminal, body);
-    run(&state, terminal_id, key, fingerprint, async move {
-        match work.await {
-            Ok(response) => response.into_response(),
-            Err(e) => e.into_response(),
-        }
-    })
+    request.extensions_mut().insert(scope.clone());
+    // The body is read here, within the request's size limit, to fingerprint it; the
+    // handler reads it again from memory.
+    let (parts, body) = request.into_parts();
+    let body = match RawBody::from_request(Request::from_parts(parts.clone(), body), &state).await {
+        Ok(RawBody(body)) => body,
+        Err(refused) => return refused.into_response(),
+    };
+    let key = match key(&parts.headers) {
+        Ok(key) => key,
+        Err(refused) => return refused.into_response(),
+    };
+    let request = Request::from_parts(parts, Body::from(body.clone()));
+    let fingerprint = fingerprint(&request, &body);
+    run(
+        &state,
+        scope.scope_id(),
+        key,
+        fingerprint,
+        next.run(request),
+    )
     .await
 }
 
@@ -94,7 +125,7 @@ where
 /// key, replaying its response to repeats.
 async fn run<F>(
     state: &AppState,
-    terminal_id: i64,
+    scope_id: i64,
     key: Option<IdempotencyKey>,
     fingerprint: String,
     work: F,
@@ -106,7 +137,7 @@ where
         return finish(work).await;
     };
     let pool = state.pool.clone();
-    match idempotency_keys::claim(&pool, terminal_id, &key, &fingerprint).await {
+    match idempotency_keys::claim(&pool, scope_id, &key, &fingerprint).await {
         Ok(Claim::Granted) => {}
         Ok(Claim::Replay(status, body)) => {
             return replay(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
@@ -137,7 +168,7 @@ where
             loop {
                 tokio::select! {
                     response = &mut work => break response,
-                    _ = heartbeat.tick() => idempotency_keys::keep_alive(&pool, terminal_id, &key).await,
+                    _ = heartbeat.tick() => idempotency_keys::keep_alive(&pool, scope_id, &key).await,
                 }
             }
         };
@@ -147,9 +178,9 @@ where
             .unwrap_or_default();
         let stored = if parts.status.is_server_error() {
             // The database failed us: let the retry do the work.
-            idempotency_keys::release(&pool, terminal_id, &key).await
+            idempotency_keys::release(&pool, scope_id, &key).await
         } else {
-            idempotency_keys::complete(&pool, terminal_id, &key, parts.status.as_u16(), &bytes).await
+            idempotency_keys::complete(&pool, scope_id, &key, parts.status.as_u16(), &bytes).await
         };
         if let Err(error) = stored {
             tracing::warn!(%error, "idempotency key not settled; it will be taken over later");

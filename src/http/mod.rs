@@ -91,7 +91,7 @@ pub fn router(state: AppState) -> Router {
         });
 
     let router = Router::new()
-        .nest(TERMINAL_API, terminal::router())
+        .nest(TERMINAL_API, terminal::router(&state))
         .nest("/api/admin", admin::router())
         .merge(backoffice::router(state.clone()))
         .merge(operations)

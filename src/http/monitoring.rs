@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -160,6 +160,31 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The process serves.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HealthLive {
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+/// Whether the server can do its work, and if not, what is missing.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HealthReady {
+    /// `ok` when the server can serve, else `unavailable`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// `ok` or `down`.
+    #[schema(example = "ok")]
+    database: &'static str,
+    /// `ok` (every migration this server knows is applied), `pending`, or `unknown`
+    /// (the database could not be asked).
+    #[schema(example = "ok")]
+    migrations: &'static str,
+    /// The versions of the migrations not applied yet, when some are missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending: Option<Vec<i64>>,
+}
+
 #[utoipa::path(
     get,
     path = "/health/live",
@@ -168,12 +193,12 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     summary = "The process is up and serving",
     description = "Always 200 while the server accepts requests; it touches nothing else.",
     responses(
-        (status = 200, description = "Serving", body = crate::http::openapi::schemas::HealthLive),
+        (status = 200, description = "Serving", body = HealthLive),
         crate::http::openapi::refusals::Live,
     )
 )]
-pub async fn live() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn live() -> Json<HealthLive> {
+    Json(HealthLive { status: "ok" })
 }
 
 #[utoipa::path(
@@ -186,26 +211,36 @@ pub async fn live() -> Json<Value> {
                    applied (with the same checksum); 503 otherwise: an orchestrator should \
                    not send it traffic yet.",
     responses(
-        (status = 200, description = "Ready", body = crate::http::openapi::schemas::HealthReady),
+        (status = 200, description = "Ready", body = HealthReady),
         crate::http::openapi::refusals::Ready,
     )
 )]
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match crate::db::pending_migrations(&state.pool, DATABASE_CHECK_TIMEOUT).await {
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable", "database": "down", "migrations": "unknown"})),
-        ),
-        Some(pending) if pending.is_empty() => (
-            StatusCode::OK,
-            Json(json!({"status": "ok", "database": "ok", "migrations": "ok"})),
-        ),
-        Some(pending) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({
-                "status": "unavailable", "database": "ok", "migrations": "pending",
-                "pending": pending,
-            })),
-        ),
-    }
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<HealthReady>) {
+    let unavailable = |database, migrations, pending| HealthReady {
+        status: "unavailable",
+        database,
+        migrations,
+        pending,
+    };
+    let (code, body) =
+        match crate::db::pending_migrations(&state.pool, DATABASE_CHECK_TIMEOUT).await {
+            None => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable("down", "unknown", None),
+            ),
+            Some(pending) if pending.is_empty() => (
+                StatusCode::OK,
+                HealthReady {
+                    status: "ok",
+                    database: "ok",
+                    migrations: "ok",
+                    pending: None,
+                },
+            ),
+            Some(pending) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable("ok", "pending", Some(pending)),
+            ),
+        };
+    (code, Json(body))
 }

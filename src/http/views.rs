@@ -1,5 +1,6 @@
 //! The JSON shapes that both APIs answer with: an article as a till reads it, a stored sale,
-//! a stock movement, a boutique, and a sale after something was given back. Each is a
+//! a stock movement, a boutique and a list of them, and a sale after something was given
+//! back. Each is a
 //! domain value as the wire spells it (French names, money as two-decimal strings,
 //! timestamps with the shop's offset) and is described in the OpenAPI document by the same
 //! type.
@@ -212,33 +213,69 @@ impl From<Boutique> for BoutiqueView {
     }
 }
 
+/// Shops, as both APIs list them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BoutiqueListView {
+    #[schema(example = true)]
+    pub success: bool,
+    #[schema(example = 1)]
+    pub count: usize,
+    pub boutiques: Vec<BoutiqueView>,
+}
+
+impl BoutiqueListView {
+    pub fn new(boutiques: Vec<Boutique>) -> Self {
+        let boutiques: Vec<BoutiqueView> = boutiques.into_iter().map(BoutiqueView::from).collect();
+        BoutiqueListView {
+            success: true,
+            count: boutiques.len(),
+            boutiques,
+        }
+    }
+}
+
 /// A sale after a cancellation or a return, with the movements that gave its units back.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GivenBackView {
+    #[schema(example = true)]
     pub success: bool,
+    #[schema(example = 1)]
     pub boutique_id: i64,
     pub vente: GivenBackSale,
     pub mouvements: Vec<AppliedView>,
 }
 
+/// The sale now.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GivenBackSale {
+    #[schema(example = 1)]
     pub id: i64,
+    #[schema(example = "WEB-0001")]
     pub numero_facture: String,
     pub montant_total: Money,
+    #[schema(example = true)]
     pub annulee: bool,
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
     pub date_annulation: Option<String>,
 }
 
 /// A stock change as applied: the movement written and the stock before and after.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AppliedView {
+    #[schema(example = 12)]
     pub mouvement_id: i64,
+    #[schema(example = 1)]
     pub article_id: i64,
+    #[schema(example = "Chargeur USB-C 25 W")]
     pub article_nom: String,
+    #[schema(example = "CHG-001")]
     pub article_code: String,
+    /// Signed: negative is out of stock.
+    #[schema(example = 2)]
     pub quantite: i32,
+    #[schema(example = 98)]
     pub stock_avant: i32,
+    #[schema(example = 100)]
     pub stock_apres: i32,
 }
 

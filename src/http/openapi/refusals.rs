@@ -182,7 +182,7 @@ impl utoipa::IntoResponses for Status {
         or_body(
             &mut all,
             503,
-            &super::schemas::StatusResponse::name(),
+            &crate::http::terminal::status::StatusResponse::name(),
             "The database cannot be reached (`\"status\": \"degraded\"`)",
         );
         all
@@ -314,7 +314,7 @@ impl utoipa::IntoResponses for Ready {
         or_body(
             &mut all,
             503,
-            &super::schemas::HealthReady::name(),
+            &crate::http::monitoring::HealthReady::name(),
             "Not ready: the database is down or migrations are pending",
         );
         all

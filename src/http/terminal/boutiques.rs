@@ -5,11 +5,10 @@ use crate::boutiques;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{admin_token_refused, bearer_token};
-use crate::http::views::BoutiqueView;
+use crate::http::views::BoutiqueListView;
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use serde_json::{Value, json};
 
 /// Who is asking: a till (by its serial), or the holder of an administration token.
 pub enum Caller {
@@ -42,7 +41,7 @@ impl FromRequestParts<AppState> for Caller {
     summary = "The shops the caller may see",
     description = "With an administration token, every shop; with a till's serial, its own.",
     responses(
-        (status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse),
+        (status = 200, description = "The shops", body = BoutiqueListView),
         crate::http::openapi::refusals::BoutiquesForCaller,
     ),
     security(("X-Device-Serial" = []), ("admin_token" = []))
@@ -50,17 +49,11 @@ impl FromRequestParts<AppState> for Caller {
 pub async fn for_caller(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BoutiqueListView>, ApiError> {
     let only = match caller {
         Caller::Admin => None,
         Caller::Terminal(terminal) => Some(terminal.boutique.id),
     };
-    let list: Vec<BoutiqueView> = boutiques::list(&state.pool, only)
-        .await?
-        .into_iter()
-        .map(BoutiqueView::from)
-        .collect();
-    Ok(Json(
-        json!({"success": true, "count": list.len(), "boutiques": list}),
-    ))
+    let boutiques = boutiques::list(&state.pool, only).await?;
+    Ok(Json(BoutiqueListView::new(boutiques)))
 }

@@ -3,9 +3,9 @@
 //! `?since=<token>` then returns only what changed, and an unchanged answer is a `304`.
 
 use super::etag::cacheable;
-use super::gate::{PathTerminal, Terminal};
+use super::gate::{PathTerminal, Terminal, TillIdentity};
 use crate::boutiques::Shop;
-use crate::catalogue::{self, Article};
+use crate::catalogue::{self, Article, CategoryEntry};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Params, invalid};
@@ -15,7 +15,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// A catalogue delta's starting point: the `token` of a previous answer.
@@ -52,25 +51,84 @@ impl SerialisedArticles {
     }
 }
 
-/// The till's catalogue, as `GET articles/` answers it. Serialised straight from these
-/// types (a large catalogue is thousands of articles, read by many tills).
-#[derive(Serialize)]
-struct Catalogue<'a> {
+/// The shop's catalogue, or what changed in it since `since`.
+// Serialised straight from borrowed values: a large catalogue is thousands of articles,
+// read by many tills.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ArticlesResponse<'a> {
+    #[schema(example = true)]
     success: bool,
+    #[schema(example = 8)]
     count: usize,
+    #[schema(example = 1)]
     boutique_id: i64,
+    #[schema(example = "Ma Boutique")]
     boutique_nom: &'a str,
+    /// `articles/terminal/<numero_serie>/` only: the till named in the path.
     #[serde(skip_serializing_if = "Option::is_none")]
-    terminal: Option<TerminalRef<'a>>,
+    terminal: Option<TillIdentity>,
+    // Serialised once per version of the catalogue (see `SerialisedArticles`).
+    #[schema(value_type = Vec<ArticleView>)]
     articles: &'a RawValue,
+    /// Pass it as `since` to get only what changes from now on.
+    #[schema(example = "742")]
     token: String,
+    /// `true` for the whole catalogue, `false` for a delta.
+    #[schema(example = true)]
     complet: bool,
 }
 
-#[derive(Serialize)]
-struct TerminalRef<'a> {
-    numero_serie: &'a str,
-    nom_terminal: &'a str,
+/// The shop's categories, or what changed in them since `since`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CategoriesResponse<'a> {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 2)]
+    count: usize,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = "Ma Boutique")]
+    boutique_nom: &'a str,
+    categories: Vec<CategoryView>,
+    #[schema(example = "742")]
+    token: String,
+    #[schema(example = true)]
+    complet: bool,
+    /// With `since`: the ids of the categories deleted since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supprimees: Option<Vec<i64>>,
+}
+
+/// A category as the tills read it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    #[schema(example = 2)]
+    id: i64,
+    #[schema(example = "Accessoires")]
+    nom: String,
+    #[schema(example = "Chargeurs, câbles, écouteurs, coques")]
+    description: String,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_creation: String,
+    /// The boutique's id.
+    #[schema(example = 1)]
+    boutique: i64,
+}
+
+impl CategoryView {
+    fn new(category: CategoryEntry, shop: &Shop) -> Self {
+        // Only a deleted category comes without them, and those are listed apart.
+        CategoryView {
+            id: category.id,
+            nom: category.nom.unwrap_or_default(),
+            description: category.description.unwrap_or_default(),
+            date_creation: category
+                .date_creation
+                .map(|at| shop.timestamp(at))
+                .unwrap_or_default(),
+            boutique: shop.id,
+        }
+    }
 }
 
 async fn catalogue(
@@ -99,15 +157,12 @@ async fn catalogue(
             )
         }
     };
-    let body = Catalogue {
+    let body = ArticlesResponse {
         success: true,
         count: articles.count,
         boutique_id: shop.id,
         boutique_nom: &shop.nom,
-        terminal: named.then(|| TerminalRef {
-            numero_serie: &terminal.numero_serie,
-            nom_terminal: &terminal.nom_terminal,
-        }),
+        terminal: named.then(|| terminal.identity()),
         articles: &articles.articles,
         token: token.to_string(),
         complet: since.is_none(),
@@ -129,7 +184,7 @@ async fn catalogue(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
     ),
     responses(
-        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 200, description = "The catalogue, or its delta", body = ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
         (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
         crate::http::openapi::refusals::Catalogue,
     ),
@@ -158,7 +213,7 @@ pub async fn articles(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
     ),
     responses(
-        (status = 200, description = "The catalogue, or its delta", body = crate::http::openapi::schemas::ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 200, description = "The catalogue, or its delta", body = ArticlesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
         (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
         crate::http::openapi::refusals::CatalogueOfTerminal,
     ),
@@ -187,7 +242,7 @@ pub async fn articles_of_terminal(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the answer the till holds: unchanged, the answer is a bodiless 304"),
     ),
     responses(
-        (status = 200, description = "The categories, or their delta", body = crate::http::openapi::schemas::CategoriesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
+        (status = 200, description = "The categories, or their delta", body = CategoriesResponse, headers(("ETag" = String, description = "Send it back in `If-None-Match`"))),
         (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
         crate::http::openapi::refusals::Catalogue,
     ),
@@ -202,31 +257,20 @@ pub async fn categories(
     let shop = &terminal.boutique;
     let since = since(&params)?;
     let read = catalogue::categories_since(&state.pool, shop.id, since).await?;
-    let categories: Vec<Value> = read
+    let categories: Vec<CategoryView> = read
         .changed
         .into_iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "nom": c.nom,
-                "description": c.description,
-                "date_creation": c.date_creation.map(|at| shop.timestamp(at)),
-                "boutique": shop.id,
-            })
-        })
+        .map(|c| CategoryView::new(c, shop))
         .collect();
-    let (token, deleted) = (read.token, read.deleted);
-    let mut body = json!({
-        "success": true,
-        "count": categories.len(),
-        "boutique_id": shop.id,
-        "boutique_nom": shop.nom,
-        "categories": categories,
-        "token": token.to_string(),
-        "complet": since.is_none(),
-    });
-    if since.is_some() {
-        body["supprimees"] = json!(deleted);
-    }
+    let body = CategoriesResponse {
+        success: true,
+        count: categories.len(),
+        boutique_id: shop.id,
+        boutique_nom: &shop.nom,
+        categories,
+        token: read.token.to_string(),
+        complet: since.is_none(),
+        supprimees: since.is_some().then_some(read.deleted),
+    };
     Ok(cacheable(&headers, &body))
 }

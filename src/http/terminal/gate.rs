@@ -1,12 +1,15 @@
 //! The terminal gate: the one place that decides which till is calling and which boutique
 //! it may see. Every terminal endpoint takes a [`Terminal`] (or a [`PathTerminal`] when the
-//! serial is in the path), so none can forget it.
+//! serial is in the path), so none can forget it. A till is resolved once per request: the
+//! `Idempotency-Key` layer, which needs it first, leaves it in the request for the handler.
 
 use crate::boutiques::Shop;
 use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::bearer_token;
+use crate::http::idempotency;
+use crate::sales::parse::sent_id;
 use crate::sales::{ParseContext, Seller};
 use crate::secret::{hash_key, same_hash};
 use crate::terminals;
@@ -76,6 +79,9 @@ impl FromRequestParts<AppState> for Terminal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(resolved) = parts.extensions.get::<Terminal>() {
+            return Ok(resolved.clone());
+        }
         let serial = header_serial(&parts.headers).ok_or_else(|| {
             ApiError::bad_request(
                 Code::MissingSerial,
@@ -84,6 +90,13 @@ impl FromRequestParts<AppState> for Terminal {
             .with("header_required", "X-Device-Serial")
         })?;
         Terminal::resolve(parts, state, serial).await
+    }
+}
+
+/// A till's `Idempotency-Key`s are its own.
+impl idempotency::Scope for Terminal {
+    fn scope_id(&self) -> i64 {
+        self.id
     }
 }
 
@@ -178,7 +191,44 @@ impl Terminal {
     }
 }
 
+/// A `boutique_id` a till names in a body: a whole number, or a numeric string as some app
+/// versions send it. It is never a way in: see [`Terminal::own_boutique`].
+pub struct NamedBoutique(i64);
+
+impl<'de> serde::Deserialize<'de> for NamedBoutique {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        sent_id(&value)
+            .map(NamedBoutique)
+            .ok_or_else(|| serde::de::Error::custom("un entier est attendu"))
+    }
+}
+
+/// A till's own serial and name, as answers name it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TillIdentity {
+    #[schema(example = "0a1badae951f8473")]
+    numero_serie: String,
+    #[schema(example = "Terminal MAUI")]
+    nom_terminal: String,
+}
+
 impl Terminal {
+    pub fn identity(&self) -> TillIdentity {
+        TillIdentity {
+            numero_serie: self.numero_serie.clone(),
+            nom_terminal: self.nom_terminal.clone(),
+        }
+    }
+
+    /// Refuses a request whose body names a boutique other than the till's.
+    pub fn own_boutique(&self, named: Option<NamedBoutique>) -> Result<(), ApiError> {
+        match named {
+            Some(NamedBoutique(id)) if id != self.boutique.id => Err(boutique_mismatch()),
+            _ => Ok(()),
+        }
+    }
+
     /// What the sale parser needs to know of the request, and who sells: every sale a till
     /// sends (online or in a batch) is read and recorded with these.
     pub fn sale_context(&self) -> (ParseContext, Arc<Seller>) {
@@ -195,5 +245,24 @@ impl Terminal {
                 adresse_ip: self.client_ip.clone(),
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_boutique_is_a_number_or_a_numeric_text() {
+        let read = |json: &str| serde_json::from_str::<NamedBoutique>(json).map(|b| b.0);
+        assert_eq!(read("7").unwrap(), 7);
+        assert_eq!(read(r#"" 7 ""#).unwrap(), 7);
+        for refused in [r#""BTQ-009""#, "1.5", "true", "[7]"] {
+            let error = read(refused).unwrap_err().to_string();
+            assert!(
+                error.starts_with("un entier est attendu"),
+                "{refused}: {error}"
+            );
+        }
     }
 }

@@ -5,10 +5,35 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Params;
 use crate::http::views::SaleView;
+use crate::money::Money;
 use crate::sales::history::{self, SaleFilter};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
+
+/// The shop's sales over a period.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HistoryResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = "Ma Boutique")]
+    boutique_nom: String,
+    /// Over the whole period, cancelled sales left out.
+    statistiques: HistoryTotals,
+    #[schema(example = 1)]
+    count: usize,
+    /// Newest first, at most `limit`.
+    ventes: Vec<SaleView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HistoryTotals {
+    #[schema(example = 1)]
+    total_ventes: i64,
+    chiffre_affaires: Money,
+}
 
 #[utoipa::path(
     get,
@@ -24,7 +49,7 @@ use serde_json::{Value, json};
         ("limit" = Option<i64>, Query, description = "At most this many (default 50, at most 500)", minimum = 1),
     ),
     responses(
-        (status = 200, description = "The sales", body = crate::http::openapi::schemas::HistoryResponse),
+        (status = 200, description = "The sales", body = HistoryResponse),
         crate::http::openapi::refusals::Listing,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -33,7 +58,7 @@ pub async fn history(
     State(state): State<AppState>,
     terminal: Terminal,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HistoryResponse>, ApiError> {
     let shop = &terminal.boutique;
     let filter = SaleFilter {
         dates: params.date_range(shop)?,
@@ -42,15 +67,15 @@ pub async fn history(
     let limit = params.limit(50, 500)?;
     let (sales, total, revenue) = history::list(&state.pool, shop.id, &filter, limit, 0).await?;
     let sales: Vec<SaleView> = sales.into_iter().map(|s| SaleView::new(s, shop)).collect();
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "boutique_nom": shop.nom,
-        "statistiques": {
-            "total_ventes": total,
-            "chiffre_affaires": revenue,
+    Ok(Json(HistoryResponse {
+        success: true,
+        boutique_id: shop.id,
+        boutique_nom: shop.nom.clone(),
+        statistiques: HistoryTotals {
+            total_ventes: total,
+            chiffre_affaires: revenue,
         },
-        "count": sales.len(),
-        "ventes": sales,
-    })))
+        count: sales.len(),
+        ventes: sales,
+    }))
 }

@@ -3,6 +3,11 @@
 //! till is calling and the one boutique it may see; nothing a request names (a
 //! `boutique_id`, an article, a sale) reaches beyond that boutique, because every domain
 //! call is given the gate's boutique.
+//!
+//! Every handler answers with a type of its own (or a view shared with the administration
+//! API, [`super::views`]), the very type its OpenAPI description is built from. The routes
+//! that record sales or give stock back run under the `Idempotency-Key` layer
+//! ([`super::idempotency`]), keyed per till.
 
 pub mod boutiques;
 pub mod catalogue;
@@ -12,6 +17,7 @@ pub mod give_back;
 pub mod history;
 pub mod info;
 pub mod reconciliation;
+pub mod sale_body;
 pub mod sales;
 pub mod statistics;
 pub mod status;
@@ -19,13 +25,32 @@ pub mod stock;
 pub mod sync;
 
 use super::AppState;
+use super::idempotency;
 use axum::Router;
 use axum::routing::{MethodRouter, get, post, put};
+use gate::Terminal;
 
 /// The tills' routes, under [`super::TERMINAL_API`], each also with a trailing slash. The
 /// router is built from this list, and a test checks that the OpenAPI document describes
 /// every route in it.
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes = unkeyed();
+    routes.extend(keyed());
+    routes
+}
+
+/// The routes that record sales or give stock back: a till may send them again after a
+/// dropped link, so they take an `Idempotency-Key`.
+fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/ventes", post(sales::create_sale)),
+        ("/ventes/sync", post(sync::sync)),
+        ("/ventes/annuler", post(give_back::cancel)),
+        ("/ventes/retour", post(give_back::return_articles)),
+    ]
+}
+
+fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/status", get(status::status)),
         ("/terminal/{numero_serie}", get(info::terminal_info)),
@@ -36,10 +61,6 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/articles/{article_id}/stock", put(stock::set_stock)),
         ("/categories", get(catalogue::categories)),
-        ("/ventes", post(sales::create_sale)),
-        ("/ventes/sync", post(sync::sync)),
-        ("/ventes/annuler", post(give_back::cancel)),
-        ("/ventes/retour", post(give_back::return_articles)),
         ("/ventes/reconciliation", post(reconciliation::reconcile)),
         ("/ventes/historique", get(history::history)),
         ("/statistiques", get(statistics::statistics)),
@@ -48,9 +69,18 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
-pub fn router() -> Router<AppState> {
-    routes()
+/// The routes of [`routes`], the keyed ones behind the `Idempotency-Key` layer (which
+/// needs the state to resolve the till before the handler runs).
+pub fn router(state: &AppState) -> Router<AppState> {
+    // On the matched methods only: another method is still a plain `405`.
+    let idempotent =
+        axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotent::<Terminal>);
+    let keyed = keyed()
         .into_iter()
+        .map(|(path, route)| (path, route.route_layer(idempotent.clone())));
+    unkeyed()
+        .into_iter()
+        .chain(keyed)
         .fold(Router::new(), |router, (path, route)| {
             super::both(router, path, route)
         })

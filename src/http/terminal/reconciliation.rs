@@ -3,16 +3,163 @@
 //! (with totals), which it does not (to send again), which it refused (with the code), and
 //! which it has for that till in the period that the till did not list.
 
-use super::gate::Terminal;
-use crate::boutiques::date_bound;
+use super::gate::{Terminal, TillIdentity};
+use crate::boutiques::{Shop, date_bound};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Input, JsonBody};
+use crate::http::extract::Body;
 use crate::money::Money;
-use crate::sales::reconciliation::{self, MAX_NUMBERS};
+use crate::sales::reconciliation::{self, MAX_NUMBERS, Present, Refused};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The invoice numbers a till believes synced, and the period they cover.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReconciliationRequest {
+    /// The period the invoice numbers cover (a day `YYYY-MM-DD`, or ISO 8601).
+    #[schema(example = "2026-11-25")]
+    date_debut: Option<String>,
+    #[schema(example = "2026-11-25")]
+    date_fin: Option<String>,
+    /// The invoice numbers the till believes synced (at most 20,000).
+    #[schema(value_type = Vec<String>, example = json!(["FAC-20241104-001", "FAC-20241104-002"]))]
+    numeros_factures: InvoiceNumbers,
+}
+
+/// Invoice numbers as tills send them: texts, or numbers read as text. The list is judged
+/// whole, so that a refusal names `numeros_factures` itself.
+struct InvoiceNumbers(Vec<String>);
+
+impl<'de> Deserialize<'de> for InvoiceNumbers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) if items.len() <= MAX_NUMBERS => items
+                .into_iter()
+                .map(|n| match n {
+                    Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(InvoiceNumbers)
+                .ok_or_else(|| de::Error::custom("des numéros de facture (texte) sont attendus")),
+            _ => Err(de::Error::custom(format!(
+                "une liste d'au plus {MAX_NUMBERS} numéros de facture est attendue"
+            ))),
+        }
+    }
+}
+
+/// The invoice numbers a till sent, sorted.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciliationResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    terminal: TillIdentity,
+    periode: Period,
+    totaux: ReconciliationTotals,
+    /// Stored.
+    presentes: Vec<ReconciledSale>,
+    /// Not stored and not refused: to send again.
+    manquantes: Vec<String>,
+    /// Refused, with why.
+    rejetees: Vec<ReconciledRefusal>,
+    /// Stored for this till in the period, but not in its list.
+    inconnues: Vec<UnlistedSale>,
+}
+
+/// The period the till named, if it did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Period {
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
+    date_debut: Option<String>,
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
+    date_fin: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciliationTotals {
+    envoyees: usize,
+    presentes: usize,
+    /// Cancelled sales left out.
+    montant_presentes: Money,
+    manquantes: usize,
+    rejetees: usize,
+    inconnues: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciledSale {
+    #[schema(example = "FAC-20241104-001")]
+    numero_facture: String,
+    id: i64,
+    montant_total: Money,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_vente: String,
+    annulee: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReconciledRefusal {
+    numero_facture: String,
+    #[schema(example = "INSUFFICIENT_STOCK")]
+    code: String,
+    message: String,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_rejet: String,
+    /// Whether a manager resolved it.
+    resolue: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UnlistedSale {
+    numero_facture: String,
+    id: i64,
+    montant_total: Money,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_vente: String,
+}
+
+impl ReconciledSale {
+    fn new(sale: Present, shop: &Shop) -> Self {
+        ReconciledSale {
+            numero_facture: sale.numero_facture,
+            id: sale.id,
+            montant_total: Money::from(sale.montant_total),
+            date_vente: shop.timestamp(sale.date_vente),
+            annulee: sale.annulee,
+        }
+    }
+}
+
+impl ReconciledRefusal {
+    fn new(refused: Refused, shop: &Shop) -> Self {
+        ReconciledRefusal {
+            numero_facture: refused.numero_facture,
+            code: refused.code,
+            message: refused.message,
+            date_rejet: shop.timestamp(refused.date_rejet),
+            resolue: refused.resolue,
+        }
+    }
+}
+
+impl UnlistedSale {
+    fn new(sale: Present, shop: &Shop) -> Self {
+        UnlistedSale {
+            numero_facture: sale.numero_facture,
+            id: sale.id,
+            montant_total: Money::from(sale.montant_total),
+            date_vente: shop.timestamp(sale.date_vente),
+        }
+    }
+}
 
 #[utoipa::path(
     post,
@@ -22,9 +169,9 @@ use serde_json::{Value, json};
     summary = "Check that a day of sales arrived",
     description = "The till sends the invoice numbers it believes synced: the answer sorts them \
         into stored, missing (send again), refused, and stored-but-unlisted.",
-    request_body = crate::http::openapi::schemas::ReconciliationRequest,
+    request_body = ReconciliationRequest,
     responses(
-        (status = 200, description = "The reconciliation", body = crate::http::openapi::schemas::ReconciliationResponse),
+        (status = 200, description = "The reconciliation", body = ReconciliationResponse),
         crate::http::openapi::refusals::Reconcile,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -32,91 +179,79 @@ use serde_json::{Value, json};
 pub async fn reconcile(
     State(state): State<AppState>,
     terminal: Terminal,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(request): Body<ReconciliationRequest>,
+) -> Result<Json<ReconciliationResponse>, ApiError> {
     let shop = &terminal.boutique;
-    let input = Input::new(body, &["date_debut", "date_fin", "numeros_factures"])?;
-    let numbers: Vec<String> = match input.raw("numeros_factures") {
-        Some(Value::Array(items)) if items.len() <= MAX_NUMBERS => items
-            .iter()
-            .map(|n| match n {
-                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
+    let InvoiceNumbers(numbers) = request.numeros_factures;
+    let bound = |name: &str, sent: Option<&str>, end: bool| {
+        sent.map(|v| {
+            date_bound(v.trim(), shop, end).ok_or_else(|| {
+                ApiError::invalid_field(name, "une date AAAA-MM-JJ ou ISO 8601 est attendue")
             })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    "numeros_factures",
-                    "des numéros de facture (texte) sont attendus",
-                )
-            })?,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "numeros_factures",
-                &format!("une liste d'au plus {MAX_NUMBERS} numéros de facture est attendue"),
-            ));
-        }
+        })
+        .transpose()
     };
-    let bound = |name: &str, end: bool| {
-        input
-            .text(name, 40)?
-            .map(|v| {
-                date_bound(&v, shop, end).ok_or_else(|| {
-                    ApiError::invalid_field(name, "une date AAAA-MM-JJ ou ISO 8601 est attendue")
-                })
-            })
-            .transpose()
-    };
-    let (start, end) = (bound("date_debut", false)?, bound("date_fin", true)?);
+    let start = bound("date_debut", request.date_debut.as_deref(), false)?;
+    let end = bound("date_fin", request.date_fin.as_deref(), true)?;
 
     let found =
         reconciliation::reconcile(&state.pool, shop.id, terminal.id, &numbers, (start, end))
             .await?;
-    let (present, missing) = (found.present, found.missing);
-    let rejected: Vec<Value> = found
-        .rejected
-        .into_iter()
-        .map(|r| {
-            json!({
-                "numero_facture": r.numero_facture, "code": r.code, "message": r.message,
-                "date_rejet": shop.timestamp(r.date_rejet), "resolue": r.resolue,
-            })
-        })
-        .collect();
-    let unknown: Vec<Value> = found
-        .unknown
-        .iter()
-        .map(|v| {
-            json!({"numero_facture": v.numero_facture, "id": v.id,
-                   "montant_total": Money::from(v.montant_total),
-                   "date_vente": shop.timestamp(v.date_vente)})
-        })
-        .collect();
-    let revenue = found.revenue;
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "terminal": {"numero_serie": terminal.numero_serie, "nom_terminal": terminal.nom_terminal},
-        "periode": {
-            "date_debut": start.map(|at| shop.timestamp(at)),
-            "date_fin": end.map(|at| shop.timestamp(at)),
+    let totals = ReconciliationTotals {
+        envoyees: numbers.len(),
+        presentes: found.present.len(),
+        montant_presentes: Money::from(found.revenue),
+        manquantes: found.missing.len(),
+        rejetees: found.rejected.len(),
+        inconnues: found.unknown.len(),
+    };
+    Ok(Json(ReconciliationResponse {
+        success: true,
+        boutique_id: shop.id,
+        terminal: terminal.identity(),
+        periode: Period {
+            date_debut: start.map(|at| shop.timestamp(at)),
+            date_fin: end.map(|at| shop.timestamp(at)),
         },
-        "totaux": {
-            "envoyees": numbers.len(),
-            "presentes": present.len(),
-            "montant_presentes": Money::from(revenue),
-            "manquantes": missing.len(),
-            "rejetees": rejected.len(),
-            "inconnues": unknown.len(),
-        },
-        "presentes": present.iter().map(|v| json!({
-            "numero_facture": v.numero_facture, "id": v.id,
-            "montant_total": Money::from(v.montant_total),
-            "date_vente": shop.timestamp(v.date_vente), "annulee": v.annulee,
-        })).collect::<Vec<_>>(),
-        "manquantes": missing,
-        "rejetees": rejected,
-        "inconnues": unknown,
-    })))
+        totaux: totals,
+        presentes: found
+            .present
+            .into_iter()
+            .map(|sale| ReconciledSale::new(sale, shop))
+            .collect(),
+        manquantes: found.missing,
+        rejetees: found
+            .rejected
+            .into_iter()
+            .map(|refused| ReconciledRefusal::new(refused, shop))
+            .collect(),
+        inconnues: found
+            .unknown
+            .into_iter()
+            .map(|sale| UnlistedSale::new(sale, shop))
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::extract::read_body;
+
+    #[test]
+    fn invoice_numbers_are_texts_or_numbers_and_judged_as_a_list() {
+        let request: ReconciliationRequest =
+            read_body(br#"{"numeros_factures": ["FAC-1", 12, " FAC-2 "]}"#).unwrap();
+        assert_eq!(request.numeros_factures.0, ["FAC-1", "12", "FAC-2"]);
+        for body in [
+            r#"{"numeros_factures": ["FAC-1", ""]}"#,
+            r#"{"numeros_factures": ["FAC-1", null]}"#,
+            r#"{"numeros_factures": "FAC-1"}"#,
+            r#"{"date_debut": "2026-11-25"}"#,
+        ] {
+            let refused = read_body::<ReconciliationRequest>(body.as_bytes()).err();
+            let refused = refused.unwrap_or_else(|| panic!("{body} was read"));
+            assert_eq!(refused.extra["champ"], "numeros_factures", "{body}");
+        }
+    }
 }

@@ -5,22 +5,23 @@
 //! till model that declares amounts as numbers.
 
 use super::gate::Terminal;
+use super::sync::NegativeStockEntry;
+use crate::boutiques::Shop;
 use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{RawBody, parse_json};
-use crate::http::idempotency;
-use crate::money::Money;
 use crate::review::{self, Rejection};
-use crate::sales::{self, PendingSale, Refusal, SaleOutcome, history};
+use crate::sales::history::{self, StoredSale};
+use crate::sales::{self, PendingSale, Refusal, SaleOutcome};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use serde_json::{Value, json};
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::Value;
 
 /// A refused sale as a refused request.
-pub fn refusal_error(refusal: Refusal) -> ApiError {
+fn refusal_error(refusal: Refusal) -> ApiError {
     let status = match refusal.code {
         Code::InvalidFormat | Code::EmptySale => StatusCode::BAD_REQUEST,
         Code::BoutiqueMismatch => StatusCode::FORBIDDEN,
@@ -41,6 +42,84 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
     error
 }
 
+/// `POST ventes/`: the sale as stored. **Amounts are JSON numbers** here, not strings: the
+/// till's model for this answer declares them `decimal`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OnlineSaleResponse {
+    #[schema(example = true)]
+    success: bool,
+    vente: OnlineSale,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = 1)]
+    terminal_id: i64,
+    /// `already_exists` when the till had already sent this invoice number (status 200).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "already_exists")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Vente déjà existante")]
+    message: Option<&'static str>,
+    /// Articles the sale took below zero (shops that allow it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alertes_stock: Vec<NegativeStockEntry>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OnlineSale {
+    #[schema(example = 1)]
+    id: i64,
+    #[schema(example = "WEB-0001")]
+    numero_facture: String,
+    #[schema(example = 50000.0)]
+    montant_total: f64,
+    #[schema(example = "CASH")]
+    mode_paiement: String,
+    #[schema(example = true)]
+    paye: bool,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    date_vente: String,
+    lignes: Vec<OnlineSaleLine>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OnlineSaleLine {
+    #[schema(example = 1)]
+    article_id: i64,
+    #[schema(example = "Chargeur USB-C 25 W")]
+    article_nom: String,
+    #[schema(example = 2)]
+    quantite: i32,
+    #[schema(example = 25000.0)]
+    prix_unitaire: f64,
+    #[schema(example = 50000.0)]
+    sous_total: f64,
+}
+
+impl OnlineSale {
+    fn new(sale: StoredSale, shop: &Shop) -> Self {
+        OnlineSale {
+            id: sale.id,
+            numero_facture: sale.numero_facture,
+            montant_total: sale.montant_total.to_f64(),
+            mode_paiement: sale.mode_paiement,
+            paye: sale.paye,
+            date_vente: shop.timestamp(sale.date_vente),
+            lignes: sale
+                .lignes
+                .into_iter()
+                .map(|line| OnlineSaleLine {
+                    article_id: line.article_id,
+                    article_nom: line.article_nom,
+                    quantite: line.quantite,
+                    prix_unitaire: line.prix_unitaire.to_f64(),
+                    sous_total: line.sous_total.to_f64(),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/api/v2/simple/ventes/",
@@ -54,10 +133,10 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
         ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
     ),
-    request_body = crate::http::openapi::schemas::SaleRequest,
+    request_body = super::sale_body::SaleRequest,
     responses(
-        (status = 201, description = "Sale recorded", body = crate::http::openapi::schemas::OnlineSaleResponse),
-        (status = 200, description = "Already recorded: the stored sale (`status: already_exists`)", body = crate::http::openapi::schemas::OnlineSaleResponse),
+        (status = 201, description = "Sale recorded", body = OnlineSaleResponse),
+        (status = 200, description = "Already recorded: the stored sale (`status: already_exists`)", body = OnlineSaleResponse),
         crate::http::openapi::refusals::OnlineSale,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -65,27 +144,9 @@ pub fn refusal_error(refusal: Refusal) -> ApiError {
 pub async fn create_sale(
     State(state): State<AppState>,
     terminal: Terminal,
-    headers: HeaderMap,
     RawBody(body): RawBody,
-) -> Response {
-    let route = "POST /api/v2/simple/ventes";
-    idempotency::respond(
-        state,
-        terminal,
-        &headers,
-        route,
-        body,
-        |state, terminal, body| async move { online_sale(&state, &terminal, &body).await },
-    )
-    .await
-}
-
-async fn online_sale(
-    state: &AppState,
-    terminal: &Terminal,
-    body: &[u8],
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let value: Value = parse_json(body)?;
+) -> Result<(StatusCode, Json<OnlineSaleResponse>), ApiError> {
+    let value: Value = parse_json(&body)?;
     let (ctx, seller) = terminal.sale_context();
     let shop = &terminal.boutique;
     let outcome = match sales::parse_sale(&value, &ctx) {
@@ -107,7 +168,7 @@ async fn online_sale(
         SaleOutcome::Refused(refusal) => {
             let rejection = Rejection {
                 numero_facture: sales::sent_invoice_number(&value),
-                payload: std::str::from_utf8(body).unwrap_or_default(),
+                payload: std::str::from_utf8(&body).unwrap_or_default(),
                 refusal: &refusal,
             };
             review::record_rejections(&state.pool, shop.id, terminal.id, &[rejection]).await?;
@@ -119,39 +180,18 @@ async fn online_sale(
         .await?
         .pop()
         .ok_or_else(ApiError::internal)?;
-    let number = |m: Money| m.to_f64();
-    let mut body = json!({
-        "success": true,
-        "vente": {
-            "id": sale.id,
-            "numero_facture": sale.numero_facture,
-            "montant_total": number(sale.montant_total),
-            "mode_paiement": sale.mode_paiement,
-            "paye": sale.paye,
-            "date_vente": shop.timestamp(sale.date_vente),
-            "lignes": sale.lignes.iter().map(|l| json!({
-                "article_id": l.article_id,
-                "article_nom": l.article_nom,
-                "quantite": l.quantite,
-                "prix_unitaire": number(l.prix_unitaire),
-                "sous_total": number(l.sous_total),
-            })).collect::<Vec<_>>(),
-        },
-        "boutique_id": shop.id,
-        "terminal_id": terminal.id,
-    });
-    if status == StatusCode::OK {
-        body["status"] = json!("already_exists");
-        body["message"] = json!("Vente déjà existante");
-    }
-    if !stock_alerts.is_empty() {
-        body["alertes_stock"] = stock_alerts
-            .iter()
-            .map(|a| {
-                json!({"article_id": a.article_id, "manque": a.manque,
-                       "stock_avant": a.stock_avant, "stock_apres": a.stock_apres})
-            })
-            .collect();
-    }
+    let already = status == StatusCode::OK;
+    let body = OnlineSaleResponse {
+        success: true,
+        vente: OnlineSale::new(sale, shop),
+        boutique_id: shop.id,
+        terminal_id: terminal.id,
+        status: already.then_some("already_exists"),
+        message: already.then_some("Vente déjà existante"),
+        alertes_stock: stock_alerts
+            .into_iter()
+            .map(NegativeStockEntry::from)
+            .collect(),
+    };
     Ok((status, Json(body)))
 }

@@ -9,7 +9,61 @@ use crate::sales::history::totals_between;
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde::Serialize;
+
+/// The shop at a glance.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatisticsResponse {
+    #[schema(example = true)]
+    success: bool,
+    boutique: StatisticsBoutique,
+    statistiques: ShopStatistics,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatisticsBoutique {
+    #[schema(example = 1)]
+    id: i64,
+    #[schema(example = "Ma Boutique")]
+    nom: String,
+    /// The boutique's `type_commerce`.
+    #[schema(example = "Téléphonie et accessoires")]
+    r#type: String,
+    #[schema(example = "Kinshasa")]
+    ville: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ShopStatistics {
+    articles: ArticleCounts,
+    categories: CategoryCounts,
+    /// Today, in the shop's time zone, by when the sales were made.
+    ventes_jour: PeriodSales,
+    ventes_mois: PeriodSales,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ArticleCounts {
+    #[schema(example = 8)]
+    total: i64,
+    /// Active articles at or below the shop's low-stock threshold.
+    #[schema(example = 3)]
+    stock_bas: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CategoryCounts {
+    #[schema(example = 2)]
+    total: i64,
+}
+
+/// The sales of a period, cancelled ones left out.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PeriodSales {
+    #[schema(example = 1)]
+    nombre: i64,
+    chiffre_affaires: Money,
+}
 
 #[utoipa::path(
     get,
@@ -19,7 +73,7 @@ use serde_json::{Value, json};
     summary = "The shop at a glance",
     description = "Today and this month in the shop's time zone, by when the sales were made.",
     responses(
-        (status = 200, description = "The figures", body = crate::http::openapi::schemas::StatisticsResponse),
+        (status = 200, description = "The figures", body = StatisticsResponse),
         crate::http::openapi::refusals::Statistics,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -27,7 +81,7 @@ use serde_json::{Value, json};
 pub async fn statistics(
     State(state): State<AppState>,
     terminal: Terminal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StatisticsResponse>, ApiError> {
     let shop = &terminal.boutique;
     let (today, month) = shop.today_and_month(Utc::now());
     let counts = catalogue_counts(&state.pool, shop.id).await?;
@@ -35,19 +89,30 @@ pub async fn statistics(
         totals_between(&state.pool, shop.id, today.start, today.end).await?;
     let (month_count, month_revenue) =
         totals_between(&state.pool, shop.id, month.start, month.end).await?;
-    Ok(Json(json!({
-        "success": true,
-        "boutique": {
-            "id": shop.id,
-            "nom": shop.nom,
-            "type": shop.type_commerce,
-            "ville": shop.ville,
+    Ok(Json(StatisticsResponse {
+        success: true,
+        boutique: StatisticsBoutique {
+            id: shop.id,
+            nom: shop.nom.clone(),
+            r#type: shop.type_commerce.clone(),
+            ville: shop.ville.clone(),
         },
-        "statistiques": {
-            "articles": {"total": counts.articles, "stock_bas": counts.stock_bas},
-            "categories": {"total": counts.categories},
-            "ventes_jour": {"nombre": day_count, "chiffre_affaires": Money::from(day_revenue)},
-            "ventes_mois": {"nombre": month_count, "chiffre_affaires": Money::from(month_revenue)},
+        statistiques: ShopStatistics {
+            articles: ArticleCounts {
+                total: counts.articles,
+                stock_bas: counts.stock_bas,
+            },
+            categories: CategoryCounts {
+                total: counts.categories,
+            },
+            ventes_jour: PeriodSales {
+                nombre: day_count,
+                chiffre_affaires: Money::from(day_revenue),
+            },
+            ventes_mois: PeriodSales {
+                nombre: month_count,
+                chiffre_affaires: Money::from(month_revenue),
+            },
         },
-    })))
+    }))
 }

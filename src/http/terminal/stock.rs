@@ -1,17 +1,32 @@
 //! The stock journal (`GET mouvements-stock/`) and a till's stock count
-//! (`PUT articles/<id>/stock/`).
+//! (`PUT articles/<id>/stock/`), which [`stock::count`] applies under the article's lock.
+//! A `boutique_id` in the count's body is never a way into another shop.
 
-use super::gate::{Terminal, boutique_mismatch};
+use super::gate::{NamedBoutique, Terminal};
+use crate::field::Invalid;
 use crate::http::AppState;
 use crate::http::error::{ApiError, article_not_found};
-use crate::http::extract::{JsonBody, Params};
+use crate::http::extract::{Body, Params};
 use crate::http::views::MovementView;
-use crate::sales::parse::sent_id;
 use crate::stock::journal::{self, MovementFilter};
-use crate::stock::{self, Count, MovementType};
+use crate::stock::{self, Applied, Count, MovementType, StockError};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+
+/// The shop's stock journal, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MovementsResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = "Ma Boutique")]
+    boutique_nom: String,
+    #[schema(example = 1)]
+    count: usize,
+    mouvements: Vec<MovementView>,
+}
 
 #[utoipa::path(
     get,
@@ -27,7 +42,7 @@ use serde_json::{Value, json};
         ("limit" = Option<i64>, Query, description = "At most this many (default 100, at most 500)", minimum = 1),
     ),
     responses(
-        (status = 200, description = "The movements", body = crate::http::openapi::schemas::MovementsResponse),
+        (status = 200, description = "The movements", body = MovementsResponse),
         crate::http::openapi::refusals::Listing,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -36,7 +51,7 @@ pub async fn movements(
     State(state): State<AppState>,
     terminal: Terminal,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MovementsResponse>, ApiError> {
     let shop = &terminal.boutique;
     let filter = MovementFilter {
         dates: params.date_range(shop)?,
@@ -49,13 +64,82 @@ pub async fn movements(
         .into_iter()
         .map(|m| MovementView::new(m, shop))
         .collect();
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "boutique_nom": shop.nom,
-        "count": movements.len(),
-        "mouvements": movements,
-    })))
+    Ok(Json(MovementsResponse {
+        success: true,
+        boutique_id: shop.id,
+        boutique_nom: shop.nom.clone(),
+        count: movements.len(),
+        mouvements: movements,
+    }))
+}
+
+/// A stock count from the till: the article's stock is set to it, with an `AJUSTEMENT`
+/// movement.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockCountRequest {
+    /// The stock counted.
+    #[schema(example = 50, minimum = 0, maximum = 1_000_000_000)]
+    quantite_stock: i64,
+    /// Why (also accepted as `motif`); default "Inventaire depuis le terminal".
+    #[serde(alias = "motif")]
+    #[schema(example = "Inventaire du soir")]
+    commentaire: Option<String>,
+    /// If sent, the till's own boutique; another is refused (`403 BOUTIQUE_MISMATCH`).
+    #[schema(value_type = Option<i64>)]
+    boutique_id: Option<NamedBoutique>,
+}
+
+/// A stock count as applied.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StockCountResponse {
+    #[schema(example = true)]
+    success: bool,
+    article: StockCountArticle,
+    #[schema(example = 1)]
+    boutique_id: i64,
+}
+
+/// The article counted, with its stock before and after.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StockCountArticle {
+    #[schema(example = 1)]
+    id: i64,
+    #[schema(example = "Chargeur USB-C 25 W")]
+    nom: String,
+    #[schema(example = "CHG-001")]
+    code: String,
+    #[schema(example = 100)]
+    ancienne_quantite: i32,
+    #[schema(example = 50)]
+    nouvelle_quantite: i32,
+    #[schema(example = -50)]
+    difference: i32,
+}
+
+impl From<Applied> for StockCountArticle {
+    fn from(applied: Applied) -> Self {
+        StockCountArticle {
+            id: applied.article_id,
+            nom: applied.nom,
+            code: applied.code,
+            ancienne_quantite: applied.stock_avant,
+            nouvelle_quantite: applied.stock_apres,
+            difference: applied.stock_apres - applied.stock_avant,
+        }
+    }
+}
+
+/// A refused count, naming the field as the tills do: the domain's `motif` is their
+/// `commentaire`.
+fn in_till_words(error: StockError) -> ApiError {
+    match error {
+        StockError::Invalid(invalid) if invalid.field == "motif" => ApiError::from(Invalid {
+            field: "commentaire".to_owned(),
+            ..invalid
+        }),
+        error => error.into(),
+    }
 }
 
 /// An article id from the path: anything but a positive whole number names no article.
@@ -66,7 +150,6 @@ fn article_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| article_not_found(None))
 }
 
-/// A stock count from the till: sets the article's stock, with an `AJUSTEMENT` movement.
 #[utoipa::path(
     put,
     path = "/api/v2/simple/articles/{article_id}/stock/",
@@ -75,9 +158,9 @@ fn article_id(raw: &str) -> Result<i64, ApiError> {
     summary = "A stock count from the till",
     description = "The article is locked, its stock set, and an `AJUSTEMENT` movement written.",
     params(("article_id" = i64, Path, description = "The article", example = 1)),
-    request_body = crate::http::openapi::schemas::StockCountRequest,
+    request_body = StockCountRequest,
     responses(
-        (status = 200, description = "Stock set", body = crate::http::openapi::schemas::StockCountResponse),
+        (status = 200, description = "Stock set", body = StockCountResponse),
         crate::http::openapi::refusals::SetStock,
     ),
     security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
@@ -86,66 +169,73 @@ pub async fn set_stock(
     State(state): State<AppState>,
     terminal: Terminal,
     Path(raw_id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(count): Body<StockCountRequest>,
+) -> Result<Json<StockCountResponse>, ApiError> {
     let article_id = article_id(&raw_id)?;
-    // A boutique named in the body is never a way into another shop.
-    match body.get("boutique_id") {
-        None | Some(Value::Null) => {}
-        Some(sent) => match sent_id(sent) {
-            Some(id) if id == terminal.boutique.id => {}
-            Some(_) => return Err(boutique_mismatch()),
-            None => {
-                return Err(ApiError::invalid_field(
-                    "boutique_id",
-                    "un entier est attendu",
-                ));
-            }
-        },
-    }
-    let quantite = body
-        .get("quantite_stock")
-        .and_then(Value::as_i64)
-        .filter(|q| (0..=stock::MAX_STOCK).contains(q))
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "quantite_stock",
-                &format!("un entier de 0 à {} est attendu", stock::MAX_STOCK),
-            )
-        })?;
-    let comment = match body.get("commentaire").or_else(|| body.get("motif")) {
-        None | Some(Value::Null) => "Inventaire depuis le terminal".to_owned(),
-        Some(Value::String(s)) if s.chars().count() <= 500 => s.trim().to_owned(),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "commentaire",
-                "un texte de 500 caractères au plus",
-            ));
-        }
-    };
+    terminal.own_boutique(count.boutique_id)?;
     let shop = &terminal.boutique;
     let applied = stock::count(
         &state.pool,
         shop.id,
         &Count {
             article_id,
-            quantite_stock: quantite,
-            motif: comment,
+            quantite_stock: count.quantite_stock,
+            motif: count
+                .commentaire
+                .unwrap_or_else(|| "Inventaire depuis le terminal".to_owned()),
             reference_document: None,
             utilisateur: terminal.nom_terminal.clone(),
         },
     )
-    .await?;
-    Ok(Json(json!({
-        "success": true,
-        "article": {
-            "id": applied.article_id,
-            "nom": applied.nom,
-            "code": applied.code,
-            "ancienne_quantite": applied.stock_avant,
-            "nouvelle_quantite": applied.stock_apres,
-            "difference": applied.stock_apres - applied.stock_avant,
-        },
-        "boutique_id": shop.id,
-    })))
+    .await
+    .map_err(in_till_words)?;
+    Ok(Json(StockCountResponse {
+        success: true,
+        article: StockCountArticle::from(applied),
+        boutique_id: shop.id,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::extract::read_body;
+
+    fn field_at_fault(body: &str) -> String {
+        let refused = read_body::<StockCountRequest>(body.as_bytes()).err();
+        let refused = refused.unwrap_or_else(|| panic!("{body} was read"));
+        refused.extra["champ"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_stock_count_is_read_as_the_tills_send_it() {
+        let count: StockCountRequest =
+            read_body(br#"{"quantite_stock": 3, "motif": "Inventaire", "boutique_id": "7"}"#)
+                .unwrap();
+        assert_eq!(count.quantite_stock, 3);
+        assert_eq!(count.commentaire.as_deref(), Some("Inventaire"));
+        assert!(count.boutique_id.is_some());
+        let count: StockCountRequest =
+            read_body(br#"{"quantite_stock": 0, "boutique_id": null}"#).unwrap();
+        assert!(count.boutique_id.is_none() && count.commentaire.is_none());
+
+        for (body, field) in [
+            (r#"{"quantite_stock": "12"}"#, "quantite_stock"),
+            (r#"{"quantite_stock": 1.5}"#, "quantite_stock"),
+            (r#"{}"#, "quantite_stock"),
+            (
+                r#"{"quantite_stock": 3, "boutique_id": "BTQ-009"}"#,
+                "boutique_id",
+            ),
+            (r#"{"quantite_stock": 3, "commentaire": 5}"#, "commentaire"),
+            (r#"{"quantite_stock": 3, "remarque": "x"}"#, "remarque"),
+        ] {
+            assert_eq!(field_at_fault(body), field, "{body}");
+        }
+        let too_long = StockError::Invalid(Invalid::new("motif", "500 caractères au plus"));
+        assert_eq!(in_till_words(too_long).extra["champ"], "commentaire");
+    }
 }

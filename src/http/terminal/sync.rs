@@ -10,7 +10,6 @@ use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{RawBody, parse_json};
-use crate::http::idempotency;
 use crate::money::Money;
 use crate::review::{self, Rejection};
 use crate::sales::{
@@ -18,8 +17,7 @@ use crate::sales::{
 };
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -39,7 +37,7 @@ use std::collections::{BTreeSet, HashMap};
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
         ("X-App-Version" = Option<String>, Header, description = "The till app's version, kept with each sale it sends", example = "2.4.1"),
     ),
-    request_body = crate::http::openapi::schemas::SyncRequest,
+    request_body = super::sale_body::SyncRequest,
     responses(
         (status = 201, description = "At least one sale stored (created now, or already there)", body = SyncResponse),
         crate::http::openapi::refusals::Sync,
@@ -49,27 +47,9 @@ use std::collections::{BTreeSet, HashMap};
 pub async fn sync(
     State(state): State<AppState>,
     terminal: Terminal,
-    headers: HeaderMap,
     RawBody(body): RawBody,
-) -> Response {
-    let route = "POST /api/v2/simple/ventes/sync";
-    idempotency::respond(
-        state,
-        terminal,
-        &headers,
-        route,
-        body,
-        |state, terminal, body| async move { sync_batch(&state, &terminal, &body).await },
-    )
-    .await
-}
-
-async fn sync_batch(
-    state: &AppState,
-    terminal: &Terminal,
-    body: &[u8],
 ) -> Result<(StatusCode, Json<SyncResponse>), ApiError> {
-    let raw_items = batch_items(body, state.limits.max_batch)?;
+    let raw_items = batch_items(&body, state.limits.max_batch)?;
     let items: Vec<Value> = raw_items
         .iter()
         .map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
@@ -134,9 +114,9 @@ async fn sync_batch(
         .collect();
     review::record_rejections(&state.pool, shop.id, terminal.id, &rejections).await?;
 
-    let mut response = SyncResponse::new(terminal, items.len());
+    let mut response = SyncResponse::new(&terminal, items.len());
     for (index, outcome) in results.into_iter().enumerate() {
-        response.add(index + 1, &items[index], outcome, terminal);
+        response.add(index + 1, &items[index], outcome, &terminal);
     }
     response.stock_updates = recorded.stock_updates;
     let status = response.finish(recorded.alerts);
@@ -266,9 +246,11 @@ struct DateCorrection {
     motif: &'static str,
 }
 
+/// An article a sale took below zero (boutiques that allow it).
 #[derive(Serialize, utoipa::ToSchema)]
-struct NegativeStockEntry {
+pub struct NegativeStockEntry {
     article_id: i64,
+    /// Units sold beyond the stock.
     manque: i32,
     stock_avant: i32,
     stock_apres: i32,
