@@ -83,9 +83,7 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
         ville: input.free_text("ville", 200)?,
         adresse: input.free_text("adresse", 500)?,
         devise: input.text("devise", 10)?.map(|d| d.to_uppercase()),
-        alerte_stock_bas: input
-            .int("alerte_stock_bas", 0, 1_000_000)?
-            .map(|n| n as i32),
+        alerte_stock_bas: input.int("alerte_stock_bas", 0, 1_000_000)?,
         fuseau_horaire: input.text("fuseau_horaire", 64)?,
         politique_stock: input.text("politique_stock", 32)?,
         est_active: input.boolean("est_active")?,
