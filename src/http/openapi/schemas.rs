@@ -721,50 +721,6 @@ pub struct BoutiquesResponse {
 // ---- The administration API -------------------------------------------------------------
 
 #[derive(ToSchema)]
-pub struct BoutiqueCreate {
-    #[schema(example = "Boutique de Goma")]
-    pub nom: String,
-    #[schema(example = "BTQ-100")]
-    pub code_boutique: String,
-    pub type_commerce: Option<String>,
-    #[schema(example = "Goma")]
-    pub ville: Option<String>,
-    pub adresse: Option<String>,
-    /// Default `CDF`.
-    pub devise: Option<String>,
-    /// Default 5.
-    pub alerte_stock_bas: Option<i32>,
-    /// An IANA time zone; default `Africa/Kinshasa`.
-    pub fuseau_horaire: Option<String>,
-    /// `STRICT` (default) or `AUTORISER_NEGATIF`.
-    pub politique_stock: Option<String>,
-    pub est_active: Option<bool>,
-}
-
-#[derive(ToSchema)]
-pub struct BoutiqueUpdate {
-    pub nom: Option<String>,
-    pub code_boutique: Option<String>,
-    pub type_commerce: Option<String>,
-    #[schema(example = "Kinshasa")]
-    pub ville: Option<String>,
-    pub adresse: Option<String>,
-    pub devise: Option<String>,
-    #[schema(example = 5)]
-    pub alerte_stock_bas: Option<i32>,
-    pub fuseau_horaire: Option<String>,
-    pub politique_stock: Option<String>,
-    pub est_active: Option<bool>,
-}
-
-#[derive(ToSchema)]
-pub struct BoutiqueResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub boutique: BoutiqueView,
-}
-
-#[derive(ToSchema)]
 pub struct TerminalsResponse {
     #[schema(example = true)]
     pub success: bool,
