@@ -3,7 +3,6 @@
 //! check every response of the suite against the document, so a handler whose answer
 //! drifts from its shape here fails them. Examples are the demo data's.
 
-use crate::http::admin::terminals::TerminalView;
 use crate::http::views::{ArticleView, BoutiqueView, MovementView, SaleView};
 use crate::money::Money;
 use serde_json::{Value, json};
@@ -85,14 +84,16 @@ fn any_value() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
 }
 
-fn nullable_timestamp() -> ObjectBuilder {
+/// For `#[schema(schema_with = …)]` on an `Option<String>` timestamp.
+pub fn nullable_timestamp() -> ObjectBuilder {
     timestamp().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
         Type::String,
         Type::Null,
     ]))
 }
 
-fn required_timestamp() -> ObjectBuilder {
+/// For `#[schema(schema_with = …)]` on a `String` timestamp.
+pub fn required_timestamp() -> ObjectBuilder {
     timestamp()
 }
 
@@ -719,50 +720,6 @@ pub struct BoutiquesResponse {
 }
 
 // ---- The administration API -------------------------------------------------------------
-
-#[derive(ToSchema)]
-pub struct TerminalsResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = 2)]
-    pub count: i64,
-    pub terminaux: Vec<TerminalView>,
-}
-
-#[derive(ToSchema)]
-pub struct TerminalCreate {
-    #[schema(example = "TILL-GOMA-1")]
-    pub numero_serie: String,
-    #[schema(example = "Caisse 1")]
-    pub nom_terminal: String,
-}
-
-#[derive(ToSchema)]
-pub struct TerminalUpdate {
-    #[schema(example = "Caisse principale")]
-    pub nom_terminal: Option<String>,
-    pub est_actif: Option<bool>,
-}
-
-#[derive(ToSchema)]
-pub struct TerminalResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub terminal: TerminalView,
-}
-
-/// A till with its new key, shown only in this answer.
-#[derive(ToSchema)]
-pub struct TerminalKeyResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    pub terminal: TerminalView,
-    #[schema(example = "33e4b1c2d5f6…")]
-    pub cle_api: String,
-    pub avertissement: String,
-}
 
 #[derive(ToSchema)]
 pub struct AdminCategory {
