@@ -722,55 +722,6 @@ pub struct BoutiquesResponse {
 // ---- The administration API -------------------------------------------------------------
 
 #[derive(ToSchema)]
-pub struct DeliveryRequest {
-    /// The delivery note.
-    #[schema(example = "BL-2026-001")]
-    pub reference_document: String,
-    pub commentaire: Option<String>,
-    pub lignes: Vec<DeliveryLine>,
-}
-
-#[derive(ToSchema)]
-pub struct DeliveryLine {
-    #[schema(example = 1)]
-    pub article_id: i64,
-    #[schema(example = 24, minimum = 1, maximum = 1_000_000)]
-    pub quantite: i64,
-}
-
-#[derive(ToSchema)]
-pub struct DeliveryResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = "BL-2026-001")]
-    pub reference_document: String,
-    pub mouvements: Vec<AppliedMovement>,
-}
-
-#[derive(ToSchema)]
-pub struct AdjustmentRequest {
-    #[schema(example = 1)]
-    pub article_id: i64,
-    /// The stock counted.
-    #[schema(example = 97, minimum = 0, maximum = 1_000_000_000)]
-    pub quantite_stock: i64,
-    #[schema(example = "Inventaire")]
-    pub motif: String,
-    pub reference_document: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct AdjustmentResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    pub mouvements: Vec<AppliedMovement>,
-}
-
-#[derive(ToSchema)]
 pub struct AdminSalesResponse {
     #[schema(example = true)]
     pub success: bool,
@@ -799,23 +750,6 @@ pub struct AdminCancelRequest {
 pub struct AdminReturnRequest {
     pub lignes: Vec<ReturnLine>,
     pub motif: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct AdminMovementsResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    #[schema(example = 1)]
-    pub total: i64,
-    #[schema(example = 100)]
-    pub limit: i64,
-    #[schema(example = 0)]
-    pub offset: i64,
-    #[schema(example = 1)]
-    pub count: i64,
-    pub mouvements: Vec<MovementView>,
 }
 
 #[derive(ToSchema)]
