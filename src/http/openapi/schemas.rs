@@ -722,37 +722,6 @@ pub struct BoutiquesResponse {
 // ---- The administration API -------------------------------------------------------------
 
 #[derive(ToSchema)]
-pub struct AdminSalesResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    /// Sales matching the filters (cancelled ones left out), all pages.
-    #[schema(example = 1)]
-    pub total: i64,
-    pub chiffre_affaires: Money,
-    #[schema(example = 50)]
-    pub limit: i64,
-    #[schema(example = 0)]
-    pub offset: i64,
-    #[schema(example = 1)]
-    pub count: i64,
-    pub ventes: Vec<SaleView>,
-}
-
-#[derive(ToSchema)]
-pub struct AdminCancelRequest {
-    #[schema(example = "Erreur de caisse")]
-    pub motif: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct AdminReturnRequest {
-    pub lignes: Vec<ReturnLine>,
-    pub motif: Option<String>,
-}
-
-#[derive(ToSchema)]
 pub struct RejectionsResponse {
     #[schema(example = true)]
     pub success: bool,
