@@ -3,7 +3,7 @@
 //! boutiques' rows: listing, creating, changing and deactivating them, and which of them a
 //! back-office user may see.
 
-use crate::field::Invalid;
+use crate::field::{self, Invalid};
 use crate::money::{Currency, Rate};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -306,7 +306,8 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Boutique, BoutiqueError> {
 }
 
 /// The settings of a boutique that a change sets; `None` leaves a setting as it is (or,
-/// on creation, to its default).
+/// on creation, to its default). Whoever fills it takes what was sent as it is: the rules
+/// on each setting are checked here, the same for every door.
 #[derive(Debug, Clone, Default)]
 pub struct BoutiqueFields {
     pub nom: Option<String>,
@@ -315,16 +316,45 @@ pub struct BoutiqueFields {
     pub ville: Option<String>,
     pub adresse: Option<String>,
     pub devise: Option<String>,
-    pub alerte_stock_bas: Option<i32>,
+    pub alerte_stock_bas: Option<i64>,
     pub fuseau_horaire: Option<String>,
     pub politique_stock: Option<String>,
     pub est_active: Option<bool>,
 }
 
+/// The highest low-stock threshold a boutique may set.
+pub const MAX_LOW_STOCK: i64 = 1_000_000;
+
 impl BoutiqueFields {
-    /// Checks what only a boutique can tell: a real IANA zone, a known stock policy.
-    fn check(&self) -> Result<(), Invalid> {
-        if let Some(zone) = &self.fuseau_horaire
+    /// The settings as they are stored: names and codes of 1 to their length once trimmed,
+    /// free texts (type, town, address) that may be empty, the currency in capitals, the
+    /// threshold within its range, a real IANA zone, a known stock policy.
+    fn checked(&self) -> Result<BoutiqueFields, Invalid> {
+        let text = |name: &str, value: &Option<String>, max| {
+            field::optional_text(name, value.as_deref(), max)
+        };
+        let free_text = |name: &str, value: &Option<String>, max| {
+            value
+                .as_deref()
+                .map(|v| field::free_text(name, v, max))
+                .transpose()
+        };
+        let checked = BoutiqueFields {
+            nom: text("nom", &self.nom, 200)?,
+            code_boutique: text("code_boutique", &self.code_boutique, 50)?,
+            type_commerce: free_text("type_commerce", &self.type_commerce, 200)?,
+            ville: free_text("ville", &self.ville, 200)?,
+            adresse: free_text("adresse", &self.adresse, 500)?,
+            devise: text("devise", &self.devise, 10)?.map(|d| d.to_uppercase()),
+            alerte_stock_bas: self
+                .alerte_stock_bas
+                .map(|n| field::int("alerte_stock_bas", n, 0, MAX_LOW_STOCK))
+                .transpose()?,
+            fuseau_horaire: text("fuseau_horaire", &self.fuseau_horaire, 64)?,
+            politique_stock: text("politique_stock", &self.politique_stock, 32)?,
+            est_active: self.est_active,
+        };
+        if let Some(zone) = &checked.fuseau_horaire
             && zone.parse::<Tz>().is_err()
         {
             return Err(Invalid::new(
@@ -332,7 +362,7 @@ impl BoutiqueFields {
                 "un fuseau horaire IANA est attendu (ex. Africa/Kinshasa)",
             ));
         }
-        if let Some(policy) = &self.politique_stock
+        if let Some(policy) = &checked.politique_stock
             && !StockPolicy::ALL.contains(&policy.as_str())
         {
             return Err(Invalid::new(
@@ -340,7 +370,12 @@ impl BoutiqueFields {
                 "STRICT (refuser une vente sans stock) ou AUTORISER_NEGATIF (l'enregistrer et alerter)",
             ));
         }
-        Ok(())
+        Ok(checked)
+    }
+
+    /// The threshold as its column holds it (checked to fit by then).
+    fn threshold(&self) -> Option<i32> {
+        self.alerte_stock_bas.and_then(|n| i32::try_from(n).ok())
     }
 }
 
@@ -352,7 +387,7 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
     if f.code_boutique.is_none() {
         return Err(Invalid::new("code_boutique", "champ obligatoire").into());
     }
-    f.check()?;
+    let f = f.checked()?;
     Ok(sqlx::query_scalar!(
         r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse, devise,
                                   alerte_stock_bas, fuseau_horaire, est_active, politique_stock)
@@ -366,7 +401,7 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
         f.ville,
         f.adresse,
         f.devise,
-        f.alerte_stock_bas,
+        f.threshold(),
         f.fuseau_horaire,
         f.est_active,
         f.politique_stock
@@ -377,7 +412,7 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
 
 /// Changes the settings of the boutique `id` that `f` sets.
 pub async fn update(pool: &PgPool, id: i64, f: &BoutiqueFields) -> Result<(), BoutiqueError> {
-    f.check()?;
+    let f = f.checked()?;
     let updated = sqlx::query!(
         r#"UPDATE boutiques SET
                nom = COALESCE($2, nom),
@@ -398,7 +433,7 @@ pub async fn update(pool: &PgPool, id: i64, f: &BoutiqueFields) -> Result<(), Bo
         f.ville,
         f.adresse,
         f.devise,
-        f.alerte_stock_bas,
+        f.threshold(),
         f.fuseau_horaire,
         f.est_active,
         f.politique_stock
@@ -603,5 +638,43 @@ mod tests {
             time_zone("Africa/Lubumbashi"),
             chrono_tz::Africa::Lubumbashi
         );
+    }
+
+    #[test]
+    fn settings_are_checked_and_stored_as_written_down() {
+        let sent = BoutiqueFields {
+            nom: Some("  Boutique de Goma ".into()),
+            devise: Some("usd".into()),
+            ville: Some(String::new()),
+            alerte_stock_bas: Some(0),
+            ..BoutiqueFields::default()
+        };
+        let checked = sent.checked().unwrap();
+        assert_eq!(checked.nom.as_deref(), Some("Boutique de Goma"));
+        assert_eq!(checked.devise.as_deref(), Some("USD"));
+        assert_eq!(checked.ville.as_deref(), Some(""));
+        assert_eq!(checked.threshold(), Some(0));
+        /// Makes one setting unacceptable.
+        type Spoil = fn(&mut BoutiqueFields);
+        let refusals: [(&str, Spoil); 7] = [
+            ("nom", |f| f.nom = Some(" ".into())),
+            ("code_boutique", |f| f.code_boutique = Some("X".repeat(51))),
+            ("adresse", |f| f.adresse = Some("X".repeat(501))),
+            ("alerte_stock_bas", |f| f.alerte_stock_bas = Some(-1)),
+            ("alerte_stock_bas", |f| {
+                f.alerte_stock_bas = Some(MAX_LOW_STOCK + 1)
+            }),
+            ("fuseau_horaire", |f| {
+                f.fuseau_horaire = Some("Mars/Olympus".into())
+            }),
+            ("politique_stock", |f| {
+                f.politique_stock = Some("PEUT-ETRE".into())
+            }),
+        ];
+        for (field, set) in refusals {
+            let mut fields = BoutiqueFields::default();
+            set(&mut fields);
+            assert_eq!(fields.checked().unwrap_err().field, field);
+        }
     }
 }

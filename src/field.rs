@@ -61,3 +61,13 @@ pub fn int(field: &str, value: i64, min: i64, max: i64) -> Result<i64, Invalid> 
         ))
     }
 }
+
+/// An id: a whole number from 1. Anything else names nothing, and is said so rather than
+/// looked up.
+pub fn id(field: &str, value: i64) -> Result<i64, Invalid> {
+    if value >= 1 {
+        Ok(value)
+    } else {
+        Err(Invalid::new(field, "un identifiant entier est attendu"))
+    }
+}

@@ -223,6 +223,7 @@ pub async fn receive(
     }
     let mut changes = Vec::with_capacity(delivery.lines.len());
     for (i, &(article_id, quantite)) in delivery.lines.iter().enumerate() {
+        let article_id = field::id(&format!("lignes[{i}].article_id"), article_id)?;
         let quantite = field::int(&format!("lignes[{i}].quantite"), quantite, 1, MAX_RECEIVED)?;
         changes.push(StockChange {
             article_id,
@@ -264,6 +265,8 @@ pub async fn receive(
 pub struct Count {
     pub article_id: i64,
     pub quantite_stock: i64,
+    /// Why the stock is not what the journal says (required: an unexplained gap in the
+    /// journal is what an adjustment must not leave).
     pub motif: String,
     pub reference_document: Option<String>,
     /// Who counted, as signed in the journal.
@@ -272,8 +275,9 @@ pub struct Count {
 
 /// Sets the counted article's stock to what was counted.
 pub async fn count(pool: &PgPool, boutique_id: i64, count: &Count) -> Result<Applied, StockError> {
+    let article_id = field::id("article_id", count.article_id)?;
     let quantite = field::int("quantite_stock", count.quantite_stock, 0, MAX_STOCK)?;
-    let motif = field::free_text("motif", &count.motif, 500)?;
+    let motif = field::text("motif", &count.motif, 500)?;
     let reference = field::optional_text(
         "reference_document",
         count.reference_document.as_deref(),
@@ -284,7 +288,7 @@ pub async fn count(pool: &PgPool, boutique_id: i64, count: &Count) -> Result<App
         &mut tx,
         boutique_id,
         &[StockChange {
-            article_id: count.article_id,
+            article_id,
             kind: MovementType::Ajustement,
             change: Change::SetTo(quantite as i32),
             reference_document: reference,

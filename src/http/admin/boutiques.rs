@@ -1,15 +1,99 @@
-//! Boutiques: `/api/admin/boutiques[/<id>]`.
+//! Boutiques: `/api/admin/boutiques[/<id>]`. A shop is created, changed and deactivated
+//! here, never deleted; every answer shows it as it is once the request is done.
 
-use super::{Admin, path_id};
+use super::{Admin, AdminShop, given, null_empties};
 use crate::boutiques::{self, BoutiqueFields};
 use crate::http::AppState;
-use crate::http::error::{ApiError, BOUTIQUE_MISSING};
-use crate::http::extract::{Input, JsonBody};
+use crate::http::error::ApiError;
+use crate::http::extract::Body;
 use crate::http::views::BoutiqueView;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Every shop, by id.
+#[derive(Serialize, ToSchema)]
+pub struct AdminBoutiquesResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    count: usize,
+    boutiques: Vec<BoutiqueView>,
+}
+
+/// A shop as it is now.
+#[derive(Serialize, ToSchema)]
+pub struct BoutiqueResponse {
+    #[schema(example = true)]
+    success: bool,
+    boutique: BoutiqueView,
+}
+
+impl BoutiqueResponse {
+    /// The boutique `id`, read again after the change so that its counts are current.
+    async fn of(state: &AppState, id: i64) -> Result<Self, ApiError> {
+        Ok(BoutiqueResponse {
+            success: true,
+            boutique: boutiques::get(&state.pool, id).await?.into(),
+        })
+    }
+}
+
+/// A shop's settings. To create a shop, `nom` and `code_boutique` are required and the
+/// others take their defaults; to change one, only the fields sent change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoutiqueBody {
+    /// 1 to 200 characters.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(example = "Boutique de Goma")]
+    nom: Option<String>,
+    /// Unique; 1 to 50 characters.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(example = "BTQ-100")]
+    code_boutique: Option<String>,
+    #[serde(default, deserialize_with = "null_empties")]
+    type_commerce: Option<String>,
+    #[serde(default, deserialize_with = "null_empties")]
+    #[schema(example = "Goma")]
+    ville: Option<String>,
+    #[serde(default, deserialize_with = "null_empties")]
+    adresse: Option<String>,
+    /// Default `CDF`.
+    #[serde(default, deserialize_with = "given")]
+    devise: Option<String>,
+    /// Default 5; from 0 to 1,000,000.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(example = 5)]
+    alerte_stock_bas: Option<i64>,
+    /// An IANA time zone; default `Africa/Kinshasa`.
+    #[serde(default, deserialize_with = "given")]
+    fuseau_horaire: Option<String>,
+    /// `STRICT` (default) or `AUTORISER_NEGATIF`.
+    #[serde(default, deserialize_with = "given")]
+    politique_stock: Option<String>,
+    #[serde(default, deserialize_with = "given")]
+    est_active: Option<bool>,
+}
+
+impl From<BoutiqueBody> for BoutiqueFields {
+    fn from(body: BoutiqueBody) -> Self {
+        BoutiqueFields {
+            nom: body.nom,
+            code_boutique: body.code_boutique,
+            type_commerce: body.type_commerce,
+            ville: body.ville,
+            adresse: body.adresse,
+            devise: body.devise,
+            alerte_stock_bas: body.alerte_stock_bas,
+            fuseau_horaire: body.fuseau_horaire,
+            politique_stock: body.politique_stock,
+            est_active: body.est_active,
+        }
+    }
+}
 
 #[utoipa::path(
     get,
@@ -18,20 +102,25 @@ use serde_json::{Value, json};
     tag = "Administration",
     summary = "Every shop",
     responses(
-        (status = 200, description = "The shops", body = crate::http::openapi::schemas::BoutiquesResponse),
+        (status = 200, description = "The shops", body = AdminBoutiquesResponse),
         crate::http::openapi::refusals::AdminList,
     ),
     security(("admin_token" = []))
 )]
-pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
-    let list: Vec<BoutiqueView> = boutiques::list(&state.pool, None)
+pub async fn list(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<AdminBoutiquesResponse>, ApiError> {
+    let boutiques: Vec<BoutiqueView> = boutiques::list(&state.pool, None)
         .await?
         .into_iter()
         .map(BoutiqueView::from)
         .collect();
-    Ok(Json(
-        json!({"success": true, "count": list.len(), "boutiques": list}),
-    ))
+    Ok(Json(AdminBoutiquesResponse {
+        success: true,
+        count: boutiques.len(),
+        boutiques,
+    }))
 }
 
 #[utoipa::path(
@@ -42,54 +131,16 @@ pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>
     summary = "A shop",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     responses(
-        (status = 200, description = "The shop", body = crate::http::openapi::schemas::BoutiqueResponse),
+        (status = 200, description = "The shop", body = BoutiqueResponse),
         crate::http::openapi::refusals::AdminRead,
     ),
     security(("admin_token" = []))
 )]
 pub async fn show(
     State(state): State<AppState>,
-    _: Admin,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_id(&id, BOUTIQUE_MISSING)?;
-    Ok(Json(
-        json!({"success": true, "boutique": one(&state, id).await?}),
-    ))
-}
-
-const FIELDS: &[&str] = &[
-    "nom",
-    "code_boutique",
-    "type_commerce",
-    "ville",
-    "adresse",
-    "devise",
-    "alerte_stock_bas",
-    "fuseau_horaire",
-    "politique_stock",
-    "est_active",
-];
-async fn one(state: &AppState, id: i64) -> Result<BoutiqueView, ApiError> {
-    Ok(boutiques::get(&state.pool, id).await?.into())
-}
-
-/// The settings a request sets.
-fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
-    Ok(BoutiqueFields {
-        nom: input.text("nom", 200)?,
-        code_boutique: input.text("code_boutique", 50)?,
-        type_commerce: input.free_text("type_commerce", 200)?,
-        ville: input.free_text("ville", 200)?,
-        adresse: input.free_text("adresse", 500)?,
-        devise: input.text("devise", 10)?.map(|d| d.to_uppercase()),
-        alerte_stock_bas: input
-            .int("alerte_stock_bas", 0, 1_000_000)?
-            .map(|n| n as i32),
-        fuseau_horaire: input.text("fuseau_horaire", 64)?,
-        politique_stock: input.text("politique_stock", 32)?,
-        est_active: input.boolean("est_active")?,
-    })
+    at: AdminShop,
+) -> Result<Json<BoutiqueResponse>, ApiError> {
+    Ok(Json(BoutiqueResponse::of(&state, at.shop.id).await?))
 }
 
 #[utoipa::path(
@@ -98,9 +149,9 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
     operation_id = "admin_create_boutique",
     tag = "Administration",
     summary = "Create a shop",
-    request_body = crate::http::openapi::schemas::BoutiqueCreate,
+    request_body = BoutiqueBody,
     responses(
-        (status = 201, description = "Created", body = crate::http::openapi::schemas::BoutiqueResponse),
+        (status = 201, description = "Created", body = BoutiqueResponse),
         crate::http::openapi::refusals::AdminCreateShop,
     ),
     security(("admin_token" = []))
@@ -108,15 +159,12 @@ fn fields(input: &Input) -> Result<BoutiqueFields, ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     _: Admin,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let input = Input::new(body, FIELDS)?;
-    input.required_text("nom", 200)?;
-    input.required_text("code_boutique", 50)?;
-    let id = boutiques::create(&state.pool, &fields(&input)?).await?;
+    Body(body): Body<BoutiqueBody>,
+) -> Result<(StatusCode, Json<BoutiqueResponse>), ApiError> {
+    let id = boutiques::create(&state.pool, &body.into()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"success": true, "boutique": one(&state, id).await?})),
+        Json(BoutiqueResponse::of(&state, id).await?),
     ))
 }
 
@@ -128,24 +176,20 @@ pub async fn create(
     summary = "Change a shop",
     description = "Only the fields sent change.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    request_body = crate::http::openapi::schemas::BoutiqueUpdate,
+    request_body = BoutiqueBody,
     responses(
-        (status = 200, description = "Changed", body = crate::http::openapi::schemas::BoutiqueResponse),
+        (status = 200, description = "Changed", body = BoutiqueResponse),
         crate::http::openapi::refusals::AdminWrite,
     ),
     security(("admin_token" = []))
 )]
 pub async fn update(
     State(state): State<AppState>,
-    _: Admin,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_id(&id, BOUTIQUE_MISSING)?;
-    boutiques::update(&state.pool, id, &fields(&Input::new(body, FIELDS)?)?).await?;
-    Ok(Json(
-        json!({"success": true, "boutique": one(&state, id).await?}),
-    ))
+    at: AdminShop,
+    Body(body): Body<BoutiqueBody>,
+) -> Result<Json<BoutiqueResponse>, ApiError> {
+    boutiques::update(&state.pool, at.shop.id, &body.into()).await?;
+    Ok(Json(BoutiqueResponse::of(&state, at.shop.id).await?))
 }
 
 /// Deactivates the boutique: its tills are refused from their next request. Nothing is
@@ -159,19 +203,15 @@ pub async fn update(
     description = "Its tills are refused from their next request; nothing is deleted.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     responses(
-        (status = 200, description = "Deactivated", body = crate::http::openapi::schemas::BoutiqueResponse),
+        (status = 200, description = "Deactivated", body = BoutiqueResponse),
         crate::http::openapi::refusals::AdminRead,
     ),
     security(("admin_token" = []))
 )]
 pub async fn deactivate(
     State(state): State<AppState>,
-    _: Admin,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_id(&id, BOUTIQUE_MISSING)?;
-    boutiques::deactivate(&state.pool, id).await?;
-    Ok(Json(
-        json!({"success": true, "boutique": one(&state, id).await?}),
-    ))
+    at: AdminShop,
+) -> Result<Json<BoutiqueResponse>, ApiError> {
+    boutiques::deactivate(&state.pool, at.shop.id).await?;
+    Ok(Json(BoutiqueResponse::of(&state, at.shop.id).await?))
 }

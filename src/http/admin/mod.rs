@@ -2,6 +2,11 @@
 //! the stock journal of any boutique, behind `Authorization: Bearer <admin token>`. One file
 //! per resource; [`Admin`] is the token's gate, and [`AdminShop`] the boutique of the path
 //! (with the gate), so that no handler repeats either.
+//!
+//! Each handler reads its body into a serde type of its own (unknown fields refused), makes
+//! one call into the domain, which holds every rule on the values (lengths, ranges, what is
+//! required), and answers with a type of its own; the OpenAPI document is built from those
+//! same types.
 
 pub mod boutiques;
 pub mod catalogue;
@@ -18,6 +23,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
+use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 
 /// A request made with a valid administration token.
@@ -50,7 +56,7 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 /// An id from the path: anything but a positive whole number names nothing.
-pub fn path_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
+fn path_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -90,6 +96,25 @@ impl FromRequestParts<AppState> for AdminShop {
             .ok_or_else(|| missing(BOUTIQUE_MISSING))?;
         Ok(AdminShop { admin, shop, path })
     }
+}
+
+/// For a body field that may be left out but holds a value when sent, with
+/// `#[serde(default)]`: absent is `None`, and `null` is refused like any value of the wrong
+/// type, rather than pass for "leave it as it is". With `T = Option<U>`, `null` is
+/// `Some(None)`: "set it to nothing" (`categorie_id: null` takes an article out of its
+/// category).
+pub fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// For a free text (a description, an address), with `#[serde(default)]`: absent is
+/// `None`, and `null` empties it.
+pub fn null_empties<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(|text| Some(text.unwrap_or_default()))
 }
 
 /// The administration API's routes, under `/api/admin`, each also with a trailing slash.

@@ -2,17 +2,238 @@
 //! sales that took the stock below zero.
 //!
 //! `GET /api/admin/ventes-rejetees` and `GET /api/admin/alertes-stock` list them across
-//! shops (filter `boutique_id`); each is resolved, or closed, under its boutique.
+//! shops (filter `boutique_id`), each timestamp in its own shop's zone; each is resolved,
+//! or closed, under its boutique.
 
-use super::{Admin, AdminShop};
+use super::{Admin, AdminShop, null_empties};
 use crate::boutiques::{time_zone, timestamp};
 use crate::http::AppState;
 use crate::http::error::{ALERT_MISSING, ApiError, REJECTION_MISSING};
-use crate::http::extract::{Input, JsonBody, Params, invalid};
-use crate::review::{self, RejectionFilter};
+use crate::http::extract::{Body, Params, invalid};
+use crate::http::openapi::schemas::{nullable_timestamp, required_timestamp};
+use crate::review::{self, RejectionFilter, StockAlert, StoredRejection};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+
+/// A page of refused sales, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct RejectionsResponse {
+    #[schema(example = true)]
+    success: bool,
+    /// Refused sales matching the filters, all pages.
+    total: i64,
+    limit: i64,
+    offset: i64,
+    count: usize,
+    ventes_rejetees: Vec<RejectionView>,
+}
+
+/// A sale the server refused, kept for review.
+#[derive(Serialize, ToSchema)]
+pub struct RejectionView {
+    id: i64,
+    boutique_id: i64,
+    terminal_id: i64,
+    terminal: RejectionTerminal,
+    numero_facture: Option<String>,
+    #[schema(example = "INSUFFICIENT_STOCK")]
+    code: String,
+    message: String,
+    /// The sale exactly as the till sent it (as JSON when it is JSON).
+    #[schema(schema_with = any_value)]
+    payload: Value,
+    article_id: Option<i64>,
+    #[schema(schema_with = any_value)]
+    details: Option<Value>,
+    /// How many times the till sent it.
+    tentatives: i32,
+    #[schema(schema_with = required_timestamp)]
+    date_rejet: String,
+    #[schema(schema_with = required_timestamp)]
+    date_derniere_tentative: String,
+    resolue: bool,
+    #[schema(schema_with = nullable_timestamp)]
+    date_resolution: Option<String>,
+    resolu_par: Option<String>,
+    commentaire_resolution: Option<String>,
+    /// The corrected sale, once recorded.
+    vente_id: Option<i64>,
+}
+
+/// The till that sent a refused sale.
+#[derive(Serialize, ToSchema)]
+pub struct RejectionTerminal {
+    #[schema(example = "0a1badae951f8473")]
+    numero_serie: String,
+    #[schema(example = "Terminal MAUI")]
+    nom_terminal: String,
+}
+
+/// Any JSON value: what a till sent is shown as it came.
+fn any_value() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::AnyValue)
+}
+
+impl From<StoredRejection> for RejectionView {
+    fn from(r: StoredRejection) -> Self {
+        let zone = time_zone(&r.fuseau_horaire);
+        RejectionView {
+            id: r.id,
+            boutique_id: r.boutique_id,
+            terminal_id: r.terminal_id,
+            terminal: RejectionTerminal {
+                numero_serie: r.numero_serie,
+                nom_terminal: r.nom_terminal,
+            },
+            numero_facture: r.numero_facture,
+            code: r.code,
+            message: r.message,
+            // Stored as text, so that a payload that is not JSON is kept too.
+            payload: serde_json::from_str::<Value>(&r.payload).unwrap_or(Value::String(r.payload)),
+            article_id: r.article_id,
+            details: r.details,
+            tentatives: r.tentatives,
+            date_rejet: timestamp(r.date_rejet, zone),
+            date_derniere_tentative: timestamp(r.date_derniere_tentative, zone),
+            resolue: r.resolue,
+            date_resolution: r.date_resolution.map(|at| timestamp(at, zone)),
+            resolu_par: r.resolu_par,
+            commentaire_resolution: r.commentaire_resolution,
+            vente_id: r.vente_id,
+        }
+    }
+}
+
+/// How a refused sale was dealt with.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// What was done; 1 to 2,000 characters.
+    #[schema(example = "Stock recompté, vente saisie à nouveau")]
+    commentaire: String,
+}
+
+/// A refused sale once resolved.
+#[derive(Serialize, ToSchema)]
+pub struct ResolveResponse {
+    #[schema(example = true)]
+    success: bool,
+    vente_rejetee: ResolvedRejection,
+}
+
+/// How a refused sale stands once resolved.
+#[derive(Serialize, ToSchema)]
+pub struct ResolvedRejection {
+    id: i64,
+    boutique_id: i64,
+    resolue: bool,
+    /// When it was first resolved.
+    #[schema(schema_with = nullable_timestamp)]
+    date_resolution: Option<String>,
+    resolu_par: Option<String>,
+    commentaire_resolution: Option<String>,
+}
+
+/// A page of stock alerts, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct StockAlertsResponse {
+    #[schema(example = true)]
+    success: bool,
+    /// Alerts matching the filters, all pages.
+    total: i64,
+    limit: i64,
+    offset: i64,
+    count: usize,
+    alertes_stock: Vec<StockAlertView>,
+}
+
+/// A sale recorded beyond the stock (shops set to `AUTORISER_NEGATIF`).
+#[derive(Serialize, ToSchema)]
+pub struct StockAlertView {
+    id: i64,
+    boutique_id: i64,
+    article: AlertArticle,
+    vente: AlertSale,
+    /// Units sold beyond the stock.
+    manque: i32,
+    stock_avant: i32,
+    stock_apres: i32,
+    #[schema(schema_with = required_timestamp)]
+    date_alerte: String,
+    fermee: bool,
+    #[schema(schema_with = nullable_timestamp)]
+    date_fermeture: Option<String>,
+    fermee_par: Option<String>,
+    commentaire: Option<String>,
+}
+
+/// The article an alert is about, with its stock now.
+#[derive(Serialize, ToSchema)]
+pub struct AlertArticle {
+    id: i64,
+    code: String,
+    nom: String,
+    stock_actuel: i32,
+}
+
+/// The sale that took the stock below zero.
+#[derive(Serialize, ToSchema)]
+pub struct AlertSale {
+    id: i64,
+    numero_facture: String,
+}
+
+impl From<StockAlert> for StockAlertView {
+    fn from(x: StockAlert) -> Self {
+        let zone = time_zone(&x.fuseau_horaire);
+        StockAlertView {
+            id: x.id,
+            boutique_id: x.boutique_id,
+            article: AlertArticle {
+                id: x.article_id,
+                code: x.code,
+                nom: x.nom,
+                stock_actuel: x.quantite_stock,
+            },
+            vente: AlertSale {
+                id: x.vente_id,
+                numero_facture: x.numero_facture,
+            },
+            manque: x.manque,
+            stock_avant: x.stock_avant,
+            stock_apres: x.stock_apres,
+            date_alerte: timestamp(x.date_alerte, zone),
+            fermee: x.fermee,
+            date_fermeture: x.date_fermeture.map(|at| timestamp(at, zone)),
+            fermee_par: x.fermee_par,
+            commentaire: x.commentaire,
+        }
+    }
+}
+
+/// Why a stock alert is closed, if said.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseAlertRequest {
+    /// At most 2,000 characters; `null` empties the alert's comment.
+    #[serde(default, deserialize_with = "null_empties")]
+    #[schema(example = "Livraison saisie")]
+    commentaire: Option<String>,
+}
+
+/// A stock alert closed.
+#[derive(Serialize, ToSchema)]
+pub struct CloseAlertResponse {
+    #[schema(example = true)]
+    success: bool,
+    id: i64,
+    #[schema(example = true)]
+    fermee: bool,
+}
 
 /// A refusal code, as the filter `code` names it.
 fn code_filter(params: &Params) -> Result<Option<String>, ApiError> {
@@ -43,7 +264,7 @@ fn code_filter(params: &Params) -> Result<Option<String>, ApiError> {
         ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
     ),
     responses(
-        (status = 200, description = "The refused sales", body = crate::http::openapi::schemas::RejectionsResponse),
+        (status = 200, description = "The refused sales", body = RejectionsResponse),
         crate::http::openapi::refusals::AdminList,
     ),
     security(("admin_token" = []))
@@ -52,7 +273,7 @@ pub async fn list_rejections(
     State(state): State<AppState>,
     _: Admin,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RejectionsResponse>, ApiError> {
     let filter = RejectionFilter {
         boutique_id: params.id("boutique_id")?,
         code: code_filter(&params)?,
@@ -61,37 +282,15 @@ pub async fn list_rejections(
     };
     let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
     let (rows, total) = review::rejections(&state.pool, &filter, limit, offset).await?;
-    let list: Vec<Value> = rows
-        .into_iter()
-        .map(|r| {
-            let zone = time_zone(&r.fuseau_horaire);
-            json!({
-                "id": r.id,
-                "boutique_id": r.boutique_id,
-                "terminal_id": r.terminal_id,
-                "terminal": {"numero_serie": r.numero_serie, "nom_terminal": r.nom_terminal},
-                "numero_facture": r.numero_facture,
-                "code": r.code,
-                "message": r.message,
-                // What the till sent; shown as JSON when it is JSON.
-                "payload": serde_json::from_str::<Value>(&r.payload).unwrap_or(Value::String(r.payload)),
-                "article_id": r.article_id,
-                "details": r.details,
-                "tentatives": r.tentatives,
-                "date_rejet": timestamp(r.date_rejet, zone),
-                "date_derniere_tentative": timestamp(r.date_derniere_tentative, zone),
-                "resolue": r.resolue,
-                "date_resolution": r.date_resolution.map(|at| timestamp(at, zone)),
-                "resolu_par": r.resolu_par,
-                "commentaire_resolution": r.commentaire_resolution,
-                "vente_id": r.vente_id,
-            })
-        })
-        .collect();
-    Ok(Json(json!({
-        "success": true, "total": total, "limit": limit, "offset": offset,
-        "count": list.len(), "ventes_rejetees": list,
-    })))
+    let ventes_rejetees: Vec<RejectionView> = rows.into_iter().map(RejectionView::from).collect();
+    Ok(Json(RejectionsResponse {
+        success: true,
+        total,
+        limit,
+        offset,
+        count: ventes_rejetees.len(),
+        ventes_rejetees,
+    }))
 }
 
 /// Marks a refused sale as dealt with, with a comment.
@@ -105,9 +304,9 @@ pub async fn list_rejections(
         ("boutique_id" = i64, Path, description = "The boutique", example = 1),
         ("id" = i64, Path, description = "The refused sale"),
     ),
-    request_body = crate::http::openapi::schemas::ResolveRequest,
+    request_body = ResolveRequest,
     responses(
-        (status = 200, description = "Resolved", body = crate::http::openapi::schemas::ResolveResponse),
+        (status = 200, description = "Resolved", body = ResolveResponse),
         crate::http::openapi::refusals::AdminReview,
     ),
     security(("admin_token" = []))
@@ -115,21 +314,29 @@ pub async fn list_rejections(
 pub async fn resolve_rejection(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(body): Body<ResolveRequest>,
+) -> Result<Json<ResolveResponse>, ApiError> {
     let shop = &at.shop;
     let id = at.id("id", REJECTION_MISSING)?;
-    let input = Input::new(body, &["commentaire"])?;
-    let comment = input.required_text("commentaire", 2000)?;
-    let row = review::resolve(&state.pool, shop.id, id, &at.admin.signature(), &comment).await?;
-    Ok(Json(json!({
-        "success": true,
-        "vente_rejetee": {
-            "id": row.id, "boutique_id": shop.id, "resolue": row.resolue,
-            "date_resolution": row.date_resolution.map(|at| shop.timestamp(at)),
-            "resolu_par": row.resolu_par, "commentaire_resolution": row.commentaire_resolution,
+    let row = review::resolve(
+        &state.pool,
+        shop.id,
+        id,
+        &at.admin.signature(),
+        &body.commentaire,
+    )
+    .await?;
+    Ok(Json(ResolveResponse {
+        success: true,
+        vente_rejetee: ResolvedRejection {
+            id: row.id,
+            boutique_id: shop.id,
+            resolue: row.resolue,
+            date_resolution: row.date_resolution.map(|at| shop.timestamp(at)),
+            resolu_par: row.resolu_par,
+            commentaire_resolution: row.commentaire_resolution,
         },
-    })))
+    }))
 }
 
 #[utoipa::path(
@@ -145,7 +352,7 @@ pub async fn resolve_rejection(
         ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
     ),
     responses(
-        (status = 200, description = "The alerts", body = crate::http::openapi::schemas::StockAlertsResponse),
+        (status = 200, description = "The alerts", body = StockAlertsResponse),
         crate::http::openapi::refusals::AdminList,
     ),
     security(("admin_token" = []))
@@ -154,37 +361,21 @@ pub async fn list_stock_alerts(
     State(state): State<AppState>,
     _: Admin,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StockAlertsResponse>, ApiError> {
     let boutique_id = params.id("boutique_id")?;
     let fermee = params.flag("fermee")?;
     let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
     let (rows, total) =
         review::stock_alerts(&state.pool, boutique_id, fermee, limit, offset).await?;
-    let list: Vec<Value> = rows
-        .into_iter()
-        .map(|x| {
-            let zone = time_zone(&x.fuseau_horaire);
-            json!({
-                "id": x.id,
-                "boutique_id": x.boutique_id,
-                "article": {"id": x.article_id, "code": x.code, "nom": x.nom,
-                            "stock_actuel": x.quantite_stock},
-                "vente": {"id": x.vente_id, "numero_facture": x.numero_facture},
-                "manque": x.manque,
-                "stock_avant": x.stock_avant,
-                "stock_apres": x.stock_apres,
-                "date_alerte": timestamp(x.date_alerte, zone),
-                "fermee": x.fermee,
-                "date_fermeture": x.date_fermeture.map(|at| timestamp(at, zone)),
-                "fermee_par": x.fermee_par,
-                "commentaire": x.commentaire,
-            })
-        })
-        .collect();
-    Ok(Json(json!({
-        "success": true, "total": total, "limit": limit, "offset": offset,
-        "count": list.len(), "alertes_stock": list,
-    })))
+    let alertes_stock: Vec<StockAlertView> = rows.into_iter().map(StockAlertView::from).collect();
+    Ok(Json(StockAlertsResponse {
+        success: true,
+        total,
+        limit,
+        offset,
+        count: alertes_stock.len(),
+        alertes_stock,
+    }))
 }
 
 /// Closes a stock alert (the stock was counted, the delivery recorded…), with a comment.
@@ -198,9 +389,9 @@ pub async fn list_stock_alerts(
         ("boutique_id" = i64, Path, description = "The boutique", example = 1),
         ("id" = i64, Path, description = "The alert"),
     ),
-    request_body = crate::http::openapi::schemas::CloseAlertRequest,
+    request_body = CloseAlertRequest,
     responses(
-        (status = 200, description = "Closed", body = crate::http::openapi::schemas::CloseAlertResponse),
+        (status = 200, description = "Closed", body = CloseAlertResponse),
         crate::http::openapi::refusals::AdminReview,
     ),
     security(("admin_token" = []))
@@ -208,18 +399,20 @@ pub async fn list_stock_alerts(
 pub async fn close_stock_alert(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(body): Body<CloseAlertRequest>,
+) -> Result<Json<CloseAlertResponse>, ApiError> {
     let id = at.id("id", ALERT_MISSING)?;
-    let input = Input::new(body, &["commentaire"])?;
-    let comment = input.free_text("commentaire", 2000)?;
     review::close_alert(
         &state.pool,
         at.shop.id,
         id,
         &at.admin.signature(),
-        comment.as_deref(),
+        body.commentaire.as_deref(),
     )
     .await?;
-    Ok(Json(json!({"success": true, "id": id, "fermee": true})))
+    Ok(Json(CloseAlertResponse {
+        success: true,
+        id,
+        fermee: true,
+    }))
 }

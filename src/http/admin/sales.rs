@@ -1,16 +1,111 @@
 //! A boutique's sales: listed with filters (`GET …/ventes`), cancelled or given back
 //! (`POST …/ventes/<id>/annuler`, `…/retour`) by an administrator, at any time.
 
-use super::{Admin, AdminShop};
+use super::{Admin, AdminShop, given};
+use crate::field::{self, Invalid};
 use crate::http::AppState;
 use crate::http::error::{ApiError, SALE_MISSING};
-use crate::http::extract::{Input, JsonBody, Params, returned_units};
+use crate::http::extract::{Body, Params};
 use crate::http::views::{GivenBackView, SaleView};
+use crate::money::Money;
 use crate::sales::give_back::{self, Actor, SaleRef};
 use crate::sales::history::{self, SaleFilter};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A page of a shop's sales, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AdminSalesResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    /// Sales matching the filters (cancelled ones left out), all pages.
+    #[schema(example = 1)]
+    total: i64,
+    /// Their revenue, all pages.
+    chiffre_affaires: Money,
+    #[schema(example = 50)]
+    limit: i64,
+    #[schema(example = 0)]
+    offset: i64,
+    #[schema(example = 1)]
+    count: usize,
+    ventes: Vec<SaleView>,
+}
+
+/// Why a sale is cancelled, if said.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminCancelRequest {
+    /// At most 500 characters.
+    #[schema(example = "Erreur de caisse")]
+    motif: Option<String>,
+}
+
+/// The articles given back, and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminReturnRequest {
+    /// 1 to 1,000 lines; several lines of one article add up.
+    lignes: Vec<AdminReturnLine>,
+    /// At most 500 characters.
+    #[schema(example = "Article défectueux")]
+    motif: Option<String>,
+}
+
+/// Units of one article given back.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminReturnLine {
+    #[schema(example = 1)]
+    article_id: i64,
+    /// Default 1.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(example = 1, minimum = 1, maximum = 1_000_000)]
+    quantite: Option<i64>,
+}
+
+// The rules below are those of the tills' cancellations and returns too; they belong with
+// `sales::give_back`, which takes its arguments unchecked for now.
+
+/// Most lines one return may carry, and units one line may give back.
+const MAX_RETURN_LINES: usize = 1_000;
+const MAX_RETURNED: i64 = 1_000_000;
+
+/// A reason as kept with the sale: none when left empty.
+fn reason(motif: Option<String>) -> Result<Option<String>, Invalid> {
+    Ok(motif
+        .map(|m| field::free_text("motif", &m, 500))
+        .transpose()?
+        .filter(|m| !m.is_empty()))
+}
+
+/// The (article, units) a return gives back.
+fn units(lines: &[AdminReturnLine]) -> Result<Vec<(i64, i32)>, Invalid> {
+    if lines.is_empty() || lines.len() > MAX_RETURN_LINES {
+        return Err(Invalid::new(
+            "lignes",
+            format!("de 1 à {MAX_RETURN_LINES} lignes sont attendues"),
+        ));
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let article_id = field::id(&format!("lignes[{i}].article_id"), line.article_id)?;
+            let quantite = field::int(
+                &format!("lignes[{i}].quantite"),
+                line.quantite.unwrap_or(1),
+                1,
+                MAX_RETURNED,
+            )?;
+            Ok((article_id, quantite as i32))
+        })
+        .collect()
+}
 
 #[utoipa::path(
     get,
@@ -28,7 +123,7 @@ use serde_json::{Value, json};
         ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
     ),
     responses(
-        (status = 200, description = "The sales", body = crate::http::openapi::schemas::AdminSalesResponse),
+        (status = 200, description = "The sales", body = AdminSalesResponse),
         crate::http::openapi::refusals::AdminShopList,
     ),
     security(("admin_token" = []))
@@ -37,7 +132,7 @@ pub async fn list(
     State(state): State<AppState>,
     at: AdminShop,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AdminSalesResponse>, ApiError> {
     let shop = &at.shop;
     let filter = SaleFilter {
         dates: params.date_range(shop)?,
@@ -47,17 +142,17 @@ pub async fn list(
     let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
     let (sales, total, revenue) =
         history::list(&state.pool, shop.id, &filter, limit, offset).await?;
-    let sales: Vec<SaleView> = sales.into_iter().map(|s| SaleView::new(s, shop)).collect();
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "total": total,
-        "chiffre_affaires": revenue,
-        "limit": limit,
-        "offset": offset,
-        "count": sales.len(),
-        "ventes": sales,
-    })))
+    let ventes: Vec<SaleView> = sales.into_iter().map(|s| SaleView::new(s, shop)).collect();
+    Ok(Json(AdminSalesResponse {
+        success: true,
+        boutique_id: shop.id,
+        total,
+        chiffre_affaires: revenue,
+        limit,
+        offset,
+        count: ventes.len(),
+        ventes,
+    }))
 }
 
 fn administrator(admin: &Admin) -> Actor {
@@ -78,9 +173,9 @@ fn administrator(admin: &Admin) -> Actor {
         ("boutique_id" = i64, Path, description = "The boutique", example = 1),
         ("vente_id" = i64, Path, description = "The sale"),
     ),
-    request_body = crate::http::openapi::schemas::AdminCancelRequest,
+    request_body = AdminCancelRequest,
     responses(
-        (status = 200, description = "Cancelled", body = crate::http::openapi::schemas::GiveBackResponse),
+        (status = 200, description = "Cancelled", body = GivenBackView),
         crate::http::openapi::refusals::AdminGiveBack,
     ),
     security(("admin_token" = []))
@@ -88,12 +183,11 @@ fn administrator(admin: &Admin) -> Actor {
 pub async fn cancel(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
+    Body(body): Body<AdminCancelRequest>,
 ) -> Result<Json<GivenBackView>, ApiError> {
     let shop = &at.shop;
     let id = at.id("vente_id", SALE_MISSING)?;
-    let input = Input::new(body, &["motif"])?;
-    let reason = input.free_text("motif", 500)?.filter(|m| !m.is_empty());
+    let reason = reason(body.motif)?;
     let done = give_back::cancel(
         &state.pool,
         shop,
@@ -116,9 +210,9 @@ pub async fn cancel(
         ("boutique_id" = i64, Path, description = "The boutique", example = 1),
         ("vente_id" = i64, Path, description = "The sale"),
     ),
-    request_body = crate::http::openapi::schemas::AdminReturnRequest,
+    request_body = AdminReturnRequest,
     responses(
-        (status = 200, description = "Returned", body = crate::http::openapi::schemas::GiveBackResponse),
+        (status = 200, description = "Returned", body = GivenBackView),
         crate::http::openapi::refusals::AdminGiveBack,
     ),
     security(("admin_token" = []))
@@ -126,13 +220,12 @@ pub async fn cancel(
 pub async fn return_articles(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
+    Body(body): Body<AdminReturnRequest>,
 ) -> Result<Json<GivenBackView>, ApiError> {
     let shop = &at.shop;
     let id = at.id("vente_id", SALE_MISSING)?;
-    let input = Input::new(body, &["lignes", "motif"])?;
-    let units = returned_units(&input)?;
-    let reason = input.free_text("motif", 500)?.filter(|m| !m.is_empty());
+    let units = units(&body.lignes)?;
+    let reason = reason(body.motif)?;
     let done = give_back::return_articles(
         &state.pool,
         shop,

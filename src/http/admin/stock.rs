@@ -1,17 +1,100 @@
 //! The stock of a boutique: deliveries received (`POST …/entrees`), counted stock
-//! (`POST …/ajustements`), and its journal (`GET …/mouvements-stock`).
+//! (`POST …/ajustements`), and its journal (`GET …/mouvements-stock`). Every change is
+//! signed with the administrator's name in the journal.
 
-use super::AdminShop;
+use super::{AdminShop, given};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{Input, JsonBody, Params};
+use crate::http::extract::{Body, Params};
 use crate::http::views::{AppliedView, MovementView};
 use crate::stock::journal::{self, MovementFilter};
-use crate::stock::{self, Count, Delivery, MAX_DELIVERY_LINES, MovementType};
+use crate::stock::{self, Count, Delivery, MovementType};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Goods received under one delivery note.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRequest {
+    /// The delivery note; 1 to 100 characters.
+    #[schema(example = "BL-2026-001")]
+    reference_document: String,
+    /// At most 500 characters.
+    commentaire: Option<String>,
+    /// 1 to 1,000 lines.
+    lignes: Vec<DeliveryLine>,
+}
+
+/// Units of one article received.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryLine {
+    #[schema(example = 1)]
+    article_id: i64,
+    #[schema(example = 24, minimum = 1, maximum = 1_000_000)]
+    quantite: i64,
+}
+
+/// A delivery received: one `ENTREE` movement per line.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = "BL-2026-001")]
+    reference_document: String,
+    mouvements: Vec<AppliedView>,
+}
+
+/// An article's stock as counted.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentRequest {
+    #[schema(example = 1)]
+    article_id: i64,
+    /// The stock counted.
+    #[schema(example = 97, minimum = 0, maximum = 1_000_000_000)]
+    quantite_stock: i64,
+    /// Why the count differs from the journal; 1 to 500 characters.
+    #[schema(example = "Inventaire")]
+    motif: String,
+    /// 1 to 100 characters.
+    #[serde(default, deserialize_with = "given")]
+    reference_document: Option<String>,
+}
+
+/// A counted stock recorded: its one `AJUSTEMENT` movement.
+#[derive(Serialize, ToSchema)]
+pub struct AdjustmentResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    mouvements: Vec<AppliedView>,
+}
+
+/// A page of a shop's stock journal.
+#[derive(Serialize, ToSchema)]
+pub struct AdminMovementsResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    /// Movements matching the filters, all pages.
+    #[schema(example = 1)]
+    total: i64,
+    #[schema(example = 100)]
+    limit: i64,
+    #[schema(example = 0)]
+    offset: i64,
+    #[schema(example = 1)]
+    count: usize,
+    mouvements: Vec<MovementView>,
+}
 
 /// A delivery: several articles received under one delivery note, one `ENTREE` movement
 /// each, all in one transaction.
@@ -23,9 +106,9 @@ use serde_json::{Value, json};
     summary = "Receive a delivery",
     description = "One `ENTREE` movement per line under the delivery note, all or nothing.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    request_body = crate::http::openapi::schemas::DeliveryRequest,
+    request_body = DeliveryRequest,
     responses(
-        (status = 201, description = "Received", body = crate::http::openapi::schemas::DeliveryResponse),
+        (status = 201, description = "Received", body = DeliveryResponse),
         crate::http::openapi::refusals::AdminStock,
     ),
     security(("admin_token" = []))
@@ -33,66 +116,30 @@ use serde_json::{Value, json};
 pub async fn receive(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Body(body): Body<DeliveryRequest>,
+) -> Result<(StatusCode, Json<DeliveryResponse>), ApiError> {
     let shop = &at.shop;
-    let input = Input::new(body, &["reference_document", "commentaire", "lignes"])?;
-    let reference = input.required_text("reference_document", 100)?;
-    let comment = input
-        .free_text("commentaire", 500)?
-        .filter(|c| !c.is_empty());
-    let lines = match input.raw("lignes") {
-        Some(Value::Array(lines)) if !lines.is_empty() && lines.len() <= MAX_DELIVERY_LINES => {
-            lines
-        }
-        _ => {
-            return Err(ApiError::invalid_field(
-                "lignes",
-                &format!(
-                    "une liste de 1 à {MAX_DELIVERY_LINES} lignes {{article_id, quantite}} est attendue"
-                ),
-            ));
-        }
+    let delivery = Delivery {
+        reference_document: body.reference_document,
+        commentaire: body.commentaire,
+        lines: body
+            .lignes
+            .iter()
+            .map(|line| (line.article_id, line.quantite))
+            .collect(),
+        utilisateur: at.admin.signature(),
+        refuse_repeat: false,
     };
-    let mut units = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
-        let field = |name: &str| format!("lignes[{i}].{name}");
-        let article_id = line
-            .get("article_id")
-            .and_then(Value::as_i64)
-            .filter(|id| *id > 0)
-            .ok_or_else(|| {
-                ApiError::invalid_field(&field("article_id"), "un identifiant entier est attendu")
-            })?;
-        let quantite = line
-            .get("quantite")
-            .and_then(Value::as_i64)
-            .filter(|q| (1..=stock::MAX_RECEIVED).contains(q))
-            .ok_or_else(|| {
-                ApiError::invalid_field(&field("quantite"), "un entier de 1 à 1000000 est attendu")
-            })?;
-        units.push((article_id, quantite));
-    }
-    let applied = stock::receive(
-        &state.pool,
-        shop.id,
-        &Delivery {
-            reference_document: reference.clone(),
-            commentaire: comment,
-            lines: units,
-            utilisateur: at.admin.signature(),
-            refuse_repeat: false,
-        },
-    )
-    .await?;
+    let applied = stock::receive(&state.pool, shop.id, &delivery).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "success": true,
-            "boutique_id": shop.id,
-            "reference_document": reference,
-            "mouvements": applied.iter().map(AppliedView::from).collect::<Vec<_>>(),
-        })),
+        Json(DeliveryResponse {
+            success: true,
+            boutique_id: shop.id,
+            // As the journal holds it.
+            reference_document: delivery.reference_document.trim().to_owned(),
+            mouvements: applied.iter().map(AppliedView::from).collect(),
+        }),
     ))
 }
 
@@ -105,9 +152,9 @@ pub async fn receive(
     summary = "Record a counted stock",
     description = "One `AJUSTEMENT` movement.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    request_body = crate::http::openapi::schemas::AdjustmentRequest,
+    request_body = AdjustmentRequest,
     responses(
-        (status = 201, description = "Adjusted", body = crate::http::openapi::schemas::AdjustmentResponse),
+        (status = 201, description = "Adjusted", body = AdjustmentResponse),
         crate::http::openapi::refusals::AdminStock,
     ),
     security(("admin_token" = []))
@@ -115,37 +162,24 @@ pub async fn receive(
 pub async fn adjust(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Body(body): Body<AdjustmentRequest>,
+) -> Result<(StatusCode, Json<AdjustmentResponse>), ApiError> {
     let shop = &at.shop;
-    let input = Input::new(
-        body,
-        &[
-            "article_id",
-            "quantite_stock",
-            "motif",
-            "reference_document",
-        ],
-    )?;
-    let applied = stock::count(
-        &state.pool,
-        shop.id,
-        &Count {
-            article_id: input.required_int("article_id", 1, i64::MAX)?,
-            quantite_stock: input.required_int("quantite_stock", 0, stock::MAX_STOCK)?,
-            motif: input.required_text("motif", 500)?,
-            reference_document: input.text("reference_document", 100)?,
-            utilisateur: at.admin.signature(),
-        },
-    )
-    .await?;
+    let count = Count {
+        article_id: body.article_id,
+        quantite_stock: body.quantite_stock,
+        motif: body.motif,
+        reference_document: body.reference_document,
+        utilisateur: at.admin.signature(),
+    };
+    let applied = stock::count(&state.pool, shop.id, &count).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "success": true,
-            "boutique_id": shop.id,
-            "mouvements": [AppliedView::from(&applied)],
-        })),
+        Json(AdjustmentResponse {
+            success: true,
+            boutique_id: shop.id,
+            mouvements: vec![AppliedView::from(&applied)],
+        }),
     ))
 }
 
@@ -165,7 +199,7 @@ pub async fn adjust(
         ("offset" = Option<i64>, Query, description = "Skip this many (default 0)", minimum = 0),
     ),
     responses(
-        (status = 200, description = "The movements", body = crate::http::openapi::schemas::AdminMovementsResponse),
+        (status = 200, description = "The movements", body = AdminMovementsResponse),
         crate::http::openapi::refusals::AdminShopList,
     ),
     security(("admin_token" = []))
@@ -174,7 +208,7 @@ pub async fn movements(
     State(state): State<AppState>,
     at: AdminShop,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AdminMovementsResponse>, ApiError> {
     let shop = &at.shop;
     let filter = MovementFilter {
         dates: params.date_range(shop)?,
@@ -183,17 +217,17 @@ pub async fn movements(
     };
     let (limit, offset) = (params.limit(100, 500)?, params.offset()?);
     let (movements, total) = journal::list(&state.pool, shop.id, &filter, limit, offset).await?;
-    let movements: Vec<MovementView> = movements
+    let mouvements: Vec<MovementView> = movements
         .into_iter()
         .map(|m| MovementView::new(m, shop))
         .collect();
-    Ok(Json(json!({
-        "success": true,
-        "boutique_id": shop.id,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "count": movements.len(),
-        "mouvements": movements,
-    })))
+    Ok(Json(AdminMovementsResponse {
+        success: true,
+        boutique_id: shop.id,
+        total,
+        limit,
+        offset,
+        count: mouvements.len(),
+        mouvements,
+    }))
 }

@@ -1,19 +1,21 @@
 //! Tills: `/api/admin/boutiques/<id>/terminaux[/<id>[/cle]]`. A till's `cle_api` is made
 //! here, shown once in the response that made it, and stored only as a hash.
 
-use super::AdminShop;
+use super::{AdminShop, given};
 use crate::boutiques::Shop;
 use crate::http::AppState;
 use crate::http::error::{ApiError, TERMINAL_MISSING};
-use crate::http::extract::{Input, JsonBody};
+use crate::http::extract::Body;
+use crate::http::openapi::schemas::{nullable_timestamp, required_timestamp};
 use crate::terminals::{self, KEY_WARNING, Order, Till};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+/// A till of the boutique, without its key.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TerminalView {
     pub id: i64,
     pub boutique_id: i64,
@@ -21,7 +23,10 @@ pub struct TerminalView {
     pub nom_terminal: String,
     pub est_actif: bool,
     pub version_app_maui: Option<String>,
+    /// Its last request, at most a minute old; `null` if it never called.
+    #[schema(schema_with = nullable_timestamp)]
     pub derniere_activite: Option<String>,
+    #[schema(schema_with = required_timestamp)]
     pub date_creation: String,
 }
 
@@ -40,11 +45,80 @@ impl TerminalView {
     }
 }
 
-async fn one(state: &AppState, shop: &Shop, id: i64) -> Result<TerminalView, ApiError> {
-    Ok(TerminalView::new(
-        terminals::get(&state.pool, shop.id, id).await?,
-        shop,
-    ))
+/// The tills of a shop, in the order they were registered.
+#[derive(Serialize, ToSchema)]
+pub struct TerminalsResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    #[schema(example = 2)]
+    count: usize,
+    terminaux: Vec<TerminalView>,
+}
+
+/// A till as it is now.
+#[derive(Serialize, ToSchema)]
+pub struct TerminalResponse {
+    #[schema(example = true)]
+    success: bool,
+    terminal: TerminalView,
+}
+
+impl TerminalResponse {
+    async fn of(state: &AppState, shop: &Shop, id: i64) -> Result<Self, ApiError> {
+        Ok(TerminalResponse {
+            success: true,
+            terminal: TerminalView::new(terminals::get(&state.pool, shop.id, id).await?, shop),
+        })
+    }
+}
+
+/// A till with its new key, shown only in this answer.
+#[derive(Serialize, ToSchema)]
+pub struct TerminalKeyResponse {
+    #[schema(example = true)]
+    success: bool,
+    terminal: TerminalView,
+    #[schema(example = "33e4b1c2d5f6…")]
+    cle_api: String,
+    /// To note the key now: it is never shown again.
+    avertissement: String,
+}
+
+impl TerminalKeyResponse {
+    async fn of(state: &AppState, shop: &Shop, id: i64, cle_api: String) -> Result<Self, ApiError> {
+        Ok(TerminalKeyResponse {
+            success: true,
+            terminal: TerminalResponse::of(state, shop, id).await?.terminal,
+            cle_api,
+            avertissement: KEY_WARNING.to_owned(),
+        })
+    }
+}
+
+/// A till to register.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalCreate {
+    /// What the till sends in `X-Device-Serial`; unique, 1 to 100 characters.
+    #[schema(example = "TILL-GOMA-1")]
+    numero_serie: String,
+    /// 1 to 200 characters.
+    #[schema(example = "Caisse 1")]
+    nom_terminal: String,
+}
+
+/// What changes in a till: only the fields sent.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalUpdate {
+    #[serde(default, deserialize_with = "given")]
+    #[schema(example = "Caisse principale")]
+    nom_terminal: Option<String>,
+    /// `false` refuses the till from its next request.
+    #[serde(default, deserialize_with = "given")]
+    est_actif: Option<bool>,
 }
 
 #[utoipa::path(
@@ -55,21 +129,28 @@ async fn one(state: &AppState, shop: &Shop, id: i64) -> Result<TerminalView, Api
     summary = "A shop's tills",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
     responses(
-        (status = 200, description = "The tills", body = crate::http::openapi::schemas::TerminalsResponse),
+        (status = 200, description = "The tills", body = TerminalsResponse),
         crate::http::openapi::refusals::AdminRead,
     ),
     security(("admin_token" = []))
 )]
-pub async fn list(State(state): State<AppState>, at: AdminShop) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    at: AdminShop,
+) -> Result<Json<TerminalsResponse>, ApiError> {
     let shop = &at.shop;
-    let list: Vec<TerminalView> = terminals::list(&state.pool, shop.id, None, Order::Registration)
-        .await?
-        .into_iter()
-        .map(|t| TerminalView::new(t, shop))
-        .collect();
-    Ok(Json(json!({
-        "success": true, "boutique_id": shop.id, "count": list.len(), "terminaux": list
-    })))
+    let terminaux: Vec<TerminalView> =
+        terminals::list(&state.pool, shop.id, None, Order::Registration)
+            .await?
+            .into_iter()
+            .map(|t| TerminalView::new(t, shop))
+            .collect();
+    Ok(Json(TerminalsResponse {
+        success: true,
+        boutique_id: shop.id,
+        count: terminaux.len(),
+        terminaux,
+    }))
 }
 
 #[utoipa::path(
@@ -83,17 +164,17 @@ pub async fn list(State(state): State<AppState>, at: AdminShop) -> Result<Json<V
         ("terminal_id" = i64, Path, description = "The till"),
     ),
     responses(
-        (status = 200, description = "The till", body = crate::http::openapi::schemas::TerminalResponse),
+        (status = 200, description = "The till", body = TerminalResponse),
         crate::http::openapi::refusals::AdminRead,
     ),
     security(("admin_token" = []))
 )]
-pub async fn show(State(state): State<AppState>, at: AdminShop) -> Result<Json<Value>, ApiError> {
-    let shop = &at.shop;
+pub async fn show(
+    State(state): State<AppState>,
+    at: AdminShop,
+) -> Result<Json<TerminalResponse>, ApiError> {
     let id = at.id("terminal_id", TERMINAL_MISSING)?;
-    Ok(Json(
-        json!({"success": true, "terminal": one(&state, shop, id).await?}),
-    ))
+    Ok(Json(TerminalResponse::of(&state, &at.shop, id).await?))
 }
 
 #[utoipa::path(
@@ -104,9 +185,9 @@ pub async fn show(State(state): State<AppState>, at: AdminShop) -> Result<Json<V
     summary = "Register a till",
     description = "Its `cle_api` is in this answer only.",
     params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
-    request_body = crate::http::openapi::schemas::TerminalCreate,
+    request_body = TerminalCreate,
     responses(
-        (status = 201, description = "Registered", body = crate::http::openapi::schemas::TerminalKeyResponse),
+        (status = 201, description = "Registered", body = TerminalKeyResponse),
         crate::http::openapi::refusals::AdminWrite,
     ),
     security(("admin_token" = []))
@@ -114,22 +195,14 @@ pub async fn show(State(state): State<AppState>, at: AdminShop) -> Result<Json<V
 pub async fn create(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Body(body): Body<TerminalCreate>,
+) -> Result<(StatusCode, Json<TerminalKeyResponse>), ApiError> {
     let shop = &at.shop;
-    let input = Input::new(body, &["numero_serie", "nom_terminal"])?;
-    let numero_serie = input.required_text("numero_serie", 100)?;
-    let nom_terminal = input.required_text("nom_terminal", 200)?;
     let (id, cle_api) =
-        terminals::register(&state.pool, shop.id, &numero_serie, &nom_terminal).await?;
+        terminals::register(&state.pool, shop.id, &body.numero_serie, &body.nom_terminal).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "success": true,
-            "terminal": one(&state, shop, id).await?,
-            "cle_api": cle_api,
-            "avertissement": KEY_WARNING,
-        })),
+        Json(TerminalKeyResponse::of(&state, shop, id, cle_api).await?),
     ))
 }
 
@@ -143,9 +216,9 @@ pub async fn create(
         ("boutique_id" = i64, Path, description = "The boutique", example = 1),
         ("terminal_id" = i64, Path, description = "The till"),
     ),
-    request_body = crate::http::openapi::schemas::TerminalUpdate,
+    request_body = TerminalUpdate,
     responses(
-        (status = 200, description = "Changed", body = crate::http::openapi::schemas::TerminalResponse),
+        (status = 200, description = "Changed", body = TerminalResponse),
         crate::http::openapi::refusals::AdminWrite,
     ),
     security(("admin_token" = []))
@@ -153,22 +226,19 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     at: AdminShop,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(body): Body<TerminalUpdate>,
+) -> Result<Json<TerminalResponse>, ApiError> {
     let shop = &at.shop;
     let id = at.id("terminal_id", TERMINAL_MISSING)?;
-    let input = Input::new(body, &["nom_terminal", "est_actif"])?;
     terminals::update(
         &state.pool,
         shop.id,
         id,
-        input.text("nom_terminal", 200)?.as_deref(),
-        input.boolean("est_actif")?,
+        body.nom_terminal.as_deref(),
+        body.est_actif,
     )
     .await?;
-    Ok(Json(
-        json!({"success": true, "terminal": one(&state, shop, id).await?}),
-    ))
+    Ok(Json(TerminalResponse::of(&state, shop, id).await?))
 }
 
 /// Deactivates the till: refused from its next request.
@@ -184,7 +254,7 @@ pub async fn update(
         ("terminal_id" = i64, Path, description = "The till"),
     ),
     responses(
-        (status = 200, description = "Deactivated", body = crate::http::openapi::schemas::TerminalResponse),
+        (status = 200, description = "Deactivated", body = TerminalResponse),
         crate::http::openapi::refusals::AdminRead,
     ),
     security(("admin_token" = []))
@@ -192,13 +262,11 @@ pub async fn update(
 pub async fn deactivate(
     State(state): State<AppState>,
     at: AdminShop,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TerminalResponse>, ApiError> {
     let shop = &at.shop;
     let id = at.id("terminal_id", TERMINAL_MISSING)?;
     terminals::update(&state.pool, shop.id, id, None, Some(false)).await?;
-    Ok(Json(
-        json!({"success": true, "terminal": one(&state, shop, id).await?}),
-    ))
+    Ok(Json(TerminalResponse::of(&state, shop, id).await?))
 }
 
 /// Replaces the till's key: the old one stops working at once.
@@ -214,7 +282,7 @@ pub async fn deactivate(
         ("terminal_id" = i64, Path, description = "The till"),
     ),
     responses(
-        (status = 200, description = "New key", body = crate::http::openapi::schemas::TerminalKeyResponse),
+        (status = 200, description = "New key", body = TerminalKeyResponse),
         crate::http::openapi::refusals::AdminRead,
     ),
     security(("admin_token" = []))
@@ -222,14 +290,11 @@ pub async fn deactivate(
 pub async fn rotate_key(
     State(state): State<AppState>,
     at: AdminShop,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TerminalKeyResponse>, ApiError> {
     let shop = &at.shop;
     let id = at.id("terminal_id", TERMINAL_MISSING)?;
     let cle_api = terminals::new_key(&state.pool, shop.id, id).await?;
-    Ok(Json(json!({
-        "success": true,
-        "terminal": one(&state, shop, id).await?,
-        "cle_api": cle_api,
-        "avertissement": KEY_WARNING,
-    })))
+    Ok(Json(
+        TerminalKeyResponse::of(&state, shop, id, cle_api).await?,
+    ))
 }
