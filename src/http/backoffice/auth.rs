@@ -1,8 +1,8 @@
 //! Logging in and out, and the throttling of password guesses. The session itself, its
-//! cookies and the CSRF gate that every form (these too) goes through are in
-//! [`super::session`].
+//! cookies and the CSRF gate (which the login and logout forms go through like any other)
+//! are in [`super::session`].
 
-use super::document::{document, notice, render};
+use super::document::{document, notice, render, render_as};
 use super::error::PageError;
 use super::form::{Form, Typed};
 use super::paths::BASE;
@@ -115,9 +115,7 @@ pub async fn login(
     // The gate compared the form's token with this cookie: the same token serves again.
     let token = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     let refuse = |status: StatusCode, message: &str| {
-        let mut response = render(login_form(token, next, typed, Some(message)));
-        *response.status_mut() = status;
-        response
+        render_as(status, login_form(token, next, typed, Some(message)))
     };
 
     if accounts::login_throttled(&state.pool, &email, &address).await? {
