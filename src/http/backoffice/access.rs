@@ -6,8 +6,9 @@
 //! a form names (an article, a till, a refused sale, a filter) is then looked up within that
 //! boutique only, so another merchant's ids name nothing.
 
-use super::auth::Session;
-use super::layout::{Frame, PageError, Section};
+use super::error::PageError;
+use super::layout::{Frame, Section};
+use super::session::Session;
 use crate::boutiques::{Shop, VisibleShop, visible};
 use crate::http::AppState;
 use axum::extract::{FromRequestParts, Path};

@@ -5,17 +5,23 @@
 //! adjustment.
 
 use super::access::{ShopAccess, path_id};
-use super::form::FormData;
+use super::document::{notice, render_as, render_form};
+use super::error::{PageError, Refusal};
+use super::form::{Form, Typed, ticked};
 use super::format::{amount, number};
-use super::layout::{PageError, Refusal, Section, csrf_field, notice, page, render, shop_url};
+use super::layout::{Section, page};
+use super::paths::shop_url;
+use super::session::csrf_field;
 use crate::boutiques::Shop;
-use crate::catalogue::{self, Article, ArticleChanges, NewArticle};
+use crate::catalogue::{self, Article, ArticleChanges, CatalogueError, NewArticle};
 use crate::field::Invalid;
 use crate::http::AppState;
+use crate::money::Money;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
+use serde::Deserialize;
 use std::collections::HashMap;
 
 /// How often the list refreshes its stock in place.
@@ -152,69 +158,98 @@ async fn list_page(
             }
         }
     };
-    let mut response = render(page(
-        "Articles",
-        Some(&access.frame(Section::Articles)),
-        body,
-    ));
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(render_as(
+        status,
+        page("Articles", &access.frame(Section::Articles), body),
+    ))
 }
 
-/// The values an article form shows.
-#[derive(Default)]
-struct Values {
-    code: String,
-    nom: String,
-    description: String,
-    prix_vente: String,
-    prix_achat: String,
-    categorie_id: Option<i64>,
-    quantite_stock: String,
+/// An article's form, as typed. `code`, `nom` and `description` are `None` when not sent
+/// (a change then leaves them as they are); the page's form always sends them.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ArticleForm {
+    code: Option<Typed>,
+    nom: Option<Typed>,
+    description: Option<Typed>,
+    prix_vente: Typed,
+    prix_achat: Typed,
+    categorie_id: Typed,
+    /// The initial stock, on a new article only.
+    quantite_stock: Typed,
+    #[serde(deserialize_with = "ticked")]
     est_actif: bool,
 }
 
-impl Values {
-    fn from_form(form: &FormData) -> Self {
-        let text = |name: &str| form.get(name).unwrap_or_default().to_owned();
-        Values {
-            code: text("code"),
-            nom: text("nom"),
-            description: text("description"),
-            prix_vente: text("prix_vente"),
-            prix_achat: text("prix_achat"),
-            categorie_id: form.get("categorie_id").and_then(|c| c.parse().ok()),
-            quantite_stock: text("quantite_stock"),
-            est_actif: form.get("est_actif").is_some(),
-        }
-    }
+/// A text field of the form, blank when it was not sent.
+fn sent(field: &Option<Typed>) -> &str {
+    field.as_ref().map_or("", Typed::text)
+}
 
-    fn from_article(a: &Article) -> Self {
-        // Prices as typed in the form: a decimal comma, no cents when whole.
-        let price = |m: crate::money::Money| {
+impl ArticleForm {
+    /// The form of an article to edit, its prices as people type them: a decimal comma,
+    /// no cents when whole.
+    fn of(a: &Article) -> Self {
+        let price = |m: Money| {
             let text = m.to_string();
-            text.strip_suffix(".00").unwrap_or(&text).replace('.', ",")
+            Typed::from(text.strip_suffix(".00").unwrap_or(&text).replace('.', ","))
         };
-        Values {
-            code: a.code.clone(),
-            nom: a.nom.clone(),
-            description: a.description.clone(),
+        ArticleForm {
+            code: Some(Typed::from(a.code.as_str())),
+            nom: Some(Typed::from(a.nom.as_str())),
+            description: Some(Typed::from(a.description.as_str())),
             prix_vente: price(a.prix_vente),
             prix_achat: price(a.prix_achat),
-            categorie_id: a.categorie_id,
-            quantite_stock: String::new(),
+            categorie_id: a
+                .categorie_id
+                .map(|id| id.to_string())
+                .unwrap_or_default()
+                .into(),
+            quantite_stock: Typed::default(),
             est_actif: a.est_actif,
         }
     }
+
+    /// The article the form describes.
+    fn new_article(&self) -> Result<NewArticle, Invalid> {
+        Ok(NewArticle {
+            code: sent(&self.code).to_owned(),
+            nom: sent(&self.nom).to_owned(),
+            description: self.description.as_ref().map(|d| d.text().to_owned()),
+            prix_vente: self
+                .prix_vente
+                .amount("prix_vente")?
+                .ok_or_else(|| Invalid::new("prix_vente", "champ obligatoire"))?,
+            prix_achat: self.prix_achat.amount("prix_achat")?,
+            categorie_id: self.categorie_id.id("categorie_id")?,
+            quantite_stock: self.quantite_stock.count("quantite_stock")?,
+            est_actif: Some(self.est_actif),
+        })
+    }
+
+    /// The changes the form asks for; a blank price leaves the price as it is.
+    fn changes(&self) -> Result<ArticleChanges, Invalid> {
+        let text = |field: &Option<Typed>| field.as_ref().map(|t| t.text().to_owned());
+        Ok(ArticleChanges {
+            code: text(&self.code),
+            nom: text(&self.nom),
+            description: text(&self.description),
+            prix_vente: self.prix_vente.amount("prix_vente")?,
+            prix_achat: self.prix_achat.amount("prix_achat")?,
+            categorie_id: Some(self.categorie_id.id("categorie_id")?),
+            est_actif: Some(self.est_actif),
+        })
+    }
 }
 
+/// The form of a new article, or of `article`, with `refused` above it when it was.
 async fn article_form(
     state: &AppState,
     access: &ShopAccess,
     article: Option<&Article>,
-    values: &Values,
-    error: Option<&str>,
-) -> Result<Markup, PageError> {
+    values: &ArticleForm,
+    refused: Option<&str>,
+) -> Result<Response, PageError> {
     let shop = &access.shop;
     let categories = category_list(state, shop).await?;
     let (title, action) = match article {
@@ -226,7 +261,7 @@ async fn article_form(
     };
     let body = html! {
         h1 { (title) }
-        @if let Some(error) = error { (notice("error", error)) }
+        @if let Some(refused) = refused { (notice("error", refused)) }
         @if let Some(a) = article {
             div.card {
                 "Stock : " strong { (stock_cell(shop, a.quantite_stock)) }
@@ -240,9 +275,9 @@ async fn article_form(
         }
         form.stacked.card method="post" action=(action) {
             (csrf_field(&access.session))
-            label { "Code" input type="text" name="code" value=(values.code) required maxlength="64"; }
-            label { "Nom" input type="text" name="nom" value=(values.nom) required maxlength="200"; }
-            label { "Description" textarea name="description" rows="2" maxlength="2000" { (values.description) } }
+            label { "Code" input type="text" name="code" value=(sent(&values.code)) required maxlength="64"; }
+            label { "Nom" input type="text" name="nom" value=(sent(&values.nom)) required maxlength="200"; }
+            label { "Description" textarea name="description" rows="2" maxlength="2000" { (sent(&values.description)) } }
             label {
                 "Prix de vente (" (shop.devise) ")"
                 input type="text" inputmode="decimal" name="prix_vente" value=(values.prix_vente) required placeholder="25000";
@@ -257,7 +292,7 @@ async fn article_form(
                 select name="categorie_id" {
                     option value="" { "Non catégorisé" }
                     @for (id, name, _) in &categories {
-                        option value=(id) selected[values.categorie_id == Some(*id)] { (name) }
+                        option value=(id) selected[values.categorie_id.chosen() == Some(*id)] { (name) }
                     }
                 }
             }
@@ -277,7 +312,8 @@ async fn article_form(
             a href=(shop_url(shop.id, "/articles")) { "Annuler" }
         }
     };
-    Ok(page(&title, Some(&access.frame(Section::Articles)), body))
+    let markup = page(&title, &access.frame(Section::Articles), body);
+    Ok(render_form(refused, markup))
 }
 
 /// A refused form, shown again with what was typed and why.
@@ -285,50 +321,11 @@ async fn refused_form(
     state: &AppState,
     access: &ShopAccess,
     article: Option<&Article>,
-    form: &FormData,
-    error: &str,
+    form: &ArticleForm,
+    refused: CatalogueError,
 ) -> Result<Response, PageError> {
-    let mut response = render(
-        article_form(
-            state,
-            access,
-            article,
-            &Values::from_form(form),
-            Some(error),
-        )
-        .await?,
-    );
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
-}
-
-/// The article a form describes.
-fn new_article(form: &FormData) -> Result<NewArticle, Invalid> {
-    Ok(NewArticle {
-        code: form.text("code").unwrap_or_default().to_owned(),
-        nom: form.text("nom").unwrap_or_default().to_owned(),
-        description: form.text("description").map(str::to_owned),
-        prix_vente: form
-            .amount("prix_vente")?
-            .ok_or_else(|| Invalid::new("prix_vente", "champ obligatoire"))?,
-        prix_achat: form.amount("prix_achat")?,
-        categorie_id: form.id("categorie_id")?,
-        quantite_stock: form.count("quantite_stock")?,
-        est_actif: Some(form.ticked("est_actif")),
-    })
-}
-
-/// The changes a form asks for.
-fn article_changes(form: &FormData) -> Result<ArticleChanges, Invalid> {
-    Ok(ArticleChanges {
-        code: form.text("code").map(str::to_owned),
-        nom: form.text("nom").map(str::to_owned),
-        description: form.text("description").map(str::to_owned),
-        prix_vente: form.amount("prix_vente")?,
-        prix_achat: form.amount("prix_achat")?,
-        categorie_id: Some(form.id("categorie_id")?),
-        est_actif: Some(form.ticked("est_actif")),
-    })
+    let sentence = refused.sentence()?;
+    article_form(state, access, article, form, Some(&sentence)).await
 }
 
 /// `GET /backoffice/boutiques/<id>/articles/nouveau`.
@@ -336,32 +333,28 @@ pub async fn new_form(
     State(state): State<AppState>,
     access: ShopAccess,
 ) -> Result<Response, PageError> {
-    let values = Values {
+    let values = ArticleForm {
         est_actif: true,
-        ..Values::default()
+        ..ArticleForm::default()
     };
-    Ok(render(
-        article_form(&state, &access, None, &values, None).await?,
-    ))
+    article_form(&state, &access, None, &values, None).await
 }
 
 /// `POST /backoffice/boutiques/<id>/articles`.
 pub async fn create(
     State(state): State<AppState>,
     access: ShopAccess,
-    form: FormData,
+    Form(form): Form<ArticleForm>,
 ) -> Result<Response, PageError> {
-    let created = match new_article(&form) {
-        Ok(new) => catalogue::create_article(&state.pool, access.shop.id, &new)
-            .await
-            .map_err(Refusal::sentence),
-        Err(invalid) => Err(Ok(invalid.to_string())),
+    let created = match form.new_article() {
+        Ok(new) => catalogue::create_article(&state.pool, access.shop.id, &new).await,
+        Err(invalid) => Err(invalid.into()),
     };
     match created {
         Ok(_) => Ok(
             Redirect::to(&shop_url(access.shop.id, "/articles?fait=article-cree")).into_response(),
         ),
-        Err(refused) => refused_form(&state, &access, None, &form, &refused?).await,
+        Err(refused) => refused_form(&state, &access, None, &form, refused).await,
     }
 }
 
@@ -378,10 +371,8 @@ pub async fn edit_form(
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let article = one(&state, &access.shop, path_id(&params, "article_id")?).await?;
-    let values = Values::from_article(&article);
-    Ok(render(
-        article_form(&state, &access, Some(&article), &values, None).await?,
-    ))
+    let values = ArticleForm::of(&article);
+    article_form(&state, &access, Some(&article), &values, None).await
 }
 
 /// `POST /backoffice/boutiques/<id>/articles/<article_id>`.
@@ -389,35 +380,43 @@ pub async fn update(
     State(state): State<AppState>,
     access: ShopAccess,
     Path(params): Path<HashMap<String, String>>,
-    form: FormData,
+    Form(form): Form<ArticleForm>,
 ) -> Result<Response, PageError> {
     let article = one(&state, &access.shop, path_id(&params, "article_id")?).await?;
-    let changed = match article_changes(&form) {
-        Ok(changes) => catalogue::change_article(&state.pool, access.shop.id, article.id, &changes)
-            .await
-            .map_err(Refusal::sentence),
-        Err(invalid) => Err(Ok(invalid.to_string())),
+    let changed = match form.changes() {
+        Ok(changes) => {
+            catalogue::change_article(&state.pool, access.shop.id, article.id, &changes).await
+        }
+        Err(invalid) => Err(invalid.into()),
     };
     match changed {
         Ok(()) => Ok(
             Redirect::to(&shop_url(access.shop.id, "/articles?fait=article-modifie"))
                 .into_response(),
         ),
-        Err(refused) => refused_form(&state, &access, Some(&article), &form, &refused?).await,
+        Err(refused) => refused_form(&state, &access, Some(&article), &form, refused).await,
     }
+}
+
+/// A new category, as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CategoryForm {
+    nom: Typed,
+    description: Option<Typed>,
 }
 
 /// `POST /backoffice/boutiques/<id>/categories`.
 pub async fn create_category(
     State(state): State<AppState>,
     access: ShopAccess,
-    form: FormData,
+    Form(form): Form<CategoryForm>,
 ) -> Result<Response, PageError> {
     let created = catalogue::create_category(
         &state.pool,
         access.shop.id,
-        form.text("nom").unwrap_or_default(),
-        form.text("description"),
+        form.nom.text(),
+        form.description.as_ref().map(Typed::text),
     )
     .await;
     match created {

@@ -1,15 +1,34 @@
 //! CSV exports, made for the spreadsheets the shops open them in: fields separated by `;`
 //! and amounts with a decimal comma (what a spreadsheet set to French reads as numbers),
 //! UTF-8 with a byte-order mark (or accents come out garbled), CRLF line ends, and fields
-//! quoted when they must be.
+//! quoted when they must be; named after what they hold, the boutique and the days.
 
-use axum::http::header;
+use super::error::PageError;
+use super::format::number;
+use crate::boutiques::Shop;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// Most rows of one export: a longer period is refused with a request to narrow it.
 pub const MAX_EXPORT: i64 = 50_000;
+
+/// Refuses an export of `total` `rows` (`ventes`, `mouvements`) past [`MAX_EXPORT`].
+pub fn within_limit(total: i64, rows: &str) -> Result<(), PageError> {
+    if total <= MAX_EXPORT {
+        return Ok(());
+    }
+    Err(PageError::message(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "{} {rows} : c'est plus que les {} d'un export. Choisissez une période plus courte.",
+            number(total),
+            number(MAX_EXPORT)
+        ),
+    ))
+}
 
 pub struct Csv(String);
 
@@ -43,6 +62,34 @@ impl Csv {
             self.0,
         )
             .into_response()
+    }
+}
+
+/// The file name of an export: what, which boutique, which days.
+pub fn export_name(what: &str, shop: &Shop, query: &HashMap<String, String>) -> String {
+    let day = |name: &str| {
+        query
+            .get(name)
+            .map(|d| {
+                d.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .take(10)
+                    .collect::<String>()
+            })
+            .filter(|d| !d.is_empty())
+    };
+    let code: String = shop
+        .code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    match (day("date_debut"), day("date_fin")) {
+        (None, None) => format!("{what}-{code}.csv"),
+        (start, end) => format!(
+            "{what}-{code}-{}_{}.csv",
+            start.as_deref().unwrap_or("debut"),
+            end.as_deref().unwrap_or("fin")
+        ),
     }
 }
 

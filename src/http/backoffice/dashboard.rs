@@ -3,14 +3,15 @@
 //! shop's time zone, stock alerts, refused sales waiting for review, and tills not seen
 //! for too long (the sales they hold offline are at risk).
 
-use super::Settings;
 use super::access::{ShopAccess, path_id};
-use super::auth::Session;
-use super::form::FormData;
+use super::document::{notice, render};
+use super::error::{PageError, Refusal};
+use super::form::{CommentForm, Form};
 use super::format::{ago, amount, date_time, number};
-use super::layout::{
-    Frame, PageError, Refusal, Section, csrf_field, notice, page, render, shop_url,
-};
+use super::layout::{Frame, Section, page};
+use super::paths::shop_url;
+use super::session::{Session, csrf_field};
+use super::settings::Settings;
 use super::terminals::tills;
 use crate::boutiques::{self, Attention, Shop};
 use crate::http::AppState;
@@ -157,7 +158,7 @@ pub async fn merchant(
             }
         }
     };
-    Ok(render(page(&title, Some(&frame), body)))
+    Ok(render(page(&title, &frame, body)))
 }
 
 /// `GET /backoffice/boutiques/<id>`.
@@ -321,7 +322,7 @@ pub async fn shop(
     };
     Ok(render(page(
         &format!("{} — tableau de bord", shop.nom),
-        Some(&access.frame(Section::Dashboard)),
+        &access.frame(Section::Dashboard),
         body,
     )))
 }
@@ -331,11 +332,12 @@ pub async fn close_alert(
     State(state): State<AppState>,
     access: ShopAccess,
     Path(params): Path<HashMap<String, String>>,
-    form: FormData,
+    Form(form): Form<CommentForm>,
 ) -> Result<Response, PageError> {
     let id = path_id(&params, "alerte_id")?;
     let comment = form
-        .get("commentaire")
+        .commentaire
+        .given()
         .map(|c| c.chars().take(2000).collect::<String>());
     review::close_alert(
         &state.pool,

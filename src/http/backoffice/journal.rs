@@ -2,13 +2,13 @@
 //! filtered by article, type and dates, with the stock before and after) and
 //! `…/mouvements.csv`.
 
-use super::access::ShopAccess;
-use super::csv::{Csv, MAX_EXPORT};
+use super::csv::{Csv, MAX_EXPORT, export_name, within_limit};
+use super::document::{notice, render_as};
+use super::error::PageError;
 use super::format::{csv_time, date_time, number};
-use super::layout::{
-    PAGE_SIZE, PageError, Section, export_url, notice, page, page_number, pager, render, shop_url,
-};
-use super::sales::export_name;
+use super::layout::{Section, page};
+use super::listing::{Listing, PAGE_SIZE, page_number, pager, status};
+use super::paths::{export_url, shop_url};
 use crate::boutiques::Shop;
 use crate::catalogue;
 use crate::http::AppState;
@@ -16,11 +16,9 @@ use crate::http::error::ApiError;
 use crate::http::extract::Params;
 use crate::stock::MovementType;
 use crate::stock::journal::{self, MovementFilter};
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use maud::html;
-use std::collections::HashMap;
 
 /// The movements the query string asks for.
 fn movement_filter(params: &Params, shop: &Shop) -> Result<MovementFilter, ApiError> {
@@ -43,16 +41,52 @@ fn type_label(kind: &str) -> &'static str {
     }
 }
 
-/// `GET /backoffice/boutiques/<id>/mouvements?article_id=&type_mouvement=&date_debut=&date_fin=`.
-pub async fn list(
+/// `GET /backoffice/boutiques/<id>/mouvements.csv`.
+pub async fn export(
     State(state): State<AppState>,
-    access: ShopAccess,
-    params: Params,
-    Query(query): Query<HashMap<String, String>>,
+    listing: Listing,
 ) -> Result<Response, PageError> {
+    let (access, params, query) = (&listing.access, &listing.params, &listing.query);
     let shop = &access.shop;
-    let (number_of_page, offset) = page_number(&query);
-    let filter = movement_filter(&params, shop);
+    let filter = movement_filter(params, shop)?;
+    let (movements, total) = journal::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
+    within_limit(total, "mouvements")?;
+    let mut csv = Csv::new(&[
+        "date",
+        "article_code",
+        "article",
+        "type_mouvement",
+        "quantite",
+        "stock_avant",
+        "stock_apres",
+        "reference_document",
+        "utilisateur",
+        "commentaire",
+    ]);
+    // Oldest first: a spreadsheet reads a journal from the top.
+    for m in movements.iter().rev() {
+        csv.row([
+            csv_time(m.date_mouvement, shop.time_zone),
+            m.article_code.clone(),
+            m.article_nom.clone(),
+            m.type_mouvement.clone(),
+            m.quantite.to_string(),
+            m.stock_avant.to_string(),
+            m.stock_apres.to_string(),
+            m.reference_document.clone().unwrap_or_default(),
+            m.utilisateur.clone().unwrap_or_default(),
+            m.commentaire.clone().unwrap_or_default(),
+        ]);
+    }
+    Ok(csv.download(&export_name("mouvements", shop, query)))
+}
+
+/// `GET /backoffice/boutiques/<id>/mouvements?article_id=&type_mouvement=&date_debut=&date_fin=`.
+pub async fn list(State(state): State<AppState>, listing: Listing) -> Result<Response, PageError> {
+    let (access, params, query) = (&listing.access, &listing.params, &listing.query);
+    let shop = &access.shop;
+    let (number_of_page, offset) = page_number(query);
+    let filter = movement_filter(params, shop);
     let listed = match &filter {
         Ok(filter) => Some(journal::list(&state.pool, shop.id, filter, PAGE_SIZE, offset).await?),
         Err(_) => None,
@@ -72,7 +106,7 @@ pub async fn list(
         shop.id,
         "/mouvements.csv",
         &["article_id", "type_mouvement", "date_debut", "date_fin"],
-        &query,
+        query,
     );
     let body = html! {
         h1 { "Journal du stock" }
@@ -133,67 +167,12 @@ pub async fn list(
                         }
                     }
                 } }
-                (pager(&shop_url(shop.id, "/mouvements"), &query, number_of_page, *total))
+                (pager(&shop_url(shop.id, "/mouvements"), query, number_of_page, *total))
             }
         }
     };
-    let mut response = render(page(
-        "Journal du stock",
-        Some(&access.frame(Section::Journal)),
-        body,
-    ));
-    if filter.is_err() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
-}
-
-/// `GET /backoffice/boutiques/<id>/mouvements.csv`.
-pub async fn export(
-    State(state): State<AppState>,
-    access: ShopAccess,
-    params: Params,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
-    let shop = &access.shop;
-    let filter = movement_filter(&params, shop)?;
-    let (movements, total) = journal::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
-    if total > MAX_EXPORT {
-        return Err(PageError::message(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "{} mouvements : c'est plus que les {} d'un export. Choisissez une période plus courte.",
-                number(total),
-                number(MAX_EXPORT)
-            ),
-        ));
-    }
-    let mut csv = Csv::new(&[
-        "date",
-        "article_code",
-        "article",
-        "type_mouvement",
-        "quantite",
-        "stock_avant",
-        "stock_apres",
-        "reference_document",
-        "utilisateur",
-        "commentaire",
-    ]);
-    // Oldest first: a spreadsheet reads a journal from the top.
-    for m in movements.iter().rev() {
-        csv.row([
-            csv_time(m.date_mouvement, shop.time_zone),
-            m.article_code.clone(),
-            m.article_nom.clone(),
-            m.type_mouvement.clone(),
-            m.quantite.to_string(),
-            m.stock_avant.to_string(),
-            m.stock_apres.to_string(),
-            m.reference_document.clone().unwrap_or_default(),
-            m.utilisateur.clone().unwrap_or_default(),
-            m.commentaire.clone().unwrap_or_default(),
-        ]);
-    }
-    Ok(csv.download(&export_name("mouvements", shop, &query)))
+    Ok(render_as(
+        status(&filter),
+        page("Journal du stock", &access.frame(Section::Journal), body),
+    ))
 }

@@ -12,51 +12,47 @@
 //! Two gates, each in one place, so that no page can forget them:
 //! - [`access::ShopAccess`] is the only way a handler gets a boutique: it takes the boutique
 //!   from the URL and answers "not found" unless the logged-in user may see it
-//!   ([`access::visible_shops`] decides that, for every page).
-//! - [`auth::csrf_guard`] runs before every `POST` and refuses any form that does not carry
-//!   the session's own token.
+//!   ([`crate::boutiques::visible`] decides that, for every page).
+//! - [`session::csrf_guard`] runs before every `POST` and refuses any form that does not
+//!   carry the session's own token.
+//!
+//! Its files import each other in one direction only, from the pages down: the pages
+//! (`articles`, `stock`, `terminals`, `sales`, `journal`, `dashboard`; `sales` and
+//! `dashboard` also list the tills through `terminals`) and `auth` (logging in) →
+//! [`listing`] (the long lists) → [`access`] (the boutique of a page) → [`layout`] (the
+//! frame of a page) → [`session`] → [`form`] and [`csv`] → [`error`] → [`document`] →
+//! [`paths`], [`settings`] and [`format`](mod@format), which import nothing of the
+//! back-office. A file may skip levels, never climb them. This file only puts the routes
+//! together.
 
 pub mod access;
 pub mod articles;
 pub mod auth;
 pub mod csv;
 pub mod dashboard;
+pub mod document;
+pub mod error;
 pub mod form;
 pub mod format;
 pub mod journal;
 pub mod layout;
+pub mod listing;
+pub mod paths;
 pub mod sales;
+pub mod session;
+pub mod settings;
 pub mod stock;
 pub mod terminals;
 
-use super::AppState;
-use crate::config::Config;
+pub use settings::Settings;
+
+use crate::http::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-
-/// Where the back-office lives.
-pub const BASE: &str = "/backoffice";
-
-/// What the back-office reads from the configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    /// Cookies are marked `Secure` (sent over HTTPS only) unless the server is reached over
-    /// plain HTTP (`CAISSE_PLAIN_HTTP`, for development).
-    pub secure_cookies: bool,
-    /// An active till not seen for longer than this is flagged.
-    pub terminal_silence: chrono::Duration,
-}
-
-impl Settings {
-    pub fn new(config: &Config) -> Self {
-        Settings {
-            secure_cookies: !config.plain_http,
-            terminal_silence: chrono::Duration::hours(i64::from(config.terminal_silence_hours)),
-        }
-    }
-}
+use error::PageError;
+use paths::BASE;
 
 /// The back-office's routes, with their full paths.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -120,11 +116,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(&shop("/mouvements.csv"), get(journal::export))
         .route(
             &format!("{BASE}/{{*rest}}"),
-            get(|| async { layout::PageError::NotFound }),
+            get(|| async { PageError::NotFound }),
         )
         .layer(axum::middleware::from_fn_with_state(
             state,
-            auth::csrf_guard,
+            session::csrf_guard,
         ))
         .layer(axum::middleware::map_response(protect))
 }
@@ -154,16 +150,11 @@ async fn protect(mut response: Response) -> Response {
     response
 }
 
-const CSS: &str = include_str!("static/caisse.css");
-const HTMX: &str = include_str!("static/htmx.min.js");
-
 /// The style sheet and htmx, from the binary. Their names carry a version, so they may be
 /// cached for long.
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
-    let (content_type, body) = match file.as_str() {
-        layout::CSS_FILE => ("text/css; charset=utf-8", CSS),
-        layout::HTMX_FILE => ("text/javascript; charset=utf-8", HTMX),
-        _ => return layout::PageError::NotFound.into_response(),
+    let Some((content_type, body)) = document::static_file(&file) else {
+        return PageError::NotFound.into_response();
     };
     (
         [

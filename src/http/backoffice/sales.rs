@@ -4,13 +4,15 @@
 //! sent, resolved with a comment).
 
 use super::access::{ShopAccess, path_id};
-use super::csv::{Csv, MAX_EXPORT, decimal};
-use super::form::FormData;
+use super::csv::{Csv, MAX_EXPORT, decimal, export_name, within_limit};
+use super::document::{notice, render, render_as};
+use super::error::{PageError, Refusal};
+use super::form::{CommentForm, Form};
 use super::format::{amount, csv_time, date_time, number};
-use super::layout::{
-    PAGE_SIZE, PageError, Refusal, Section, csrf_field, export_url, notice, page, page_number,
-    pager, render, shop_url,
-};
+use super::layout::{Section, page};
+use super::listing::{Listing, PAGE_SIZE, page_number, pager, status};
+use super::paths::{export_url, shop_url};
+use super::session::csrf_field;
 use super::terminals::tills;
 use crate::boutiques::Shop;
 use crate::http::AppState;
@@ -66,15 +68,11 @@ async fn filters(
 }
 
 /// `GET /backoffice/boutiques/<id>/ventes`.
-pub async fn list(
-    State(state): State<AppState>,
-    access: ShopAccess,
-    params: Params,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn list(State(state): State<AppState>, listing: Listing) -> Result<Response, PageError> {
+    let (access, params, query) = (&listing.access, &listing.params, &listing.query);
     let shop = &access.shop;
-    let (number_of_page, offset) = page_number(&query);
-    let filter = sale_filter(&params, shop);
+    let (number_of_page, offset) = page_number(query);
+    let filter = sale_filter(params, shop);
     let listed = match &filter {
         Ok(filter) => Some(history::list(&state.pool, shop.id, filter, PAGE_SIZE, offset).await?),
         Err(_) => None,
@@ -83,10 +81,10 @@ pub async fn list(
         shop.id,
         "/ventes.csv",
         &["date_debut", "date_fin", "terminal_id", "mode_paiement"],
-        &query,
+        query,
     );
     let money = |m: crate::money::Money| amount(m.amount(), &shop.devise);
-    let filters = filters(&state, shop, &query).await?;
+    let filters = filters(&state, shop, query).await?;
     let body = html! {
         h1 { "Ventes" }
         (filters)
@@ -132,68 +130,26 @@ pub async fn list(
                         }
                     }
                 } }
-                (pager(&shop_url(shop.id, "/ventes"), &query, number_of_page, *total))
+                (pager(&shop_url(shop.id, "/ventes"), query, number_of_page, *total))
             }
         }
     };
-    let status = if filter.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let mut response = render(page("Ventes", Some(&access.frame(Section::Sales)), body));
-    *response.status_mut() = status;
-    Ok(response)
-}
-
-/// The file name of an export: what, which boutique, which days.
-pub fn export_name(what: &str, shop: &Shop, query: &HashMap<String, String>) -> String {
-    let day = |name: &str| {
-        query
-            .get(name)
-            .map(|d| {
-                d.chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-                    .take(10)
-                    .collect::<String>()
-            })
-            .filter(|d| !d.is_empty())
-    };
-    let code: String = shop
-        .code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    match (day("date_debut"), day("date_fin")) {
-        (None, None) => format!("{what}-{code}.csv"),
-        (start, end) => format!(
-            "{what}-{code}-{}_{}.csv",
-            start.as_deref().unwrap_or("debut"),
-            end.as_deref().unwrap_or("fin")
-        ),
-    }
+    Ok(render_as(
+        status(&filter),
+        page("Ventes", &access.frame(Section::Sales), body),
+    ))
 }
 
 /// `GET /backoffice/boutiques/<id>/ventes.csv`: one row per sale line.
 pub async fn export(
     State(state): State<AppState>,
-    access: ShopAccess,
-    params: Params,
-    Query(query): Query<HashMap<String, String>>,
+    listing: Listing,
 ) -> Result<Response, PageError> {
+    let (access, params, query) = (&listing.access, &listing.params, &listing.query);
     let shop = &access.shop;
-    let filter = sale_filter(&params, shop)?;
+    let filter = sale_filter(params, shop)?;
     let (sales, total, _) = history::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
-    if total > MAX_EXPORT {
-        return Err(PageError::message(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "{} ventes : c'est plus que les {} d'un export. Choisissez une période plus courte.",
-                number(total),
-                number(MAX_EXPORT)
-            ),
-        ));
-    }
+    within_limit(total, "ventes")?;
     let mut csv = Csv::new(&[
         "date",
         "numero_facture",
@@ -232,7 +188,7 @@ pub async fn export(
             ]);
         }
     }
-    Ok(csv.download(&export_name("ventes", shop, &query)))
+    Ok(csv.download(&export_name("ventes", shop, query)))
 }
 
 /// `GET /backoffice/boutiques/<id>/ventes-rejetees?etat=a-revoir|resolues|toutes`.
@@ -307,7 +263,7 @@ pub async fn rejections(
     };
     Ok(render(page(
         "Ventes refusées",
-        Some(&access.frame(Section::Rejections)),
+        &access.frame(Section::Rejections),
         body,
     )))
 }
@@ -325,10 +281,10 @@ pub async fn resolve(
     State(state): State<AppState>,
     access: ShopAccess,
     Path(params): Path<HashMap<String, String>>,
-    form: FormData,
+    Form(form): Form<CommentForm>,
 ) -> Result<Response, PageError> {
     let id = path_id(&params, "rejet_id")?;
-    let comment = form.get("commentaire").unwrap_or_default();
+    let comment = form.commentaire.text();
     if comment.is_empty() || comment.chars().count() > 2000 {
         return Err(PageError::message(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -4,9 +4,13 @@
 //! functions as the administration API's.
 
 use super::access::{ShopAccess, path_id};
-use super::form::FormData;
+use super::document::{notice, render, render_as};
+use super::error::{PageError, Refusal};
+use super::form::{Form, Typed};
 use super::format::{ago, date_time};
-use super::layout::{PageError, Refusal, Section, csrf_field, notice, page, render, shop_url};
+use super::layout::{Section, page};
+use super::paths::shop_url;
+use super::session::csrf_field;
 use crate::http::AppState;
 use crate::terminals::{self, KEY_WARNING, Order, Till};
 use axum::extract::{Path, Query, State};
@@ -14,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::{Markup, html};
+use serde::Deserialize;
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -22,16 +27,19 @@ pub async fn tills(pool: &PgPool, boutique_id: i64) -> Result<Vec<Till>, sqlx::E
     terminals::list(pool, boutique_id, None, Order::ActiveByName).await
 }
 
-struct Draft<'a> {
-    numero_serie: &'a str,
-    nom_terminal: &'a str,
+/// A new till, as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TillForm {
+    numero_serie: Typed,
+    nom_terminal: Typed,
 }
 
 async fn list_page(
     state: &AppState,
     access: &ShopAccess,
     message: Option<(&str, &str)>,
-    draft: Draft<'_>,
+    draft: &TillForm,
 ) -> Result<Markup, PageError> {
     let shop = &access.shop;
     let now = Utc::now();
@@ -111,11 +119,7 @@ async fn list_page(
             button type="submit" { "Créer le terminal" }
         }
     };
-    Ok(page(
-        "Terminaux",
-        Some(&access.frame(Section::Terminals)),
-        body,
-    ))
+    Ok(page("Terminaux", &access.frame(Section::Terminals), body))
 }
 
 /// `GET /backoffice/boutiques/<id>/terminaux`.
@@ -129,11 +133,8 @@ pub async fn list(
         Some("reactive") => Some(("ok", "Terminal réactivé.")),
         _ => None,
     };
-    let draft = Draft {
-        numero_serie: "",
-        nom_terminal: "",
-    };
-    Ok(render(list_page(&state, &access, message, draft).await?))
+    let draft = TillForm::default();
+    Ok(render(list_page(&state, &access, message, &draft).await?))
 }
 
 /// The page that shows a till's new key, once.
@@ -154,20 +155,17 @@ fn key_page(
             p { a href=(shop_url(access.shop.id, "/terminaux")) { "Retour aux terminaux" } }
         }
     };
-    render(page(title, Some(&access.frame(Section::Terminals)), body))
+    render(page(title, &access.frame(Section::Terminals), body))
 }
 
 /// `POST /backoffice/boutiques/<id>/terminaux`.
 pub async fn create(
     State(state): State<AppState>,
     access: ShopAccess,
-    form: FormData,
+    Form(form): Form<TillForm>,
 ) -> Result<Response, PageError> {
-    let numero_serie = form.get("numero_serie").unwrap_or_default();
-    let nom_terminal = form.get("nom_terminal").unwrap_or_default();
-    let created =
-        terminals::register(&state.pool, access.shop.id, numero_serie, nom_terminal).await;
-    match created {
+    let (numero_serie, nom_terminal) = (form.numero_serie.text(), form.nom_terminal.text());
+    match terminals::register(&state.pool, access.shop.id, numero_serie, nom_terminal).await {
         Ok((_, key)) => Ok(key_page(
             &access,
             "Terminal créé",
@@ -177,20 +175,8 @@ pub async fn create(
         )),
         Err(error) => {
             let refused = error.sentence()?;
-            let mut response = render(
-                list_page(
-                    &state,
-                    &access,
-                    Some(("error", &refused)),
-                    Draft {
-                        numero_serie,
-                        nom_terminal,
-                    },
-                )
-                .await?,
-            );
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            let markup = list_page(&state, &access, Some(("error", &refused)), &form).await?;
+            Ok(render_as(StatusCode::UNPROCESSABLE_ENTITY, markup))
         }
     }
 }
@@ -219,17 +205,24 @@ pub async fn rotate_key(
     ))
 }
 
+/// A till switched off (`actif` 0) or on again (1), from a button of the list.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActiveForm {
+    actif: Typed,
+}
+
 /// `POST /backoffice/boutiques/<id>/terminaux/<terminal_id>/actif` with `actif` 0 or 1.
 pub async fn set_active(
     State(state): State<AppState>,
     access: ShopAccess,
     Path(params): Path<HashMap<String, String>>,
-    form: FormData,
+    Form(form): Form<ActiveForm>,
 ) -> Result<Response, PageError> {
     let id = path_id(&params, "terminal_id")?;
-    let active = match form.get("actif") {
-        Some("1") => true,
-        Some("0") => false,
+    let active = match form.actif.text() {
+        "1" => true,
+        "0" => false,
         _ => {
             return Err(PageError::message(
                 StatusCode::BAD_REQUEST,
