@@ -47,6 +47,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `CAISSE_METRICS`: serve Prometheus metrics at `/metrics`.
     pub metrics: bool,
+    /// `CAISSE_WS_IDLE_TIMEOUT`: a live push socket whose client sends nothing for this long
+    /// is closed (tills ping every 30 s).
+    pub ws_idle_timeout: Duration,
+    /// `CAISSE_WS_QUEUE`: events waiting for one live push socket at most; past that, the
+    /// socket gets one `sync_required` instead.
+    pub ws_queue: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +141,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "false",
         "true: serve Prometheus metrics at /metrics on the main port",
     ),
+    (
+        "CAISSE_WS_IDLE_TIMEOUT",
+        "90s",
+        "a live push socket whose client sends nothing for this long is closed",
+    ),
+    (
+        "CAISSE_WS_QUEUE",
+        "128",
+        "events waiting for one live push socket; past that it gets sync_required",
+    ),
 ];
 
 /// A variable that is set to something the server cannot use.
@@ -210,6 +226,8 @@ impl Config {
             })?,
             log_format: parse(&get, "LOG_FORMAT", "text", log_format)?,
             metrics: parse(&get, "CAISSE_METRICS", "false", boolean)?,
+            ws_idle_timeout: parse(&get, "CAISSE_WS_IDLE_TIMEOUT", "90s", duration)?,
+            ws_queue: parse(&get, "CAISSE_WS_QUEUE", "128", |v| positive(v, 100_000))?,
         })
     }
 }
@@ -321,6 +339,8 @@ mod tests {
         assert_eq!(c.terminal_silence_hours, 24);
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(!c.metrics);
+        assert_eq!(c.ws_idle_timeout, Duration::from_secs(90));
+        assert_eq!(c.ws_queue, 128);
     }
 
     #[test]

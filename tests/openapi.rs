@@ -4,7 +4,7 @@
 
 mod common;
 
-use caisse::http::{TERMINAL_API, admin, monitoring, openapi, terminal};
+use caisse::http::{TERMINAL_API, admin, live, monitoring, openapi, terminal};
 use common::contract;
 use common::*;
 use reqwest::Method;
@@ -31,6 +31,9 @@ async fn routed(app: &TestApp) -> BTreeSet<(String, String)> {
     }
     for (path, _) in monitoring::routes(true) {
         paths.push((path.to_owned(), false));
+    }
+    for path in live::PATHS {
+        paths.push((path.to_owned(), true));
     }
     let mut found = BTreeSet::new();
     for (template, with_slash) in paths {
@@ -124,8 +127,11 @@ async fn the_document_and_swagger_ui_are_served() {
             );
             assert_eq!(operation["tags"].as_array().map(Vec::len), Some(1));
             let responses = operation["responses"].as_object().unwrap();
+            // A WebSocket's success is its upgrade.
             assert!(
-                responses.keys().any(|s| s.starts_with('2')),
+                responses
+                    .keys()
+                    .any(|s| s.starts_with('2') || (s == "101" && path.starts_with("/ws/"))),
                 "{method} {path} documents no success"
             );
             // Every refusal names its codes.

@@ -25,6 +25,7 @@ pub mod form;
 pub mod format;
 pub mod journal;
 pub mod layout;
+pub mod live;
 pub mod sales;
 pub mod stock;
 pub mod terminals;
