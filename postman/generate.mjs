@@ -119,6 +119,8 @@ const scenario = [
 // Operations the collection leaves out, and why.
 const left_out = {
   metrics: "served only with CAISSE_METRICS=true",
+  live_boutique: "a WebSocket: a collection runs HTTP requests only",
+  live_notifications: "a WebSocket: a collection runs HTTP requests only",
 };
 
 function resolve(schema) {

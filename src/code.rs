@@ -29,6 +29,8 @@ pub enum Code {
     DatabaseUnavailable,
     RequestTimeout,
     InternalError,
+    /// A live push address asked for without a WebSocket upgrade.
+    UpgradeRequired,
     // Sale-level refusals, as the till app already knows them.
     InsufficientStock,
     ArticleNotFound,
@@ -69,6 +71,7 @@ impl Code {
             Code::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Code::RequestTimeout => "REQUEST_TIMEOUT",
             Code::InternalError => "INTERNAL_ERROR",
+            Code::UpgradeRequired => "UPGRADE_REQUIRED",
             Code::InsufficientStock => "INSUFFICIENT_STOCK",
             Code::ArticleNotFound => "ARTICLE_NOT_FOUND",
             Code::Duplicate => "DUPLICATE",

@@ -72,6 +72,14 @@ pub struct Config {
     /// true: serve Prometheus metrics at /metrics on the main port
     #[arg(long, env = "CAISSE_METRICS", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
     pub metrics: bool,
+    /// a live push socket whose client sends nothing for this long is closed
+    ///
+    /// Tills ping every 30 s.
+    #[arg(long, env = "CAISSE_WS_IDLE_TIMEOUT", default_value = "90s", value_parser = duration)]
+    pub ws_idle_timeout: Duration,
+    /// events waiting for one live push socket; past that it gets sync_required
+    #[arg(long, env = "CAISSE_WS_QUEUE", default_value = "128", value_parser = positive::<100_000>)]
+    pub ws_queue: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +304,8 @@ mod tests {
         assert_eq!(c.terminal_silence_hours, 24);
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(!c.metrics);
+        assert_eq!(c.ws_idle_timeout, Duration::from_secs(90));
+        assert_eq!(c.ws_queue, 128);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod code;
 pub mod config;
 pub mod db;
+pub mod events;
 pub mod field;
 pub mod http;
 pub mod money;

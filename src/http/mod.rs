@@ -12,6 +12,7 @@ pub mod backoffice;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod live;
 pub mod monitoring;
 pub mod openapi;
 pub mod server;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub catalogue: Arc<CatalogueCache<terminal::catalogue::SerialisedArticles>>,
     pub limits: Limits,
     pub backoffice: backoffice::Settings,
+    /// The live push: this instance's hub and its sockets' settings.
+    pub live: live::Live,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +62,7 @@ pub struct Limits {
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, config: &Config) -> Self {
+    pub fn new(pool: PgPool, config: &Config, hub: crate::events::hub::Hub) -> Self {
         // A few transactions per boutique at once: they rarely want the same articles, and
         // the rest of the pool stays for other shops and for reads.
         let leaders_per_shop = (config.pool_size as usize / 4).max(1);
@@ -76,6 +79,10 @@ impl AppState {
                 metrics: config.metrics,
             },
             backoffice: backoffice::Settings::new(config),
+            live: live::Live {
+                hub,
+                idle_timeout: config.ws_idle_timeout,
+            },
         }
     }
 }
@@ -94,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .nest(TERMINAL_API, terminal::router(&state))
         .nest("/api/admin", admin::router())
         .merge(backoffice::router(state.clone()))
+        .merge(live::router(vec![
+            backoffice::live::sockets(),
+            terminal::live::sockets(),
+        ]))
         .merge(operations)
         .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })

@@ -4,14 +4,17 @@
 //! cannot hold resources the tills need: headers must arrive within a time limit, the
 //! number of connections served at once is capped (more wait in the listen backlog), and
 //! on shutdown the requests in flight get a bounded time to finish.
+//!
+//! Connections may be upgraded to WebSockets (the live push): an upgraded connection leaves
+//! the count of connections served, its socket is the hub's to close on shutdown.
 
 use super::AppState;
 use crate::config::Config;
+use crate::events::hub::{self, Hub};
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use sqlx::PgPool;
 use std::net::SocketAddr;
@@ -27,6 +30,7 @@ pub struct Application {
     header_timeout: Duration,
     max_connections: usize,
     shutdown_grace: Duration,
+    hub: Hub,
 }
 
 impl Application {
@@ -34,13 +38,22 @@ impl Application {
     pub async fn bind(config: &Config, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
         crate::db::idempotency_keys::spawn_purge(pool.clone());
-        let router = super::router(AppState::new(pool, config));
+        let hub = Hub::start(
+            &pool,
+            hub::Settings {
+                queue: config.ws_queue,
+                per_owner: super::live::SOCKETS_PER_CALLER,
+            },
+        )
+        .await;
+        let router = super::router(AppState::new(pool, config, hub.clone()));
         Ok(Application {
             listener,
             router,
             header_timeout: config.header_timeout,
             max_connections: config.max_connections,
             shutdown_grace: config.shutdown_grace,
+            hub,
         })
     }
 
@@ -55,7 +68,8 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let slots = Arc::new(Semaphore::new(self.max_connections));
-        let graceful = GracefulShutdown::new();
+        // Tells every connection to finish its request in flight and close.
+        let (closing, closed) = tokio::sync::watch::channel(false);
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(self.header_timeout)
@@ -86,9 +100,20 @@ impl Application {
                     request
                 },
             ));
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            let connection = http
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut closed = closed.clone();
             tokio::spawn(async move {
-                if let Err(error) = connection.await {
+                tokio::pin!(connection);
+                let served = tokio::select! {
+                    served = connection.as_mut() => served,
+                    () = async { drop(closed.wait_for(|closed| *closed).await) } => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                };
+                if let Err(error) = served {
                     tracing::debug!(%error, %peer, "connection closed with an error");
                 }
                 drop(slot);
@@ -96,7 +121,11 @@ impl Application {
         }
         drop(self.listener);
         tracing::info!("no longer accepting connections; finishing requests in flight");
-        if tokio::time::timeout(self.shutdown_grace, graceful.shutdown())
+        closing.send_replace(true);
+        self.hub.stop();
+        // Every connection gives its slot back when it ends.
+        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
+        if tokio::time::timeout(self.shutdown_grace, slots.acquire_many(all))
             .await
             .is_err()
         {

@@ -8,6 +8,7 @@ mod admin_api;
 mod backoffice;
 mod faults;
 mod isolation;
+mod live;
 mod lifecycle;
 mod offline;
 mod openapi;

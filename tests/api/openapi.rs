@@ -4,7 +4,7 @@
 
 use crate::common::contract;
 use crate::common::*;
-use caisse::http::{TERMINAL_API, admin, monitoring, openapi, terminal};
+use caisse::http::{TERMINAL_API, admin, live, monitoring, openapi, terminal};
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -29,6 +29,9 @@ async fn routed(app: &TestApp) -> BTreeSet<(String, String)> {
     }
     for (path, _) in monitoring::routes(true) {
         paths.push((path.to_owned(), false));
+    }
+    for path in live::PATHS {
+        paths.push((path.to_owned(), true));
     }
     let mut found = BTreeSet::new();
     for (template, with_slash) in paths {
@@ -122,8 +125,11 @@ async fn the_document_and_swagger_ui_are_served() {
             );
             assert_eq!(operation["tags"].as_array().map(Vec::len), Some(1));
             let responses = operation["responses"].as_object().unwrap();
+            // A WebSocket's success is its upgrade.
             assert!(
-                responses.keys().any(|s| s.starts_with('2')),
+                responses
+                    .keys()
+                    .any(|s| s.starts_with('2') || (s == "101" && path.starts_with("/ws/"))),
                 "{method} {path} documents no success"
             );
             // Every refusal names its codes.

@@ -37,6 +37,7 @@ pub mod format;
 pub mod journal;
 pub mod layout;
 pub mod listing;
+pub mod live;
 pub mod paths;
 pub mod sales;
 pub mod session;

@@ -59,6 +59,8 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::statistics::statistics,
         super::terminal::stock::movements,
         super::terminal::boutiques::for_caller,
+        super::terminal::live::boutique,
+        super::terminal::live::notifications,
         super::admin::boutiques::list,
         super::admin::boutiques::create,
         super::admin::boutiques::show,
@@ -99,6 +101,7 @@ pub const UI_PATH: &str = "/api/docs";
         (name = "Terminal", description = "What the tills call, under `/api/v2/simple/`"),
         (name = "Administration", description = "Managing the shops, under `/api/admin/`"),
         (name = "Operations", description = "Health checks and metrics"),
+        (name = "Live push", description = "WebSockets a shop's tills (and back-office pages) are told of changes on, as they commit"),
     ),
 )]
 pub struct ApiDoc;

@@ -154,6 +154,7 @@ fn reason(status: u16) -> &'static str {
         409 => "Conflict",
         413 => "Too large",
         422 => "Unprocessable",
+        426 => "Upgrade required",
         500 => "Server fault",
         503 => "Unavailable, retry later",
         _ => "Refused",

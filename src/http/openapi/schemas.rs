@@ -1,11 +1,9 @@
-//! The shapes of the request and response bodies that handlers build with `json!` or read
-//! field by field, for the OpenAPI document. They are never built: the integration tests
-//! check every response of the suite against the document, so a handler whose answer
-//! drifts from its shape here fails them. Examples are the demo data's.
+//! The pieces of the OpenAPI document that every answer shares: money as a two-decimal
+//! string, timestamps with the shop's offset, and the body of every refusal. Every other
+//! shape is the type a handler answers with or reads, described where it is declared.
 
-use crate::http::views::{ArticleView, BoutiqueView, MovementView, SaleView};
 use crate::money::Money;
-use serde_json::{Value, json};
+use serde_json::json;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, SchemaFormat};
 use utoipa::{PartialSchema, ToSchema};
@@ -90,77 +88,4 @@ pub fn nullable_timestamp() -> ObjectBuilder {
 /// For `#[schema(schema_with = …)]` on a `String` timestamp.
 pub fn required_timestamp() -> ObjectBuilder {
     timestamp()
-}
-
-// ---- Shapes of the administration API that the terminal API answered with too ------------
-
-/// A till's own name and serial.
-#[derive(ToSchema)]
-pub struct TillRef {
-    #[schema(example = "0a1badae951f8473")]
-    pub numero_serie: String,
-    #[schema(example = "Terminal MAUI")]
-    pub nom_terminal: String,
-}
-
-#[derive(ToSchema)]
-pub struct ReturnLine {
-    #[schema(example = 1)]
-    pub article_id: i64,
-    /// Default 1.
-    #[schema(example = 1, minimum = 1, maximum = 1_000_000)]
-    pub quantite: Option<i64>,
-}
-
-/// A cancellation or a return: the sale now, and the stock given back.
-#[derive(ToSchema)]
-pub struct GiveBackResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub boutique_id: i64,
-    pub vente: GiveBackSale,
-    pub mouvements: Vec<AppliedMovement>,
-}
-
-#[derive(ToSchema)]
-pub struct GiveBackSale {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "WEB-0001")]
-    pub numero_facture: String,
-    pub montant_total: Money,
-    #[schema(example = true)]
-    pub annulee: bool,
-    #[schema(schema_with = nullable_timestamp)]
-    pub date_annulation: Option<String>,
-}
-
-/// A stock movement just written.
-#[derive(ToSchema)]
-pub struct AppliedMovement {
-    #[schema(example = 12)]
-    pub mouvement_id: i64,
-    #[schema(example = 1)]
-    pub article_id: i64,
-    #[schema(example = "Chargeur USB-C 25 W")]
-    pub article_nom: String,
-    #[schema(example = "CHG-001")]
-    pub article_code: String,
-    /// Signed: negative is out of stock.
-    #[schema(example = 2)]
-    pub quantite: i32,
-    #[schema(example = 98)]
-    pub stock_avant: i32,
-    #[schema(example = 100)]
-    pub stock_apres: i32,
-}
-
-#[derive(ToSchema)]
-pub struct BoutiquesResponse {
-    #[schema(example = true)]
-    pub success: bool,
-    #[schema(example = 1)]
-    pub count: i64,
-    pub boutiques: Vec<BoutiqueView>,
 }

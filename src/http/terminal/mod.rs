@@ -16,6 +16,7 @@ pub mod gate;
 pub mod give_back;
 pub mod history;
 pub mod info;
+pub mod live;
 pub mod reconciliation;
 pub mod sale_body;
 pub mod sales;

@@ -180,8 +180,10 @@ pub async fn set_stock(
         &Count {
             article_id,
             quantite_stock: count.quantite_stock,
+            // A till that says nothing (or an empty comment) counted for an inventory.
             motif: count
                 .commentaire
+                .filter(|c| !c.trim().is_empty())
                 .unwrap_or_else(|| "Inventaire depuis le terminal".to_owned()),
             reference_document: None,
             utilisateur: terminal.nom_terminal.clone(),
