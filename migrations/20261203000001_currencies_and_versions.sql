@@ -11,7 +11,7 @@ ALTER TABLE boutiques
     -- The rate in force now and since when (the shop's, else its merchant's, else 2800):
     -- kept with the shop so that the tills' requests read it with the shop itself.
     ADD COLUMN taux_courant NUMERIC(12, 2) NOT NULL DEFAULT 2800.00 CHECK (taux_courant > 0),
-    ADD COLUMN taux_depuis TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
+    ADD COLUMN taux_depuis TIMESTAMPTZ NOT NULL DEFAULT '2000-01-01 00:00:00+00',
     -- A manager may stop a shop's tills from selling.
     ADD COLUMN pos_autorise BOOLEAN NOT NULL DEFAULT TRUE;
 
