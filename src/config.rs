@@ -183,8 +183,16 @@ impl Config {
             }
             None => "info".to_owned(),
         };
+        let database_url = get("DATABASE_URL");
+        if let Some(url) = &database_url {
+            crate::db::address::parse(url).map_err(|e| ConfigError {
+                variable: "DATABASE_URL",
+                value: crate::db::address::redacted(url),
+                reason: e.to_string(),
+            })?;
+        }
         Ok(Config {
-            database_url: get("DATABASE_URL"),
+            database_url,
             addr: parse(&get, "CAISSE_ADDR", "127.0.0.1:8000", |v| {
                 SocketAddr::from_str(v).map_err(|e| e.to_string())
             })?,
@@ -396,6 +404,19 @@ mod tests {
         assert_eq!(
             config(&[("LOG_FORMAT", "JSON")]).unwrap().log_format,
             LogFormat::Json
+        );
+        let e = config(&[(
+            "DATABASE_URL",
+            "postgres://caisse:hunter2@db1,db2/caisse?target_session_attrs=standby",
+        )])
+        .unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(
+            config(&[("DATABASE_URL", "postgres://caisse@db1:5432,db2:5432/caisse")])
+                .unwrap()
+                .database_url
+                .is_some()
         );
         assert_eq!(
             config(&[("CAISSE_METRICS", "sometimes")])

@@ -1,5 +1,6 @@
 //! The database: connection pool, migrations, the private PostgreSQL launcher and demo data.
 
+pub mod address;
 pub mod check;
 pub mod local;
 pub mod seed;
