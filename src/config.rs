@@ -60,7 +60,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "DATABASE_URL",
         "(unset)",
-        "PostgreSQL to use; unset: start a private one under CAISSE_DATA_DIR",
+        "PostgreSQL to use (several hosts, libpq's way: the one that takes writes is used); \
+         unset: start a private one under CAISSE_DATA_DIR",
     ),
     ("CAISSE_ADDR", "127.0.0.1:8000", "listen address"),
     (
