@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod contract;
+pub mod server;
 
 use caisse::config::Config;
 use caisse::startup::Application;
