@@ -223,7 +223,7 @@ async fn fail_over_and_back(autoctl: PathBuf) {
     for (n, failover) in failovers.iter().enumerate() {
         let during: Vec<&Event> = events
             .iter()
-            .filter(|e| e.started >= failover.killed && e.started < failover.until)
+            .filter(|e| e.started + e.took >= failover.killed && e.started < failover.until)
             .collect();
         let mut statuses: Vec<(u16, usize)> = during
             .iter()
@@ -235,9 +235,10 @@ async fn fail_over_and_back(autoctl: PathBuf) {
             .collect();
         statuses.sort();
         eprintln!(
-            "failover {} (node {} killed {:.1} s into the run, node {} promoted): in the next \
-             {:.1} s, {} requests {statuses:?}, {} sales acknowledged; {:.1} s without a \
-             primary, {:.1} s before a till was served again, longest request {:.2} s",
+            "failover {} (node {} killed {:.1} s into the run, node {} promoted): requests in \
+             flight then or sent in the next {:.1} s: {} {statuses:?}, {} sales acknowledged; \
+             {:.1} s without a primary, {:.1} s before a till was served again, longest \
+             request {:.2} s",
             n + 1,
             failover.from + 1,
             (failover.killed - started).as_secs_f64(),
@@ -274,9 +275,10 @@ async fn fail_over_and_back(autoctl: PathBuf) {
         longest.1.as_secs_f64(),
         started.elapsed()
     );
-    // The server answers within its acquire timeout (2 s) a few times over, never hangs.
+    // The server never hangs: a request waits at most its acquire timeout (2 s) at each of
+    // the few steps that need a connection (claiming its key, recording, settling the key).
     assert!(
-        longest.0 < Duration::from_secs(15),
+        longest.0 < Duration::from_secs(20),
         "a request took {:?}",
         longest.0
     );
@@ -326,7 +328,10 @@ async fn a_multi_host_url_skips_a_host_that_is_down() {
     .await
     .unwrap();
     assert_eq!(watchers, 1, "the primary's watcher has its connection");
-    assert_eq!(caisse_check(&several), (true, "all invariants hold\n".into()));
+    assert_eq!(
+        caisse_check(&several),
+        (true, "all invariants hold\n".into())
+    );
 }
 
 fn invoice(till: usize, i: usize) -> String {
@@ -869,6 +874,14 @@ impl Formation {
 
     /// Node `n` started again: it rejoins as the standby of the other.
     async fn rejoin(&mut self, n: usize) {
+        // Should it copy the primary afresh (pg_basebackup), its spread checkpoint finds
+        // nothing left to write.
+        let mut primary = self.connect(1 - n).await;
+        sqlx::query("CHECKPOINT")
+            .execute(&mut primary)
+            .await
+            .unwrap();
+        primary.close().await.ok();
         let name = format!("node{}", n + 1);
         let pgdata = self.pgdata(&name);
         let service = self.service(&name, &["run", "--pgdata", &pgdata]);
