@@ -14,8 +14,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "caisse")]
 pub struct Config {
-    /// PostgreSQL to use; unset: start a private one under CAISSE_DATA_DIR
-    #[arg(long, env = "DATABASE_URL")]
+    /// PostgreSQL to use (several hosts, libpq's way: the one that takes writes is used); unset: start a private one under CAISSE_DATA_DIR
+    #[arg(long, env = "DATABASE_URL", value_parser = database_url)]
     pub database_url: Option<String>,
     /// listen address
     #[arg(long, env = "CAISSE_ADDR", default_value = "127.0.0.1:8000", value_parser = address)]
@@ -179,7 +179,12 @@ impl Config {
             match found {
                 Some((_, variable, value)) => ConfigError {
                     variable: variable.clone(),
-                    value: value.clone(),
+                    // A database address may hold a password: never repeat it.
+                    value: if variable == "DATABASE_URL" {
+                        crate::db::address::redacted(value)
+                    } else {
+                        value.clone()
+                    },
                     reason,
                 },
                 None => ConfigError {
@@ -195,6 +200,12 @@ impl Config {
             reason: e.to_string(),
         })
     }
+}
+
+fn database_url(value: &str) -> Result<String, String> {
+    crate::db::address::parse(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn address(value: &str) -> Result<SocketAddr, String> {
@@ -385,6 +396,19 @@ mod tests {
         assert_eq!(
             config(&[("LOG_FORMAT", "JSON")]).unwrap().log_format,
             LogFormat::Json
+        );
+        let e = config(&[(
+            "DATABASE_URL",
+            "postgres://caisse:hunter2@db1,db2/caisse?target_session_attrs=standby",
+        )])
+        .unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(
+            config(&[("DATABASE_URL", "postgres://caisse@db1:5432,db2:5432/caisse")])
+                .unwrap()
+                .database_url
+                .is_some()
         );
         assert_eq!(
             config(&[("CAISSE_METRICS", "sometimes")])

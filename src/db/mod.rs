@@ -1,25 +1,36 @@
 //! The database: connection pool, migrations, the private PostgreSQL launcher and demo data.
 
+pub mod address;
 pub mod check;
 pub mod idempotency_keys;
 pub mod local;
+pub mod primary;
 pub mod seed;
 
+use address::Servers;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use std::str::FromStr;
 use std::time::Duration;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The pool: `pool_size` connections at most; a request waits `acquire_timeout` at most
 /// for one (then it is answered `503`, whether the pool is busy or the database down).
+///
+/// `url` names one server, or several (libpq's multi-host forms, see [`address`]): then the
+/// pool follows the one that takes writes (see [`primary`]).
 pub async fn connect(
     url: &str,
     pool_size: u32,
     acquire_timeout: Duration,
 ) -> Result<PgPool, sqlx::Error> {
-    connect_with(PgConnectOptions::from_str(url)?, pool_size, acquire_timeout).await
+    match address::parse(url).map_err(|e| sqlx::Error::Configuration(e.into()))? {
+        Servers::One(options) => connect_with(*options, pool_size, acquire_timeout).await,
+        Servers::Several(servers) => {
+            let servers = servers.into_iter().map(session).collect();
+            primary::connect(servers, pool_options(pool_size, acquire_timeout)).await
+        }
+    }
 }
 
 pub async fn connect_with(
@@ -27,18 +38,25 @@ pub async fn connect_with(
     pool_size: u32,
     acquire_timeout: Duration,
 ) -> Result<PgPool, sqlx::Error> {
+    pool_options(pool_size, acquire_timeout)
+        .connect_with(session(options))
+        .await
+}
+
+fn pool_options(pool_size: u32, acquire_timeout: Duration) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(pool_size)
         .acquire_timeout(acquire_timeout)
-        .connect_with(
-            options
-                .application_name("caisse")
-                // The statements of the sale path are prepared once per connection and run
-                // with ever-different arrays; planning them anew each time (PostgreSQL's
-                // default for the first runs of a statement) costs more than running them.
-                .options([("plan_cache_mode", "force_generic_plan")]),
-        )
-        .await
+}
+
+/// The settings of every session of the pool.
+fn session(options: PgConnectOptions) -> PgConnectOptions {
+    options
+        .application_name("caisse")
+        // The statements of the sale path are prepared once per connection and run
+        // with ever-different arrays; planning them anew each time (PostgreSQL's
+        // default for the first runs of a statement) costs more than running them.
+        .options([("plan_cache_mode", "force_generic_plan")])
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
@@ -56,9 +74,13 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => true,
         // 08: connection exception; 57P01-03: shutting down, cannot connect now;
-        // 53: insufficient resources.
+        // 53: insufficient resources; 25006: a write refused by a server that became a
+        // standby (the primary moved): the retry will find the new one.
         sqlx::Error::Database(e) => e.code().is_some_and(|code| {
-            code.starts_with("08") || code.starts_with("57P") || code.starts_with("53")
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code == "25006"
         }),
         _ => false,
     }

@@ -2,6 +2,7 @@
 //! pool too small for the load, a shutdown with requests in flight. Each is bounded in time
 //! and count and stops by itself; on loopback only.
 
+use crate::common::server::*;
 use crate::common::*;
 use caisse::db::local::LocalPostgres;
 use caisse::http::server::Application;
@@ -10,105 +11,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-
-/// The `caisse` binary, serving, as a process of its own.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    async fn start(env: &[(&str, String)]) -> Server {
-        let address = env
-            .iter()
-            .find(|(k, _)| *k == "CAISSE_ADDR")
-            .map(|(_, v)| v.clone())
-            .expect("CAISSE_ADDR");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_caisse"));
-        command
-            .arg("serve")
-            .env_remove("DATABASE_URL")
-            .env("CAISSE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let child = command.spawn().expect("start the server");
-        let server = Server { child, address };
-        server.wait_ready().await;
-        server
-    }
-
-    async fn wait_ready(&self) {
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            let ready = client
-                .get(format!("http://{}/api/v2/simple/status/", self.address))
-                .timeout(Duration::from_secs(1))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200);
-            if ready {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not become ready");
-    }
-
-    fn signal(&self, signal: &str) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    }
-
-    async fn exit_status(&mut self, within: Duration) -> std::process::ExitStatus {
-        tokio::time::timeout(within, self.child.wait())
-            .await
-            .expect("the server did not exit in time")
-            .expect("wait")
-    }
-}
-
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
-}
-
-/// A directory the `postgres` system user can reach (when the tests run as root).
-fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("caisse-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 async fn count(pool: &PgPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
-/// The invariants, checked by the operator's own command against the database at `url`.
-fn caisse_check(url: &str) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_caisse"))
-        .arg("check")
-        .env("DATABASE_URL", url)
-        .env("CAISSE_LOG", "error")
-        .output()
-        .expect("caisse check");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
 }
 
 #[tokio::test]

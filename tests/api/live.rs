@@ -2,11 +2,11 @@
 //! it (on every server instance, on commit only, never another shop's), and how the hub and
 //! the sockets behave when something is slow, silent or gone. Every wait is bounded.
 
+use crate::common::*;
 use caisse::config::Config;
 use caisse::events::hub::LISTENER_NAME;
 use caisse::events::{self, Channel, CreatedArticle, Event};
 use caisse::http::server::Application;
-use crate::common::*;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sqlx::PgPool;

@@ -6,10 +6,12 @@ mod common;
 
 mod admin_api;
 mod backoffice;
+mod failover;
 mod faults;
+mod instances;
 mod isolation;
-mod live;
 mod lifecycle;
+mod live;
 mod offline;
 mod openapi;
 mod operations;

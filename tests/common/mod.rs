@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod contract;
+pub mod server;
 
 use caisse::config::Config;
 use caisse::http::server::Application;
@@ -64,14 +65,37 @@ impl TestApp {
         })
         .expect("test configuration");
         adjust(&mut config);
-        let server_pool =
-            caisse::db::connect_with(database.clone(), config.pool_size, config.acquire_timeout)
-                .await
-                .expect("connect to the test database");
         // The test's own queries use their own connections, not the server's.
         let pool = PgPool::connect_with(database)
             .await
             .expect("connect to the test database");
+        Self::serve(config, pool).await
+    }
+
+    /// Another server over the same database, with the same settings: a second instance
+    /// of a deployment behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        let config = Config::from_lookup(|name| match name {
+            "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
+            "CAISSE_DB_POOL_SIZE" => Some("8".into()),
+            _ => None,
+        })
+        .expect("test configuration");
+        let pool = PgPool::connect_with((*self.pool.connect_options()).clone())
+            .await
+            .expect("connect to the test database");
+        Self::serve(config, pool).await
+    }
+
+    /// A server with its own pool over the database `pool` reaches, serving in the background.
+    async fn serve(config: Config, pool: PgPool) -> TestApp {
+        let server_pool = caisse::db::connect_with(
+            (*pool.connect_options()).clone(),
+            config.pool_size,
+            config.acquire_timeout,
+        )
+        .await
+        .expect("connect to the test database");
         let app = Application::bind(&config, server_pool).await.expect("bind");
         let address = format!("http://{}", app.local_addr().unwrap());
         tokio::spawn(app.serve(std::future::pending()));

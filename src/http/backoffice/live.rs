@@ -10,8 +10,8 @@
 //! that path is widened. Other clients (scripts, tools) send it themselves.
 
 use super::access::ShopAccess;
-use super::session::{SESSION_COOKIE, cookie};
 use super::error::PageError;
+use super::session::{SESSION_COOKIE, cookie};
 use crate::events::Channel;
 use crate::events::hub::Owner;
 use crate::http::AppState;
