@@ -1,18 +1,17 @@
 //! What the doors of the JSON APIs read from a request, with the API's own errors: the
-//! body (within its size limit, as JSON), a JSON object read field by field, and the query
-//! string, parsed strictly. A value that is there but unusable is a `400` naming it, never
+//! body (within its size limit), read into the handler's serde type, and the query string,
+//! parsed strictly. A value that is there but unusable is a `400` naming it, never
 //! ignored (a typo would otherwise look like success).
 
 use super::error::ApiError;
 use crate::boutiques::{DateRange, Shop, date_bound};
 use crate::code::Code;
-use crate::money::Money;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// The body's bytes, within the configured size limit.
@@ -36,18 +35,6 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
                     ApiError::bad_request(Code::InvalidJson, "Corps de la requête illisible")
                 }
             })
-    }
-}
-
-/// A body parsed as any JSON value. Its shape is the handler's business.
-pub struct JsonBody(pub Value);
-
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let RawBody(bytes) = RawBody::from_request(req, state).await?;
-        parse_json(&bytes).map(JsonBody)
     }
 }
 
@@ -262,165 +249,6 @@ impl Params {
     }
 }
 
-pub struct Input(Map<String, Value>);
-
-impl Input {
-    /// The body, which must be a JSON object with only the `allowed` fields.
-    pub fn new(body: Value, allowed: &[&str]) -> Result<Self, ApiError> {
-        let Value::Object(map) = body else {
-            return Err(ApiError::bad_request(
-                Code::InvalidFormat,
-                "Un objet JSON est attendu",
-            ));
-        };
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ApiError::invalid_field(
-                unknown,
-                &format!("champ inconnu (champs possibles : {})", allowed.join(", ")),
-            ));
-        }
-        Ok(Input(map))
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains_key(name)
-    }
-
-    /// A text of 1 to `max` characters (trimmed), if present.
-    pub fn text(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) if !s.trim().is_empty() && s.trim().chars().count() <= max => {
-                Ok(Some(s.trim().to_owned()))
-            }
-            Some(_) => Err(ApiError::invalid_field(
-                name,
-                &format!("un texte de 1 à {max} caractères est attendu"),
-            )),
-        }
-    }
-
-    /// A text that may be empty (a description), if present.
-    pub fn free_text(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(String::new())),
-            Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.trim().to_owned())),
-            Some(_) => Err(ApiError::invalid_field(
-                name,
-                &format!("un texte de {max} caractères au plus est attendu"),
-            )),
-        }
-    }
-
-    pub fn required_text(&self, name: &str, max: usize) -> Result<String, ApiError> {
-        self.text(name, max)?
-            .ok_or_else(|| ApiError::invalid_field(name, "champ obligatoire"))
-    }
-
-    /// A whole number within `min..=max`, if present.
-    pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .filter(|n| (min..=max).contains(n))
-                .map(Some)
-                .ok_or_else(|| {
-                    ApiError::invalid_field(
-                        name,
-                        &format!("un entier de {min} à {max} est attendu"),
-                    )
-                }),
-        }
-    }
-
-    pub fn required_int(&self, name: &str, min: i64, max: i64) -> Result<i64, ApiError> {
-        self.int(name, min, max)?
-            .ok_or_else(|| ApiError::invalid_field(name, "champ obligatoire"))
-    }
-
-    /// An amount (number or numeric string, `>= 0`), if present.
-    pub fn money(&self, name: &str) -> Result<Option<Money>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(v) => Money::parse_price(v).map(Some).ok_or_else(|| {
-                ApiError::invalid_field(name, "un montant positif ou nul, inférieur à 10000000000")
-            }),
-        }
-    }
-
-    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(ApiError::invalid_field(name, "true ou false est attendu")),
-        }
-    }
-
-    /// An id that may be set to `null`: absent is `None`, `null` is `Some(None)`.
-    pub fn nullable_id(&self, name: &str) -> Result<Option<Option<i64>>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(v) => v
-                .as_i64()
-                .filter(|id| *id > 0)
-                .map(|id| Some(Some(id)))
-                .ok_or_else(|| {
-                    ApiError::invalid_field(name, "un identifiant entier ou null est attendu")
-                }),
-        }
-    }
-
-    pub fn raw(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
-    }
-}
-
-/// `lignes: [{article_id, quantite}]`, the units to return.
-pub fn returned_units(input: &Input) -> Result<Vec<(i64, i32)>, ApiError> {
-    let Some(Value::Array(lines)) = input.raw("lignes") else {
-        return Err(ApiError::invalid_field(
-            "lignes",
-            "une liste [{article_id, quantite}] est attendue",
-        ));
-    };
-    if lines.is_empty() || lines.len() > 1000 {
-        return Err(ApiError::invalid_field(
-            "lignes",
-            "de 1 à 1000 lignes sont attendues",
-        ));
-    }
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let article_id = line
-                .get("article_id")
-                .and_then(Value::as_i64)
-                .filter(|id| *id > 0)
-                .ok_or_else(|| {
-                    ApiError::invalid_field(
-                        &format!("lignes[{i}].article_id"),
-                        "un identifiant entier",
-                    )
-                })?;
-            let quantite = match line.get("quantite") {
-                None => Some(1),
-                Some(q) => q.as_i64().filter(|q| (1..=1_000_000).contains(q)),
-            }
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    &format!("lignes[{i}].quantite"),
-                    "un entier de 1 à 1000000",
-                )
-            })?;
-            Ok((article_id, quantite as i32))
-        })
-        .collect()
-}
-
 /// The token of `Authorization: Bearer <token>`, if the request carries one.
 pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
@@ -446,6 +274,7 @@ pub fn admin_token_refused(present: bool) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Money;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]

@@ -12,7 +12,7 @@
 //! requests named once per batch, after the commit, instead of once per request.
 
 use super::record::{StockAlerts, StockUpdate, record_sales, stock_report};
-use super::{PendingSale, SaleOutcome};
+use super::sale::{PendingSale, SaleOutcome};
 use crate::boutiques::Shop;
 use sqlx::PgPool;
 use std::collections::{BTreeSet, HashMap, VecDeque};

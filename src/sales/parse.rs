@@ -4,7 +4,7 @@
 //! message that names it. A sale that does not parse is refused on its own: the other
 //! sales of the batch go on.
 
-use super::{LineDraft, MAX_LINES_PER_SALE, MAX_QUANTITY, Refusal, SaleDraft};
+use super::sale::{LineDraft, MAX_LINES_PER_SALE, MAX_QUANTITY, Refusal, SaleDraft};
 use crate::boutiques::parse_date;
 use crate::code::Code;
 use crate::money::{Currency, Money};

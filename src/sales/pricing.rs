@@ -10,7 +10,7 @@
 //! with it), never added raw. The totals the till computed are kept when they differ, never
 //! trusted.
 
-use super::{LineDraft, RecordedLine, Refusal, SaleDraft};
+use super::sale::{LineDraft, RecordedLine, Refusal, SaleDraft};
 use crate::money::{Currency, Money, Rate};
 use rust_decimal::Decimal;
 

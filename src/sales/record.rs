@@ -27,7 +27,7 @@
 //! rejects cannot take the others down with it.
 
 use super::pricing::{CatalogueEntry, PricedSale, price_sale};
-use super::{NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
+use super::sale::{NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome};
 use crate::boutiques::{Shop, StockPolicy};
 use crate::code::Code;
 use crate::db::{is_transient, is_unavailable};
