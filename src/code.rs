@@ -44,6 +44,21 @@ pub enum Code {
     AlreadyCancelled,
     CancelWindowExpired,
     ReturnExceedsSale,
+    // The 2026 tills' own codes (API-D1.md).
+    CancellationTimeout,
+    VenteNotFound,
+    MissingNumeroFacture,
+    MissingReference,
+    MissingArticleId,
+    MissingQuantite,
+    MissingCodeArticle,
+    MissingField,
+    InvalidDateFormat,
+    NotificationNotFound,
+    PosUnknownBoutique,
+    PosBoutiqueInactive,
+    PosDisabled,
+    PosOk,
 }
 
 impl Code {
@@ -83,6 +98,20 @@ impl Code {
             Code::AlreadyCancelled => "ALREADY_CANCELLED",
             Code::CancelWindowExpired => "CANCEL_WINDOW_EXPIRED",
             Code::ReturnExceedsSale => "RETURN_EXCEEDS_SALE",
+            Code::CancellationTimeout => "CANCELLATION_TIMEOUT",
+            Code::VenteNotFound => "VENTE_NOT_FOUND",
+            Code::MissingNumeroFacture => "MISSING_NUMERO_FACTURE",
+            Code::MissingReference => "MISSING_REFERENCE",
+            Code::MissingArticleId => "MISSING_ARTICLE_ID",
+            Code::MissingQuantite => "MISSING_QUANTITE",
+            Code::MissingCodeArticle => "MISSING_CODE_ARTICLE",
+            Code::MissingField => "MISSING_FIELD",
+            Code::InvalidDateFormat => "INVALID_DATE_FORMAT",
+            Code::NotificationNotFound => "NOTIFICATION_NOT_FOUND",
+            Code::PosUnknownBoutique => "POS_UNKNOWN_BOUTIQUE",
+            Code::PosBoutiqueInactive => "POS_BOUTIQUE_INACTIVE",
+            Code::PosDisabled => "POS_DISABLED",
+            Code::PosOk => "POS_OK",
         }
     }
 }
