@@ -5,7 +5,7 @@
 
 use crate::field::{self, Invalid};
 use crate::money::{Currency, Rate};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 
@@ -150,6 +150,12 @@ pub fn timestamp(at: DateTime<Utc>, time_zone: Tz) -> String {
 
 /// ISO 8601 with an offset, or without one (then in the boutique's time zone).
 pub fn parse_date(raw: &str, time_zone: Tz) -> Option<DateTime<Utc>> {
+    // To the microsecond, as PostgreSQL keeps it: the tills send .NET's 100 ns ticks, and a
+    // date must read back equal to itself (the rate of a sale's day is looked up by it).
+    parse_any_date(raw, time_zone).map(|d| d.trunc_subsecs(6))
+}
+
+fn parse_any_date(raw: &str, time_zone: Tz) -> Option<DateTime<Utc>> {
     if let Ok(date) = DateTime::parse_from_rfc3339(raw) {
         return Some(date.with_timezone(&Utc));
     }

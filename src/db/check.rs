@@ -85,10 +85,17 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
                   l.total AS "lignes_total?", l.quantite AS "lignes_quantite?",
                   m.quantite AS "mouvements_quantite?"
            FROM ventes v
-           LEFT JOIN (SELECT boutique_id, vente_id, sum(quantite * prix_unitaire) AS total,
-                             sum(quantite)::int8 AS quantite
-                      FROM lignes_vente GROUP BY boutique_id, vente_id) l
-             ON l.boutique_id = v.boutique_id AND l.vente_id = v.id
+           -- A line in the other currency counts at the sale's rate, rounded per line.
+           LEFT JOIN LATERAL (
+               SELECT sum(CASE WHEN lv.devise = v.devise THEN lv.quantite * lv.prix_unitaire
+                               WHEN v.devise = 'CDF'
+                                    THEN round(lv.quantite * lv.prix_unitaire * v.taux_dollar, 2)
+                               ELSE round(lv.quantite * lv.prix_unitaire / v.taux_dollar, 2)
+                          END) AS total,
+                      sum(lv.quantite)::int8 AS quantite
+               FROM lignes_vente lv
+               WHERE lv.boutique_id = v.boutique_id AND lv.vente_id = v.id
+               HAVING count(*) > 0) l ON true
            LEFT JOIN (SELECT boutique_id, vente_id, -sum(quantite)::int8 AS quantite
                       FROM mouvements_stock WHERE type_mouvement = 'VENTE'
                       GROUP BY boutique_id, vente_id) m
