@@ -78,7 +78,7 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 /// The currencies a shop sells in: Congolese francs and US dollars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, utoipa::ToSchema)]
 pub enum Currency {
     #[default]
     #[serde(rename = "CDF")]

@@ -7,7 +7,7 @@
 
 use crate::boutiques::{Boutique, Shop};
 use crate::catalogue::Article;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::sales::give_back::GivenBack;
 use crate::sales::history::StoredSale;
 use crate::stock::journal::Movement;
@@ -92,6 +92,16 @@ pub struct SaleView {
     pub terminal_id: i64,
     /// A cancelled sale is listed, but counts in no revenue.
     pub annulee: bool,
+    /// The same, as the 2026 tills' cancel screen reads it.
+    pub est_annulee: bool,
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
+    pub date_annulation: Option<String>,
+    pub motif_annulation: Option<String>,
+    /// The currency paid; `montant_total` is in it.
+    pub devise: Currency,
+    /// The total in USD, when known (a USD sale's total; a CDF sale's when every line has a
+    /// USD price).
+    pub montant_total_usd: Option<Money>,
     pub lignes: Vec<LineView>,
 }
 
@@ -101,8 +111,13 @@ pub struct LineView {
     pub article_nom: String,
     pub article_code: String,
     pub quantite: i32,
+    /// The unit price charged, in the line's currency.
     pub prix_unitaire: Money,
     pub sous_total: Money,
+    /// The same as `sous_total`, as the 2026 tills read it.
+    pub total_ligne: Money,
+    pub devise: Currency,
+    pub prix_unitaire_usd: Option<Money>,
     /// Units given back since (returned, or restored by a cancellation).
     pub quantite_retournee: i32,
 }
@@ -119,6 +134,11 @@ impl SaleView {
             terminal: sale.nom_terminal,
             terminal_id: sale.terminal_id,
             annulee: sale.annulee,
+            est_annulee: sale.annulee,
+            date_annulation: sale.date_annulation.map(|at| shop.timestamp(at)),
+            motif_annulation: sale.motif_annulation,
+            devise: sale.devise,
+            montant_total_usd: sale.montant_total_usd,
             lignes: sale
                 .lignes
                 .into_iter()
@@ -129,6 +149,9 @@ impl SaleView {
                     quantite: l.quantite,
                     prix_unitaire: l.prix_unitaire,
                     sous_total: l.sous_total,
+                    total_ligne: l.sous_total,
+                    devise: l.devise,
+                    prix_unitaire_usd: l.prix_unitaire_usd,
                     quantite_retournee: l.quantite_retournee,
                 })
                 .collect(),

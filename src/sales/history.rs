@@ -2,9 +2,8 @@
 //! revenue of a period. A cancelled sale is listed, but counts in no revenue.
 
 use crate::boutiques::DateRange;
-use crate::money::Money;
+use crate::money::{Currency, Money, Rate};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -20,6 +19,11 @@ pub struct StoredSale {
     pub terminal_id: i64,
     pub nom_terminal: String,
     pub annulee: bool,
+    pub date_annulation: Option<DateTime<Utc>>,
+    pub motif_annulation: Option<String>,
+    pub devise: Currency,
+    pub taux_dollar: Rate,
+    pub montant_total_usd: Option<Money>,
     pub lignes: Vec<StoredLine>,
 }
 
@@ -33,6 +37,9 @@ pub struct StoredLine {
     pub sous_total: Money,
     /// Units given back since (returned, or restored by a cancellation).
     pub quantite_retournee: i32,
+    pub devise: Currency,
+    pub prix_unitaire_usd: Option<Money>,
+    pub variante_id: Option<i64>,
 }
 
 /// Which sales to list.
@@ -51,7 +58,8 @@ pub async fn stored(
 ) -> Result<Vec<StoredSale>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT v.id, v.numero_facture, v.date_vente, v.montant_total, v.mode_paiement, v.paye,
-                  v.terminal_id, t.nom_terminal, v.annulee
+                  v.terminal_id, t.nom_terminal, v.annulee, v.date_annulation, v.motif_annulation,
+                  v.devise, v.taux_dollar, v.montant_total_usd
            FROM ventes v
            JOIN terminaux t ON t.boutique_id = v.boutique_id AND t.id = v.terminal_id
            WHERE v.boutique_id = $1 AND v.id = ANY($2)
@@ -75,8 +83,24 @@ pub async fn stored(
             terminal_id: r.terminal_id,
             nom_terminal: r.nom_terminal,
             annulee: r.annulee,
+            date_annulation: r.date_annulation,
+            motif_annulation: r.motif_annulation,
+            devise: Currency::parse(&r.devise).unwrap_or_default(),
+            taux_dollar: Rate::new(r.taux_dollar).unwrap_or(Rate::DEFAULT),
+            montant_total_usd: r.montant_total_usd.map(Money::from),
         })
         .collect())
+}
+
+/// How many sales a period or filter covers and their revenue in each currency, cancelled
+/// sales left out. CDF and USD are never added together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Revenue {
+    pub count: i64,
+    /// The revenue of the sales paid in CDF, in CDF.
+    pub cdf: Money,
+    /// The revenue of the sales paid in USD, in USD.
+    pub usd: Money,
 }
 
 /// A page of the boutique's sales matching `filter`, newest first, with their lines; and
@@ -87,7 +111,7 @@ pub async fn list(
     filter: &SaleFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<StoredSale>, i64, Money), sqlx::Error> {
+) -> Result<(Vec<StoredSale>, Revenue), sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar!(
         r#"SELECT id FROM ventes
            WHERE boutique_id = $1
@@ -108,7 +132,9 @@ pub async fn list(
     .fetch_all(pool)
     .await?;
     let totals = sqlx::query!(
-        r#"SELECT count(*) AS "count!", COALESCE(sum(montant_total), 0) AS "revenue!"
+        r#"SELECT count(*) AS "count!",
+                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
+                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS "usd!"
            FROM ventes
            WHERE boutique_id = $1 AND NOT annulee
              AND ($2::timestamptz IS NULL OR date_vente >= $2)
@@ -124,7 +150,14 @@ pub async fn list(
     .fetch_one(pool)
     .await?;
     let sales = stored(pool, boutique_id, &ids).await?;
-    Ok((sales, totals.count, Money::from(totals.revenue)))
+    Ok((
+        sales,
+        Revenue {
+            count: totals.count,
+            cdf: totals.cdf.into(),
+            usd: totals.usd.into(),
+        },
+    ))
 }
 
 async fn lines(
@@ -135,7 +168,7 @@ async fn lines(
     let mut lines: HashMap<i64, Vec<StoredLine>> = HashMap::new();
     for l in sqlx::query!(
         r#"SELECT l.vente_id, l.article_id, a.nom, a.code, l.quantite, l.prix_unitaire,
-                  l.quantite_retournee
+                  l.quantite_retournee, l.devise, l.prix_unitaire_usd, l.variante_id
            FROM lignes_vente l
            JOIN articles a ON a.boutique_id = l.boutique_id AND a.id = l.article_id
            WHERE l.boutique_id = $1 AND l.vente_id = ANY($2)
@@ -155,6 +188,9 @@ async fn lines(
             sous_total: prix_unitaire.times(l.quantite).unwrap_or_default(),
             prix_unitaire,
             quantite_retournee: l.quantite_retournee,
+            devise: Currency::parse(&l.devise).unwrap_or_default(),
+            prix_unitaire_usd: l.prix_unitaire_usd.map(Money::from),
+            variante_id: l.variante_id,
         });
     }
     Ok(lines)
@@ -166,9 +202,11 @@ pub async fn totals_between(
     boutique_id: i64,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<(i64, Decimal), sqlx::Error> {
+) -> Result<Revenue, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT count(*) AS "count!", COALESCE(sum(montant_total), 0) AS "revenue!"
+        r#"SELECT count(*) AS "count!",
+                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
+                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS "usd!"
            FROM ventes
            WHERE boutique_id = $1 AND NOT annulee AND date_vente >= $2 AND date_vente < $3"#,
         boutique_id,
@@ -177,5 +215,43 @@ pub async fn totals_between(
     )
     .fetch_one(pool)
     .await?;
-    Ok((row.count, row.revenue))
+    Ok(Revenue {
+        count: row.count,
+        cdf: row.cdf.into(),
+        usd: row.usd.into(),
+    })
+}
+
+/// The negotiated lines of a period (non-cancelled sales): how many, and the reduction
+/// granted on the CDF lines (catalogue price less price charged, times the quantity).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Negotiated {
+    pub lines: i64,
+    pub reduction_cdf: Money,
+}
+
+pub async fn negotiated_between(
+    pool: &PgPool,
+    boutique_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Negotiated, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "lines!",
+                  COALESCE(sum((l.prix_original - l.prix_unitaire) * l.quantite)
+                           FILTER (WHERE l.devise = 'CDF'), 0) AS "reduction!"
+           FROM lignes_vente l
+           JOIN ventes v ON v.boutique_id = l.boutique_id AND v.id = l.vente_id
+           WHERE l.boutique_id = $1 AND l.est_negocie AND NOT v.annulee
+             AND v.date_vente >= $2 AND v.date_vente < $3"#,
+        boutique_id,
+        start,
+        end
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Negotiated {
+        lines: row.lines,
+        reduction_cdf: row.reduction.into(),
+    })
 }

@@ -75,8 +75,15 @@ pub fn price_sale<'a>(
     let mut total = Money::ZERO;
     let mut total_usd = Some(Money::ZERO);
     for line in &draft.lines {
-        let entry =
-            article(line.article_id).ok_or_else(|| Refusal::article_not_found(line.article_id))?;
+        let entry = article(line.article_id).ok_or_else(|| {
+            let asked = draft
+                .lines
+                .iter()
+                .filter(|l| l.article_id == line.article_id)
+                .map(|l| i64::from(l.quantite))
+                .sum();
+            Refusal::article_not_found(line.article_id, asked)
+        })?;
         let priced = price_line(line, entry, devise, rate, &variant_of);
         let sous_total = priced
             .prix_unitaire

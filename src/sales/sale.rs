@@ -163,9 +163,16 @@ impl Refusal {
         Refusal::new(Code::InvalidFormat, message)
     }
 
-    pub fn article_not_found(article_id: i64) -> Self {
+    /// `asked`: the units of that article the sale asked for. The till is told them with a
+    /// name and a stock of nothing, the same whether the id is another shop's or nobody's.
+    pub fn article_not_found(article_id: i64, asked: i64) -> Self {
         Refusal {
             article_id: Some(article_id),
+            shortage: Some(Shortage {
+                article_nom: String::new(),
+                stock_disponible: 0,
+                stock_demande: asked,
+            }),
             ..Refusal::new(
                 Code::ArticleNotFound,
                 format!("Article {article_id} introuvable ou inactif dans cette boutique"),

@@ -400,7 +400,7 @@ async fn a_till_cancels_its_own_recent_sale_once() {
         .await;
     assert_eq!(
         history.body["statistiques"],
-        json!({"total_ventes": 2, "chiffre_affaires": "10000.00"})
+        json!({"total_ventes": 2, "chiffre_affaires": "10000.00", "chiffre_affaires_usd": "0.00"})
     );
     assert_eq!(history.body["count"], 3);
     let stats = app
@@ -408,7 +408,7 @@ async fn a_till_cancels_its_own_recent_sale_once() {
         .await;
     assert_eq!(
         stats.body["statistiques"]["ventes_jour"],
-        json!({"nombre": 2, "chiffre_affaires": "10000.00"})
+        json!({"nombre": 2, "chiffre_affaires": "10000.00", "chiffre_affaires_usd": "0.00"})
     );
 
     // Twice: a clear error, nothing moves.

@@ -207,7 +207,7 @@ async fn an_invoice_number_reused_for_another_sale_is_a_conflict() {
         sale("N-1", &[(cable.id, 2, 5000.0)]),
     ] {
         let reply = app.sync(DEMO_SERIAL, &json!([other])).await;
-        reply.assert_error(422, "INVOICE_CONFLICT");
+        reply.assert_all_refused("INVOICE_CONFLICT");
         assert_eq!(reply.body["rejected"][0]["reason"], "INVOICE_CONFLICT");
         assert_eq!(reply.body["rejected"][0]["action"], "CHANGER_NUMERO");
         assert_eq!(reply.body["accepted"], json!([]));
@@ -266,10 +266,12 @@ async fn the_till_is_told_what_is_stored_what_is_refused_and_the_stock_now() {
         json!([
             {"vente_uid": "S-2", "reason": "INSUFFICIENT_STOCK", "action": "VERIFIER_STOCK",
              "message": "Stock insuffisant pour Batterie externe 10000 mAh : disponible 3, demandé 4",
-             "article_id": battery.id, "stock_disponible": 3, "stock_demande": 4},
+             "article_id": battery.id, "article_nom": "Batterie externe 10000 mAh",
+             "stock_disponible": 3, "stock_demande": 4},
             {"vente_uid": "S-3", "reason": "ARTICLE_NOT_FOUND", "action": "ACTUALISER_CATALOGUE",
              "message": format!("Article {} introuvable ou inactif dans cette boutique", withdrawn.id),
-             "article_id": withdrawn.id},
+             // An article the shop does not sell: no name, nothing available (API-D1.md).
+             "article_id": withdrawn.id, "article_nom": "", "stock_disponible": 0, "stock_demande": 1},
             {"vente_uid": "S-4", "reason": "INVALID_FORMAT", "action": "CORRIGER_VENTE",
              "message": "Ligne 1 : 'quantite' doit être un entier de 1 à 1000000"}
         ])
@@ -437,7 +439,7 @@ async fn a_shop_may_accept_sales_beyond_its_stock_and_be_alerted() {
             &json!([sale("STR-1", &[(sugar.id, 9, 4500.0)])]),
         )
         .await;
-    strict.assert_error(422, "INSUFFICIENT_STOCK");
+    strict.assert_all_refused("INSUFFICIENT_STOCK");
 }
 
 #[tokio::test]
@@ -482,7 +484,7 @@ async fn a_repeated_idempotency_key_replays_the_first_response_and_touches_nothi
     // A refusal is stored and replayed as well.
     let doomed = json!([sale("I-4", &[(battery.id, 50, 45000.0)])]).to_string();
     let (no, _) = sync_with_key(&app, DEMO_SERIAL, "key-2", &doomed).await;
-    no.assert_error(422, "INSUFFICIENT_STOCK");
+    no.assert_all_refused("INSUFFICIENT_STOCK");
     let (no_again, replayed) = sync_with_key(&app, DEMO_SERIAL, "key-2", &doomed).await;
     assert!(replayed);
     assert_eq!((no_again.status, no_again.body), (no.status, no.body));

@@ -322,7 +322,7 @@ async fn history_statistics_and_movements() {
         .await;
     assert_eq!(
         only_today.body["statistiques"],
-        json!({"total_ventes": 2, "chiffre_affaires": "70000.00"})
+        json!({"total_ventes": 2, "chiffre_affaires": "70000.00", "chiffre_affaires_usd": "0.00"})
     );
     let limited = app
         .get(
@@ -347,11 +347,14 @@ async fn history_statistics_and_movements() {
             "statistiques": {
                 "articles": {"total": 8, "stock_bas": 3},
                 "categories": {"total": 2},
-                "ventes_jour": {"nombre": 2, "chiffre_affaires": "70000.00"},
+                "ventes_jour": {"nombre": 2, "chiffre_affaires": "70000.00", "chiffre_affaires_usd": "0.00"},
                 "ventes_mois": {
                     "nombre": if same_month { 3 } else { 2 },
-                    "chiffre_affaires": if same_month { "75000.00" } else { "70000.00" }
-                }
+                    "chiffre_affaires": if same_month { "75000.00" } else { "70000.00" },
+                    "chiffre_affaires_usd": "0.00"
+                },
+                "negociations_jour": {"nombre": 0, "montant_reduit": "0.00"},
+                "negociations_mois": {"nombre": 0, "montant_reduit": "0.00"}
             }
         })
     );
@@ -703,14 +706,14 @@ async fn a_day_of_one_till() {
         .await;
     assert_eq!(
         history.body["statistiques"],
-        json!({"total_ventes": 3, "chiffre_affaires": "255000.00"})
+        json!({"total_ventes": 3, "chiffre_affaires": "255000.00", "chiffre_affaires_usd": "0.00"})
     );
     let stats = app
         .get("/api/v2/simple/statistiques/", Some(DEMO_SERIAL))
         .await;
     assert_eq!(
         stats.body["statistiques"]["ventes_jour"],
-        json!({"nombre": 3, "chiffre_affaires": "255000.00"})
+        json!({"nombre": 3, "chiffre_affaires": "255000.00", "chiffre_affaires_usd": "0.00"})
     );
     let journal = app
         .get(

@@ -294,6 +294,27 @@ impl Reply {
         Reply { status, body }
     }
 
+    /// Asserts a batch read whole with no sale stored, its first refusal being `code`: a
+    /// `201` the tills read (`success`, the refusals in `rejected` and `details.erreurs`).
+    pub fn assert_all_refused(&self, code: &str) {
+        assert_eq!(self.status.as_u16(), 201, "{:#}", self.body);
+        assert_eq!(self.body["success"], true, "{:#}", self.body);
+        assert_eq!(self.body["ventes_creees"], 0, "{:#}", self.body);
+        assert_eq!(
+            self.body["accepted"],
+            serde_json::json!([]),
+            "{:#}",
+            self.body
+        );
+        assert_eq!(
+            self.body["details"]["erreurs"][0]["code"], code,
+            "{:#}",
+            self.body
+        );
+        assert_eq!(self.body["rejected"][0]["reason"], code, "{:#}", self.body);
+        assert!(self.body.get("error").is_none(), "{:#}", self.body);
+    }
+
     /// Asserts a refused request: `status`, a JSON error with `code` and a French message.
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "{:#}", self.body);

@@ -25,8 +25,10 @@ pub struct AdminSalesResponse {
     /// Sales matching the filters (cancelled ones left out), all pages.
     #[schema(example = 1)]
     total: i64,
-    /// Their revenue, all pages.
+    /// Their revenue, all pages: the sales paid in CDF, in CDF.
     chiffre_affaires: Money,
+    /// The sales paid in USD, in USD (never added to the CDF revenue).
+    chiffre_affaires_usd: Money,
     #[schema(example = 50)]
     limit: i64,
     #[schema(example = 0)]
@@ -140,14 +142,14 @@ pub async fn list(
         mode_paiement: params.get("mode_paiement").map(str::to_owned),
     };
     let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
-    let (sales, total, revenue) =
-        history::list(&state.pool, shop.id, &filter, limit, offset).await?;
+    let (sales, totals) = history::list(&state.pool, shop.id, &filter, limit, offset).await?;
     let ventes: Vec<SaleView> = sales.into_iter().map(|s| SaleView::new(s, shop)).collect();
     Ok(Json(AdminSalesResponse {
         success: true,
         boutique_id: shop.id,
-        total,
-        chiffre_affaires: revenue,
+        total: totals.count,
+        chiffre_affaires: totals.cdf,
+        chiffre_affaires_usd: totals.usd,
         limit,
         offset,
         count: ventes.len(),

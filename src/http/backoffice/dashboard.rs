@@ -7,7 +7,7 @@ use super::access::{ShopAccess, path_id};
 use super::document::{notice, render};
 use super::error::{PageError, Refusal};
 use super::form::{CommentForm, Form};
-use super::format::{ago, amount, date_time, number};
+use super::format::{ago, date_time, number, revenue};
 use super::layout::{Frame, Section, page};
 use super::paths::shop_url;
 use super::session::{Session, csrf_field};
@@ -16,22 +16,21 @@ use super::terminals::tills;
 use crate::boutiques::{self, Attention, Shop};
 use crate::http::AppState;
 use crate::review::{self, RejectionFilter};
-use crate::sales::history::totals_between;
+use crate::sales::history::{Revenue, totals_between};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
-use rust_decimal::Decimal;
 use sqlx::PgPool;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Refused sales of the last days are the ones a manager still has to look at.
 pub const REVIEW_DAYS: i64 = 7;
 
 /// A boutique at a glance.
 pub struct Summary {
-    pub today: (i64, Decimal),
-    pub month: (i64, Decimal),
+    pub today: Revenue,
+    pub month: Revenue,
     pub attention: Attention,
 }
 
@@ -75,16 +74,17 @@ pub async fn merchant(
     let now = Utc::now();
     let mut rows = Vec::with_capacity(shops.len());
     // Revenue adds up per currency only.
-    let mut totals: BTreeMap<String, [(i64, Decimal); 2]> = BTreeMap::new();
+    let mut totals = [Revenue::default(); 2];
     for row in &shops {
         let s = summary(&state.pool, &row.shop, &state.backoffice, now).await?;
-        let total = totals.entry(row.shop.devise.clone()).or_default();
-        total[0].0 += s.today.0;
-        total[0].1 += s.today.1;
-        total[1].0 += s.month.0;
-        total[1].1 += s.month.1;
+        for (total, part) in totals.iter_mut().zip([s.today, s.month]) {
+            total.count += part.count;
+            total.cdf = total.cdf.checked_add(part.cdf).unwrap_or(total.cdf);
+            total.usd = total.usd.checked_add(part.usd).unwrap_or(total.usd);
+        }
         rows.push((row, s));
     }
+    let [today, month] = totals;
     let user = &session.user;
     let title = match (&user.commercant_nom, user.superuser) {
         (_, true) => "Toutes les boutiques".to_owned(),
@@ -103,17 +103,15 @@ pub async fn merchant(
                              Demandez à l'administrateur de vous en attribuer une."))
         } @else {
             div.tiles {
-                @for (devise, [today, month]) in &totals {
-                    div.tile {
-                        div.label { "Aujourd'hui" @if totals.len() > 1 { " (" (devise) ")" } }
-                        div.value { (amount(today.1, devise)) }
-                        div.sub { (number(today.0)) " vente(s)" }
-                    }
-                    div.tile {
-                        div.label { "Ce mois-ci" @if totals.len() > 1 { " (" (devise) ")" } }
-                        div.value { (amount(month.1, devise)) }
-                        div.sub { (number(month.0)) " vente(s)" }
-                    }
+                div.tile {
+                    div.label { "Aujourd'hui" }
+                    div.value { (revenue(&today, "CDF")) }
+                    div.sub { (number(today.count)) " vente(s)" }
+                }
+                div.tile {
+                    div.label { "Ce mois-ci" }
+                    div.value { (revenue(&month, "CDF")) }
+                    div.sub { (number(month.count)) " vente(s)" }
                 }
             }
             h2 { "Boutiques" }
@@ -138,8 +136,8 @@ pub async fn merchant(
                                         br; span.muted { (row.commercant_nom.as_deref().unwrap_or("sans commerçant")) }
                                     }
                                 }
-                                td.num { (amount(s.today.1, &row.shop.devise)) br; span.muted { (s.today.0) " vente(s)" } }
-                                td.num { (amount(s.month.1, &row.shop.devise)) br; span.muted { (s.month.0) " vente(s)" } }
+                                td.num { (revenue(&s.today, &row.shop.devise)) br; span.muted { (s.today.count) " vente(s)" } }
+                                td.num { (revenue(&s.month, &row.shop.devise)) br; span.muted { (s.month.count) " vente(s)" } }
                                 td { (stock_badges(s)) }
                                 td.num {
                                     @if s.attention.refused > 0 {
@@ -192,7 +190,6 @@ pub async fn shop(
         .filter(|t| t.est_actif && t.is_silent(now, silence))
         .collect();
     let zone = shop.time_zone;
-    let money = |value: Decimal| amount(value, &shop.devise);
     let body = html! {
         h1 { "Tableau de bord" }
         @if query.get("fait").is_some_and(|d| d == "alerte-fermee") {
@@ -201,13 +198,13 @@ pub async fn shop(
         div.tiles {
             div.tile {
                 div.label { "Aujourd'hui" }
-                div.value { (money(s.today.1)) }
-                div.sub { (number(s.today.0)) " vente(s)" }
+                div.value { (revenue(&s.today, &shop.devise)) }
+                div.sub { (number(s.today.count)) " vente(s)" }
             }
             div.tile {
                 div.label { "Ce mois-ci" }
-                div.value { (money(s.month.1)) }
-                div.sub { (number(s.month.0)) " vente(s)" }
+                div.value { (revenue(&s.month, &shop.devise)) }
+                div.sub { (number(s.month.count)) " vente(s)" }
             }
             div.tile {
                 div.label { "Stock" }

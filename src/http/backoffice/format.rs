@@ -5,6 +5,8 @@
 //! amount never breaks across lines on a narrow phone screen. Cents are shown only when
 //! there are any: prices in Congolese francs are whole, and `25 000,00 CDF` is noise.
 
+use crate::money::Money;
+use crate::sales::history::Revenue;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
@@ -47,6 +49,21 @@ pub fn amount(value: impl Into<Decimal>, devise: &str) -> String {
     match cents % 100 {
         0 => format!("{sign}{}{NBSP}{devise}", number(whole)),
         fraction => format!("{sign}{},{fraction:02}{NBSP}{devise}", number(whole)),
+    }
+}
+
+/// Revenue as a shop reads it: the CDF sales' in CDF and the USD sales' in USD, side by
+/// side, never added together (`125 000 CDF + 40 USD`); nothing sold: `0` in `devise`.
+pub fn revenue(r: &Revenue, devise: &str) -> String {
+    let parts: Vec<String> = [(r.cdf, "CDF"), (r.usd, "USD")]
+        .into_iter()
+        .filter(|(sum, _)| *sum != Money::ZERO)
+        .map(|(sum, currency)| amount(sum.amount(), currency))
+        .collect();
+    if parts.is_empty() {
+        amount(Decimal::ZERO, devise)
+    } else {
+        parts.join(" + ")
     }
 }
 

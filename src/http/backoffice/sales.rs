@@ -8,7 +8,7 @@ use super::csv::{Csv, MAX_EXPORT, decimal, export_name, within_limit};
 use super::document::{notice, render, render_as};
 use super::error::{PageError, Refusal};
 use super::form::{CommentForm, Form};
-use super::format::{amount, csv_time, date_time, number};
+use super::format::{amount, csv_time, date_time, number, revenue};
 use super::layout::{Section, page};
 use super::listing::{Listing, PAGE_SIZE, page_number, pager, status};
 use super::paths::{export_url, shop_url};
@@ -83,15 +83,14 @@ pub async fn list(State(state): State<AppState>, listing: Listing) -> Result<Res
         &["date_debut", "date_fin", "terminal_id", "mode_paiement"],
         query,
     );
-    let money = |m: crate::money::Money| amount(m.amount(), &shop.devise);
     let filters = filters(&state, shop, query).await?;
     let body = html! {
         h1 { "Ventes" }
         (filters)
         @if let Err(PageError::Message(_, message)) = &filter { (notice("error", message)) }
-        @if let Some((sales, total, revenue)) = &listed {
+        @if let Some((sales, totals)) = &listed {
             div.actions {
-                span { (number(*total)) " vente(s) · " (money(*revenue)) " (ventes annulées exclues)" }
+                span { (number(totals.count)) " vente(s) · " (revenue(totals, &shop.devise)) " (ventes annulées exclues)" }
                 a.button.secondary href=(export) download { "Exporter en CSV" }
             }
             @if sales.is_empty() {
@@ -115,7 +114,7 @@ pub async fn list(State(state): State<AppState>, listing: Listing) -> Result<Res
                                             li {
                                                 (line.quantite) " × " (line.article_nom) " "
                                                 span.muted { "(" (line.article_code) ")" }
-                                                " à " (money(line.prix_unitaire)) " = " (money(line.sous_total))
+                                                " à " (amount(line.prix_unitaire.amount(), line.devise.as_str())) " = " (amount(line.sous_total.amount(), line.devise.as_str()))
                                                 @if line.quantite_retournee > 0 {
                                                     " " span.badge.muted { (line.quantite_retournee) " rendu(s)" }
                                                 }
@@ -125,12 +124,12 @@ pub async fn list(State(state): State<AppState>, listing: Listing) -> Result<Res
                                 }
                                 td.hide-narrow { (sale.nom_terminal) }
                                 td.hide-narrow { (sale.mode_paiement) }
-                                td.num { (money(sale.montant_total)) }
+                                td.num { (amount(sale.montant_total.amount(), sale.devise.as_str())) }
                             }
                         }
                     }
                 } }
-                (pager(&shop_url(shop.id, "/ventes"), query, number_of_page, *total))
+                (pager(&shop_url(shop.id, "/ventes"), query, number_of_page, totals.count))
             }
         }
     };
@@ -148,8 +147,8 @@ pub async fn export(
     let (access, params, query) = (&listing.access, &listing.params, &listing.query);
     let shop = &access.shop;
     let filter = sale_filter(params, shop)?;
-    let (sales, total, _) = history::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
-    within_limit(total, "ventes")?;
+    let (sales, totals) = history::list(&state.pool, shop.id, &filter, MAX_EXPORT, 0).await?;
+    within_limit(totals.count, "ventes")?;
     let mut csv = Csv::new(&[
         "date",
         "numero_facture",
@@ -178,7 +177,7 @@ pub async fn export(
                 yes_no(sale.paye).to_owned(),
                 yes_no(sale.annulee).to_owned(),
                 decimal(sale.montant_total.amount()),
-                shop.devise.clone(),
+                sale.devise.as_str().to_owned(),
                 line.article_code.clone(),
                 line.article_nom.clone(),
                 line.quantite.to_string(),

@@ -10,7 +10,8 @@ use utoipa::openapi::{OpenApi, RefOr};
 fn examples() -> Vec<(&'static str, &'static str, u16, Value)> {
     let charger_sale_line = json!({
         "article_id": 1, "article_nom": "Chargeur USB-C 25 W", "quantite": 2,
-        "prix_unitaire": "25000.00", "sous_total": "50000.00",
+        "article_code": "CHG-001", "prix_unitaire": "25000.00", "sous_total": "50000.00",
+        "devise": "CDF", "prix_unitaire_usd": null, "variante_id": null,
     });
     vec![
         (
@@ -27,6 +28,7 @@ fn examples() -> Vec<(&'static str, &'static str, u16, Value)> {
                         "index": 1, "numero_facture": "FAC-20241104-001", "status": "created",
                         "id": 1, "boutique_id": 1, "boutique_nom": "Ma Boutique",
                         "montant_total": "50000.00", "date_vente": "2026-11-25T14:03:00+01:00",
+                        "devise": "CDF", "taux_dollar": "2800.00", "montant_total_usd": null,
                         "lignes_count": 1, "lignes": [charger_sale_line],
                     }],
                     "erreurs": [],
@@ -73,17 +75,21 @@ fn examples() -> Vec<(&'static str, &'static str, u16, Value)> {
             200,
             json!({
                 "success": true, "boutique_id": 1, "boutique_nom": "Ma Boutique",
-                "statistiques": {"total_ventes": 1, "chiffre_affaires": "50000.00"},
+                "statistiques": {"total_ventes": 1, "chiffre_affaires": "50000.00",
+                                  "chiffre_affaires_usd": "0.00"},
                 "count": 1,
                 "ventes": [{
                     "id": 1, "numero_facture": "FAC-20241104-001",
                     "date_vente": "2026-11-25T14:03:00+01:00", "montant_total": "50000.00",
                     "mode_paiement": "CASH", "paye": true, "terminal": "Terminal MAUI",
-                    "terminal_id": 1, "annulee": false,
+                    "terminal_id": 1, "annulee": false, "est_annulee": false,
+                    "date_annulation": null, "motif_annulation": null,
+                    "devise": "CDF", "montant_total_usd": null,
                     "lignes": [{
                         "article_id": 1, "article_nom": "Chargeur USB-C 25 W",
                         "article_code": "CHG-001", "quantite": 2, "prix_unitaire": "25000.00",
-                        "sous_total": "50000.00", "quantite_retournee": 0,
+                        "sous_total": "50000.00", "total_ligne": "50000.00",
+                        "quantite_retournee": 0, "devise": "CDF", "prix_unitaire_usd": null,
                     }],
                 }],
             }),

@@ -222,62 +222,14 @@ refusals!(Listing, Terminal, false, { 400 => [InvalidParameter] });
 refusals!(Statistics, Terminal, false, {});
 refusals!(BoutiquesForCaller, TerminalOrAdmin, false, {});
 
-/// `POST ventes/sync/`: when every sale of a batch is refused, the batch's answer comes
-/// with a 4xx status.
-pub struct Sync;
-
-impl utoipa::IntoResponses for Sync {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let mut all = responses(
-            Gate::Terminal,
-            true,
-            &[
-                (
-                    400,
-                    &[
-                        Code::InvalidFormat,
-                        Code::EmptyData,
-                        Code::EmptySale,
-                        Code::InvalidIdempotencyKey,
-                    ],
-                ),
-                (409, &[Code::IdempotencyKeyInProgress]),
-                (413, &[Code::BatchTooLarge]),
-                (
-                    422,
-                    &[
-                        Code::IdempotencyKeyReused,
-                        Code::InsufficientStock,
-                        Code::ArticleNotFound,
-                        Code::InvoiceConflict,
-                        Code::Duplicate,
-                        Code::Other,
-                    ],
-                ),
-            ],
-        );
-        let batch = crate::http::terminal::sync::SyncResponse::name();
-        or_body(
-            &mut all,
-            400,
-            &batch,
-            "Every sale was malformed (`INVALID_FORMAT`, `EMPTY_SALE`): the batch's answer",
-        );
-        or_body(
-            &mut all,
-            403,
-            &batch,
-            "Every sale named another shop (`BOUTIQUE_MISMATCH`): the batch's answer",
-        );
-        or_body(
-            &mut all,
-            422,
-            &batch,
-            "Every sale was refused: the batch's answer, with the first refusal's `error` and `code`",
-        );
-        all
-    }
-}
+// `POST ventes/sync/`: a sale refused is in the batch's `201` answer, every sale refused
+// included; only what is wrong with the request itself is refused.
+refusals!(Sync, Terminal, true, {
+    400 => [InvalidFormat, EmptyData, InvalidIdempotencyKey],
+    409 => [IdempotencyKeyInProgress],
+    413 => [BatchTooLarge],
+    422 => [IdempotencyKeyReused],
+});
 
 // The administration API.
 refusals!(AdminRead, Admin, false, { 404 => [NotFound] });

@@ -30,9 +30,13 @@ pub struct HistoryResponse {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct HistoryTotals {
+    /// Sales of the period in either currency, cancelled ones left out.
     #[schema(example = 1)]
     total_ventes: i64,
+    /// The revenue of the sales paid in CDF, in CDF.
     chiffre_affaires: Money,
+    /// The revenue of the sales paid in USD, in USD (never added to the CDF one).
+    chiffre_affaires_usd: Money,
 }
 
 #[utoipa::path(
@@ -65,15 +69,16 @@ pub async fn history(
         ..SaleFilter::default()
     };
     let limit = params.limit(50, 500)?;
-    let (sales, total, revenue) = history::list(&state.pool, shop.id, &filter, limit, 0).await?;
+    let (sales, totals) = history::list(&state.pool, shop.id, &filter, limit, 0).await?;
     let sales: Vec<SaleView> = sales.into_iter().map(|s| SaleView::new(s, shop)).collect();
     Ok(Json(HistoryResponse {
         success: true,
         boutique_id: shop.id,
         boutique_nom: shop.nom.clone(),
         statistiques: HistoryTotals {
-            total_ventes: total,
-            chiffre_affaires: revenue,
+            total_ventes: totals.count,
+            chiffre_affaires: totals.cdf,
+            chiffre_affaires_usd: totals.usd,
         },
         count: sales.len(),
         ventes: sales,

@@ -11,9 +11,10 @@ use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{RawBody, parse_json};
+use crate::money::{Currency, Money};
 use crate::review::{self, Rejection};
 use crate::sales::history::{self, StoredSale};
-use crate::sales::{self, PendingSale, Refusal, SaleOutcome};
+use crate::sales::{self, PendingSale, Refusal, SaleOutcome, StockUpdate};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -60,9 +61,14 @@ pub struct OnlineSaleResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "Vente déjà existante")]
     message: Option<&'static str>,
+    /// `true` when the till had already sent this invoice number (status 200).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    already_exists: Option<bool>,
     /// Articles the sale took below zero (shops that allow it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     alertes_stock: Vec<NegativeStockEntry>,
+    /// The sale's articles as they are now, for the till to refresh its stock.
+    stock_updates: Vec<StockUpdate>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -79,6 +85,13 @@ pub struct OnlineSale {
     paye: bool,
     #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
     date_vente: String,
+    /// The currency paid; `montant_total` is in it.
+    devise: Currency,
+    /// The total in USD, when known, as a number.
+    #[schema(example = 17.86)]
+    montant_total_usd: Option<f64>,
+    /// The rate (CDF per USD) in force at the sale's date.
+    taux_dollar: Money,
     lignes: Vec<OnlineSaleLine>,
 }
 
@@ -94,6 +107,26 @@ pub struct OnlineSaleLine {
     prix_unitaire: f64,
     #[schema(example = 50000.0)]
     sous_total: f64,
+    #[schema(example = "CHG-001")]
+    article_code: String,
+    /// The unit price in USD, when known, as a number.
+    #[schema(example = 8.93)]
+    prix_unitaire_usd: Option<f64>,
+    devise: Currency,
+    /// The variant scanned, when it is one of the article's.
+    variante_id: Option<i64>,
+    article: OnlineSaleArticle,
+}
+
+/// The line's article, as the 2026 tills' model nests it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OnlineSaleArticle {
+    #[schema(example = 1)]
+    id: i64,
+    #[schema(example = "Chargeur USB-C 25 W")]
+    nom: String,
+    #[schema(example = "CHG-001")]
+    code: String,
 }
 
 impl OnlineSale {
@@ -105,15 +138,27 @@ impl OnlineSale {
             mode_paiement: sale.mode_paiement,
             paye: sale.paye,
             date_vente: shop.timestamp(sale.date_vente),
+            devise: sale.devise,
+            montant_total_usd: sale.montant_total_usd.map(Money::to_f64),
+            taux_dollar: sale.taux_dollar.amount(),
             lignes: sale
                 .lignes
                 .into_iter()
                 .map(|line| OnlineSaleLine {
+                    article: OnlineSaleArticle {
+                        id: line.article_id,
+                        nom: line.article_nom.clone(),
+                        code: line.article_code.clone(),
+                    },
                     article_id: line.article_id,
                     article_nom: line.article_nom,
+                    article_code: line.article_code,
                     quantite: line.quantite,
                     prix_unitaire: line.prix_unitaire.to_f64(),
                     sous_total: line.sous_total.to_f64(),
+                    prix_unitaire_usd: line.prix_unitaire_usd.map(Money::to_f64),
+                    devise: line.devise,
+                    variante_id: line.variante_id,
                 })
                 .collect(),
         }
@@ -149,16 +194,18 @@ pub async fn create_sale(
     let value: Value = parse_json(&body)?;
     let (ctx, seller) = terminal.sale_context();
     let shop = &terminal.boutique;
-    let outcome = match sales::parse_sale(&value, &ctx) {
-        Ok(draft) => state
-            .recorder
-            .record(shop, vec![PendingSale { seller, draft }], Vec::new())
-            .await
-            .map_err(|_| ApiError::unavailable())?
-            .outcomes
-            .pop()
-            .ok_or_else(ApiError::internal)?,
-        Err(refusal) => SaleOutcome::Refused(refusal),
+    let named = sales::named_articles(&value);
+    let (outcome, stock_updates) = match sales::parse_sale(&value, &ctx) {
+        Ok(draft) => {
+            let mut recorded = state
+                .recorder
+                .record(shop, vec![PendingSale { seller, draft }], named)
+                .await
+                .map_err(|_| ApiError::unavailable())?;
+            let outcome = recorded.outcomes.pop().ok_or_else(ApiError::internal)?;
+            (outcome, recorded.stock_updates)
+        }
+        Err(refusal) => (SaleOutcome::Refused(refusal), Vec::new()),
     };
     crate::http::monitoring::count_sale(&outcome);
     let (status, id, stock_alerts) = match outcome {
@@ -188,10 +235,12 @@ pub async fn create_sale(
         terminal_id: terminal.id,
         status: already.then_some("already_exists"),
         message: already.then_some("Vente déjà existante"),
+        already_exists: already.then_some(true),
         alertes_stock: stock_alerts
             .into_iter()
             .map(NegativeStockEntry::from)
             .collect(),
+        stock_updates,
     };
     Ok((status, Json(body)))
 }

@@ -5,7 +5,7 @@ use crate::boutiques::catalogue_counts;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::money::Money;
-use crate::sales::history::totals_between;
+use crate::sales::history::{Negotiated, Revenue, negotiated_between, totals_between};
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
@@ -40,6 +40,8 @@ pub struct ShopStatistics {
     /// Today, in the shop's time zone, by when the sales were made.
     ventes_jour: PeriodSales,
     ventes_mois: PeriodSales,
+    negociations_jour: PeriodNegotiations,
+    negociations_mois: PeriodNegotiations,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -60,9 +62,42 @@ pub struct CategoryCounts {
 /// The sales of a period, cancelled ones left out.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PeriodSales {
+    /// Sales in either currency.
     #[schema(example = 1)]
     nombre: i64,
+    /// The revenue of the sales paid in CDF, in CDF.
     chiffre_affaires: Money,
+    /// The revenue of the sales paid in USD, in USD (never added to the CDF one).
+    chiffre_affaires_usd: Money,
+}
+
+impl From<Revenue> for PeriodSales {
+    fn from(r: Revenue) -> Self {
+        PeriodSales {
+            nombre: r.count,
+            chiffre_affaires: r.cdf,
+            chiffre_affaires_usd: r.usd,
+        }
+    }
+}
+
+/// The negotiated lines of a period.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PeriodNegotiations {
+    /// Negotiated lines of the period's sales (cancelled ones left out).
+    #[schema(example = 0)]
+    nombre: i64,
+    /// Catalogue price less price charged, times the quantity, on the CDF lines.
+    montant_reduit: Money,
+}
+
+impl From<Negotiated> for PeriodNegotiations {
+    fn from(n: Negotiated) -> Self {
+        PeriodNegotiations {
+            nombre: n.lines,
+            montant_reduit: n.reduction_cdf,
+        }
+    }
 }
 
 #[utoipa::path(
@@ -85,10 +120,11 @@ pub async fn statistics(
     let shop = &terminal.boutique;
     let (today, month) = shop.today_and_month(Utc::now());
     let counts = catalogue_counts(&state.pool, shop.id).await?;
-    let (day_count, day_revenue) =
-        totals_between(&state.pool, shop.id, today.start, today.end).await?;
-    let (month_count, month_revenue) =
-        totals_between(&state.pool, shop.id, month.start, month.end).await?;
+    let pool = &state.pool;
+    let day = totals_between(pool, shop.id, today.start, today.end).await?;
+    let month_sales = totals_between(pool, shop.id, month.start, month.end).await?;
+    let day_negotiated = negotiated_between(pool, shop.id, today.start, today.end).await?;
+    let month_negotiated = negotiated_between(pool, shop.id, month.start, month.end).await?;
     Ok(Json(StatisticsResponse {
         success: true,
         boutique: StatisticsBoutique {
@@ -105,14 +141,10 @@ pub async fn statistics(
             categories: CategoryCounts {
                 total: counts.categories,
             },
-            ventes_jour: PeriodSales {
-                nombre: day_count,
-                chiffre_affaires: Money::from(day_revenue),
-            },
-            ventes_mois: PeriodSales {
-                nombre: month_count,
-                chiffre_affaires: Money::from(month_revenue),
-            },
+            ventes_jour: day.into(),
+            ventes_mois: month_sales.into(),
+            negociations_jour: day_negotiated.into(),
+            negociations_mois: month_negotiated.into(),
         },
     }))
 }

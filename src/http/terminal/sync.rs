@@ -10,7 +10,7 @@ use crate::code::Code;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{RawBody, parse_json};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::review::{self, Rejection};
 use crate::sales::{
     self, NegativeStock, PendingSale, RecordedLine, RecordedSale, Refusal, SaleOutcome, StockUpdate,
@@ -170,12 +170,9 @@ fn batch_items(body: &[u8], max_batch: usize) -> Result<Vec<&RawValue>, ApiError
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SyncResponse {
+    /// `true` whenever the batch was read, every sale refused included: the tills read the
+    /// refusals only from a 2xx answer.
     success: bool,
-    /// When no sale of the batch could be stored: why, as for any refused request.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<Code>,
     message: String,
     ventes_creees: usize,
     ventes_erreurs: usize,
@@ -233,6 +230,14 @@ struct CreatedEntry {
     date_vente: String,
     lignes_count: usize,
     lignes: Vec<LineEntry>,
+    /// The currency paid, and the rate (CDF per USD) in force at the sale's date.
+    devise: Currency,
+    taux_dollar: Money,
+    /// The total in USD (a USD sale's total; a CDF sale's when every line has a USD price).
+    montant_total_usd: Option<Money>,
+    /// The total the till declared, when it differs from the lines' by more than 0.01.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    montant_total_declare: Option<Money>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date_vente_corrigee: Option<DateCorrection>,
     /// Articles this sale took below zero (boutiques that allow it).
@@ -260,9 +265,15 @@ pub struct NegativeStockEntry {
 struct LineEntry {
     article_id: i64,
     article_nom: String,
+    article_code: String,
     quantite: i32,
+    /// The unit price charged, in the line's currency.
     prix_unitaire: Money,
     sous_total: Money,
+    devise: Currency,
+    prix_unitaire_usd: Option<Money>,
+    /// The variant scanned, when it is one of the article's.
+    variante_id: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -275,6 +286,9 @@ struct ErrorEntry {
     status: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<i64>,
+    /// A duplicate's stored sale (the same as `id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vente_existante_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     article_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -293,6 +307,8 @@ struct RejectedEntry {
     action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     article_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article_nom: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stock_disponible: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -315,8 +331,6 @@ impl SyncResponse {
     fn new(terminal: &Terminal, total: usize) -> Self {
         SyncResponse {
             success: true,
-            error: None,
-            code: None,
             message: String::new(),
             ventes_creees: 0,
             ventes_erreurs: 0,
@@ -364,6 +378,7 @@ impl SyncResponse {
                 self.details.erreurs.push(ErrorEntry {
                     status: Some("already_exists"),
                     id: Some(id),
+                    vente_existante_id: Some(id),
                     ..ErrorEntry::new(
                         index,
                         sent_number(),
@@ -379,6 +394,7 @@ impl SyncResponse {
                     message: refusal.message.clone(),
                     action: action(refusal.code),
                     article_id: refusal.article_id,
+                    article_nom: refusal.shortage.as_ref().map(|s| s.article_nom.clone()),
                     stock_disponible: refusal.shortage.as_ref().map(|s| s.stock_disponible),
                     stock_demande: refusal.shortage.as_ref().map(|s| s.stock_demande),
                 });
@@ -389,10 +405,10 @@ impl SyncResponse {
         }
     }
 
-    /// Fills in the counts, and says the status of the response: `201` when at least one
-    /// sale is stored (created now, or before); when every sale was refused, the request
-    /// achieved nothing and is answered as a refused request: `400` for malformed sales,
-    /// `403` for sales of another boutique, `422` otherwise.
+    /// Fills in the counts. The answer is `201` whatever became of the sales: a batch in
+    /// which every sale was refused is still an answer the till must read (the MAUI sync
+    /// handler reads the body of a 2xx only, and would otherwise send the refused sales
+    /// again forever without ever showing why).
     fn finish(&mut self, alerts: sales::StockAlerts) -> StatusCode {
         let created = self.details.creees.len();
         let errors = self.details.erreurs.len();
@@ -409,26 +425,7 @@ impl SyncResponse {
         stats.articles_stock_bas = alerts.stock_bas;
         stats.articles_stock_zero = alerts.stock_zero;
         stats.alerte_stock = alerts.stock_bas > 0 || alerts.stock_zero > 0;
-
-        let Some(first) = self
-            .details
-            .erreurs
-            .first()
-            .filter(|_| self.accepted.is_empty())
-        else {
-            return StatusCode::CREATED;
-        };
-        self.success = false;
-        self.error = Some(first.erreur.clone());
-        self.code = Some(first.code);
-        let all = |codes: &[Code]| self.details.erreurs.iter().all(|e| codes.contains(&e.code));
-        if all(&[Code::InvalidFormat, Code::EmptySale]) {
-            StatusCode::BAD_REQUEST
-        } else if all(&[Code::BoutiqueMismatch]) {
-            StatusCode::FORBIDDEN
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        StatusCode::CREATED
     }
 }
 
@@ -445,6 +442,10 @@ impl CreatedEntry {
             date_vente: terminal.boutique.timestamp(sale.date_vente),
             lignes_count: sale.lines.len(),
             lignes: sale.lines.into_iter().map(LineEntry::from).collect(),
+            devise: sale.devise,
+            taux_dollar: sale.taux_dollar.amount(),
+            montant_total_usd: sale.montant_total_usd,
+            montant_total_declare: sale.montant_total_declare,
             date_vente_corrigee: sale.date_correction.map(|motif| DateCorrection {
                 date_envoyee: sale.date_vente_terminal,
                 motif,
@@ -474,9 +475,13 @@ impl From<RecordedLine> for LineEntry {
         LineEntry {
             article_id: line.article_id,
             article_nom: line.article_nom,
+            article_code: line.article_code,
             quantite: line.quantite,
             prix_unitaire: line.prix_unitaire,
             sous_total: line.sous_total,
+            devise: line.devise,
+            prix_unitaire_usd: line.prix_unitaire_usd,
+            variante_id: line.variante_id,
         }
     }
 }
@@ -491,6 +496,7 @@ impl ErrorEntry {
             code: refusal.code,
             status: None,
             id: None,
+            vente_existante_id: None,
             article_id: refusal.article_id,
             stock_disponible: shortage.as_ref().map(|s| s.stock_disponible),
             stock_demande: shortage.as_ref().map(|s| s.stock_demande),
