@@ -77,6 +77,12 @@ pub struct Config {
     /// Tills ping every 30 s.
     #[arg(long, env = "CAISSE_WS_IDLE_TIMEOUT", default_value = "90s", value_parser = duration)]
     pub ws_idle_timeout: Duration,
+    /// taken off an instant a till asks the catalogue's changes since
+    ///
+    /// Longer than any transaction that writes an article lasts, so that a change stamped
+    /// before the instant a till was given but committed after it still reaches that till.
+    #[arg(long, env = "CAISSE_DELTA_MARGIN", default_value = "5min", value_parser = duration)]
+    pub delta_margin: Duration,
     /// events waiting for one live push socket; past that it gets sync_required
     #[arg(long, env = "CAISSE_WS_QUEUE", default_value = "128", value_parser = positive::<100_000>)]
     pub ws_queue: usize,

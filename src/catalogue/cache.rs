@@ -7,7 +7,8 @@
 //! the id of the transaction that last changed it), the entry is exactly what a fresh read
 //! would give. That is checked on every use, in one cheap statement.
 
-use super::{Article, articles_since, last_changes};
+use super::{Article, Since, articles_since, last_changes};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,8 @@ pub struct CatalogueCache<V> {
 
 struct Entry<V> {
     xmin: i64,
+    /// When the snapshot it was read from was taken.
+    at: DateTime<Utc>,
     /// What else the value was made from (the shop's currency, say): another context is
     /// another value.
     context: String,
@@ -36,15 +39,15 @@ impl<V> Default for CatalogueCache<V> {
 }
 
 impl<V> CatalogueCache<V> {
-    /// The boutique's full catalogue (active articles, by name) as `render` makes it, and the
-    /// token of the next delta.
+    /// The boutique's full catalogue (see [`articles_since`]) as `render` makes it, the token
+    /// of the next delta and the time of the snapshot it was read from.
     pub async fn full<E>(
         &self,
         pool: &PgPool,
         boutique_id: i64,
         context: &str,
         render: impl FnOnce(Vec<Article>) -> Result<V, E>,
-    ) -> Result<(Arc<V>, i64), E>
+    ) -> Result<(Arc<V>, i64, DateTime<Utc>), E>
     where
         E: From<sqlx::Error>,
     {
@@ -58,13 +61,14 @@ impl<V> CatalogueCache<V> {
             let now = last_changes(pool, boutique_id).await?;
             if now.articles < entry.xmin && now.categories < entry.xmin {
                 let token = now.xmin.min(now.articles + 1);
-                return Ok((Arc::clone(&entry.value), token));
+                return Ok((Arc::clone(&entry.value), token, entry.at));
             }
         }
-        let read = articles_since(pool, boutique_id, None).await?;
-        let token = read.token;
+        let read = articles_since(pool, boutique_id, Since::default()).await?;
+        let (token, at) = (read.token, read.at);
         let entry = Arc::new(Entry {
             xmin: read.xmin,
+            at,
             context: context.to_owned(),
             value: Arc::new(render(read.value)?),
         });
@@ -76,6 +80,6 @@ impl<V> CatalogueCache<V> {
             entries.remove(&evicted);
         }
         entries.insert(boutique_id, Arc::clone(&entry));
-        Ok((Arc::clone(&entry.value), token))
+        Ok((Arc::clone(&entry.value), token, at))
     }
 }

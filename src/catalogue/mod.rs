@@ -12,9 +12,10 @@
 pub mod cache;
 
 use crate::field::{self, Invalid};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use std::collections::HashMap;
 
 /// Most units an article may start with.
 pub const MAX_STOCK: i64 = 1_000_000_000;
@@ -32,6 +33,75 @@ pub struct Article {
     pub categorie_nom: Option<String>,
     pub quantite_stock: i32,
     pub est_actif: bool,
+    /// The currency of `prix_vente` and `prix_achat`.
+    pub devise: Currency,
+    /// In USD: a USD article's own prices, a CDF one's as the manager set them.
+    pub prix_vente_usd: Option<Money>,
+    pub prix_achat_usd: Option<Money>,
+    /// `false` while a sending that created it awaits the shop's confirmation.
+    pub est_valide_client: bool,
+    pub date_suppression: Option<DateTime<Utc>>,
+    /// Moved by every change to the article (fields, stock, variants, validation, activity).
+    pub last_updated: DateTime<Utc>,
+    pub version: i64,
+    /// Its active variants, by name.
+    pub variantes: Vec<Variant>,
+}
+
+impl Article {
+    /// Its USD prices: a USD article's own, else what the manager set.
+    fn usd(
+        devise: &str,
+        vente: Money,
+        achat: Money,
+        vente_usd: Option<Money>,
+        achat_usd: Option<Money>,
+    ) -> (Currency, Option<Money>, Option<Money>) {
+        match Currency::parse(devise).unwrap_or_default() {
+            Currency::Usd => (Currency::Usd, Some(vente), Some(achat)),
+            Currency::Cdf => (Currency::Cdf, vente_usd, achat_usd),
+        }
+    }
+}
+
+/// A variant of an article (a colour, a size…), scanned by its barcode: no stock, price or
+/// currency of its own, its article's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub id: i64,
+    pub article_parent_id: i64,
+    pub code_barre: String,
+    pub nom_variante: String,
+    pub type_attribut: String,
+    pub est_actif: bool,
+    pub image_url: Option<String>,
+    pub date_creation: DateTime<Utc>,
+    pub date_mise_a_jour: DateTime<Utc>,
+}
+
+/// Where a till's download starts. Nothing: the whole catalogue. A `token` of an earlier
+/// answer: every article changed since, withdrawn ones included. An instant (`from`, the
+/// margin already taken off) or a `version`: the catalogue's articles changed since, as the
+/// 2026 tills ask (they learn of withdrawals from `articles/deleted/`). Several: all apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Since {
+    pub token: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    pub version: Option<i64>,
+}
+
+impl Since {
+    pub fn token(token: i64) -> Self {
+        Since {
+            token: Some(token),
+            ..Since::default()
+        }
+    }
+
+    /// Whether this asks for a delta rather than the whole catalogue.
+    pub fn is_delta(&self) -> bool {
+        self.token.is_some() || self.from.is_some() || self.version.is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,9 +136,11 @@ pub async fn articles(
     id: Option<i64>,
     search: Option<&str>,
 ) -> Result<Vec<Article>, sqlx::Error> {
-    Ok(sqlx::query!(
+    let articles = sqlx::query!(
         r#"SELECT a.id, a.code, a.nom, a.description, a.prix_vente, a.prix_achat, a.categorie_id,
-                  c.nom AS "categorie_nom?", a.quantite_stock, a.est_actif
+                  c.nom AS "categorie_nom?", a.quantite_stock, a.est_actif, a.devise,
+                  a.prix_vente_usd, a.prix_achat_usd, a.est_valide_client, a.date_suppression,
+                  a.last_updated, a.version
            FROM articles a
            LEFT JOIN categories c ON c.boutique_id = a.boutique_id AND c.id = a.categorie_id
            WHERE a.boutique_id = $1 AND ($2::int8 IS NULL OR a.id = $2)
@@ -81,19 +153,96 @@ pub async fn articles(
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|r| Article {
+    .map(|r| {
+        let (devise, prix_vente_usd, prix_achat_usd) = Article::usd(
+            &r.devise,
+            r.prix_vente.into(),
+            r.prix_achat.into(),
+            r.prix_vente_usd.map(Money::from),
+            r.prix_achat_usd.map(Money::from),
+        );
+        Article {
+            id: r.id,
+            code: r.code,
+            nom: r.nom,
+            description: r.description,
+            prix_vente: r.prix_vente.into(),
+            prix_achat: r.prix_achat.into(),
+            categorie_id: r.categorie_id,
+            categorie_nom: r.categorie_nom,
+            quantite_stock: r.quantite_stock,
+            est_actif: r.est_actif,
+            devise,
+            prix_vente_usd,
+            prix_achat_usd,
+            est_valide_client: r.est_valide_client,
+            date_suppression: r.date_suppression,
+            last_updated: r.last_updated,
+            version: r.version,
+            variantes: Vec::new(),
+        }
+    })
+    .collect();
+    with_variants(pool, boutique_id, articles).await
+}
+
+/// The active variants of the boutique's articles `ids` (all of them: `None`), by article
+/// then name.
+pub async fn variants(
+    pool: &PgPool,
+    boutique_id: i64,
+    ids: Option<&[i64]>,
+) -> Result<Vec<Variant>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT id, article_parent_id, code_barre, nom_variante, type_attribut, est_actif,
+                  image_url, date_creation, date_mise_a_jour
+           FROM variantes_articles
+           WHERE boutique_id = $1 AND est_actif AND ($2::int8[] IS NULL OR article_parent_id = ANY($2))
+           ORDER BY article_parent_id, nom_variante, id"#,
+        boutique_id,
+        ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Variant {
         id: r.id,
-        code: r.code,
-        nom: r.nom,
-        description: r.description,
-        prix_vente: r.prix_vente.into(),
-        prix_achat: r.prix_achat.into(),
-        categorie_id: r.categorie_id,
-        categorie_nom: r.categorie_nom,
-        quantite_stock: r.quantite_stock,
+        article_parent_id: r.article_parent_id,
+        code_barre: r.code_barre,
+        nom_variante: r.nom_variante,
+        type_attribut: r.type_attribut,
         est_actif: r.est_actif,
+        image_url: r.image_url,
+        date_creation: r.date_creation,
+        date_mise_a_jour: r.date_mise_a_jour,
     })
     .collect())
+}
+
+/// `articles` with their active variants (one more statement, when there are articles).
+async fn with_variants(
+    pool: &PgPool,
+    boutique_id: i64,
+    mut articles: Vec<Article>,
+) -> Result<Vec<Article>, sqlx::Error> {
+    if articles.is_empty() {
+        return Ok(articles);
+    }
+    let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
+    let mut by_article: HashMap<i64, Vec<Variant>> = HashMap::new();
+    for variant in variants(pool, boutique_id, Some(&ids)).await? {
+        by_article
+            .entry(variant.article_parent_id)
+            .or_default()
+            .push(variant);
+    }
+    if by_article.is_empty() {
+        return Ok(articles);
+    }
+    for article in &mut articles {
+        article.variantes = by_article.remove(&article.id).unwrap_or_default();
+    }
+    Ok(articles)
 }
 
 /// The article `id` of the boutique, active or not.
@@ -104,53 +253,79 @@ pub async fn article(pool: &PgPool, boutique_id: i64, id: i64) -> Result<Article
         .ok_or(CatalogueError::ArticleNotFound)
 }
 
-/// What a statement read, with its snapshot's oldest invisible transaction (`xmin`) and the
-/// token of the next delta.
+/// What a statement read, with its snapshot's oldest invisible transaction (`xmin`), the
+/// token of the next delta and the time of the snapshot (`at`).
 #[derive(Debug)]
 pub struct Snapshot<T> {
     pub value: T,
     pub xmin: i64,
     pub token: i64,
+    pub at: DateTime<Utc>,
 }
 
-/// The boutique's active articles by name; or, with `since`, every article changed since
-/// then (withdrawn ones included, so the till drops them). With the token of the next delta.
+/// The boutique's catalogue (its active articles, confirmed by the shop), by name; or what
+/// changed since `since` (see [`Since`]). With the token of the next delta.
 ///
 /// One statement, so one snapshot: the token is the oldest transaction this snapshot may
 /// not see (or just past the shop's last change, when that is older, so that a quiet
 /// shop's token and answer stay the same). A change committed while this was read has a
-/// transaction id at or above the token and comes in the next delta.
+/// transaction id at or above the token and comes in the next delta. An instant has no
+/// such guarantee by itself: a change stamped before `at` may commit after it; the caller
+/// takes a margin off the instant it is given back, longer than any writing transaction.
+///
+/// An article awaiting the shop's confirmation of its sending is not for sale: in a token
+/// delta it comes with `est_actif: false`, like a withdrawn one.
 pub async fn articles_since(
     pool: &PgPool,
     boutique_id: i64,
-    since: Option<i64>,
+    since: Since,
 ) -> Result<Snapshot<Vec<Article>>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH token AS (
                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
                       LEAST(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
                             COALESCE((SELECT max(modif_txid) FROM articles WHERE boutique_id = $1), 0) + 1)
-                      AS token
+                      AS token,
+                      now() AS at
            )
-           SELECT token.xmin AS "xmin!", token.token AS "token!", a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
+           SELECT token.xmin AS "xmin!", token.token AS "token!", token.at AS "at!",
+                  a.id AS "id?", a.code AS "code?", a.nom AS "nom?",
                   a.description AS "description?", a.prix_vente AS "prix_vente?",
                   a.prix_achat AS "prix_achat?", a.categorie_id, c.nom AS "categorie_nom?",
-                  a.quantite_stock AS "quantite_stock?", a.est_actif AS "est_actif?"
+                  a.quantite_stock AS "quantite_stock?",
+                  (a.est_actif AND a.est_valide_client) AS "on_sale?",
+                  a.devise AS "devise?", a.prix_vente_usd, a.prix_achat_usd,
+                  a.est_valide_client AS "est_valide_client?", a.date_suppression,
+                  a.last_updated AS "last_updated?", a.version AS "version?"
            FROM token
            LEFT JOIN articles a
              ON a.boutique_id = $1
-            AND (CASE WHEN $2::int8 IS NULL THEN a.est_actif ELSE a.modif_txid >= $2 END)
+            AND ($2::int8 IS NOT NULL OR (a.est_actif AND a.est_valide_client))
+            AND ($2::int8 IS NULL OR a.modif_txid >= $2)
+            AND ($3::timestamptz IS NULL OR a.last_updated >= $3)
+            AND ($4::int8 IS NULL OR a.version > $4)
            LEFT JOIN categories c ON c.boutique_id = a.boutique_id AND c.id = a.categorie_id
            ORDER BY a.nom, a.id"#,
         boutique_id,
-        since
+        since.token,
+        since.from,
+        since.version
     )
     .fetch_all(pool)
     .await?;
-    let (xmin, token) = rows.first().map_or((0, 0), |r| (r.xmin, r.token));
+    let (xmin, token, at) = rows
+        .first()
+        .map_or((0, 0, Utc::now()), |r| (r.xmin, r.token, r.at));
     let articles = rows
         .into_iter()
         .filter_map(|r| {
+            let (devise, prix_vente_usd, prix_achat_usd) = Article::usd(
+                r.devise.as_deref()?,
+                r.prix_vente?.into(),
+                r.prix_achat?.into(),
+                r.prix_vente_usd.map(Money::from),
+                r.prix_achat_usd.map(Money::from),
+            );
             Some(Article {
                 id: r.id?,
                 code: r.code?,
@@ -161,15 +336,61 @@ pub async fn articles_since(
                 categorie_id: r.categorie_id,
                 categorie_nom: r.categorie_nom,
                 quantite_stock: r.quantite_stock?,
-                est_actif: r.est_actif?,
+                est_actif: r.on_sale?,
+                devise,
+                prix_vente_usd,
+                prix_achat_usd,
+                est_valide_client: r.est_valide_client?,
+                date_suppression: r.date_suppression,
+                last_updated: r.last_updated?,
+                version: r.version?,
+                variantes: Vec::new(),
             })
         })
         .collect();
     Ok(Snapshot {
-        value: articles,
+        value: with_variants(pool, boutique_id, articles).await?,
         xmin,
         token,
+        at,
     })
+}
+
+/// An article withdrawn from sale, as the 2026 tills drop it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Withdrawn {
+    pub id: i64,
+    pub code: String,
+    pub nom: String,
+    pub date_suppression: DateTime<Utc>,
+}
+
+/// The boutique's withdrawn articles, most recent first; those withdrawn at or after `from`,
+/// if given.
+pub async fn withdrawn_since(
+    pool: &PgPool,
+    boutique_id: i64,
+    from: Option<DateTime<Utc>>,
+) -> Result<Vec<Withdrawn>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT id, code, nom, COALESCE(date_suppression, last_updated) AS "date_suppression!"
+           FROM articles
+           WHERE boutique_id = $1 AND NOT est_actif
+             AND ($2::timestamptz IS NULL OR COALESCE(date_suppression, last_updated) >= $2)
+           ORDER BY 4 DESC, id"#,
+        boutique_id,
+        from
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Withdrawn {
+        id: r.id,
+        code: r.code,
+        nom: r.nom,
+        date_suppression: r.date_suppression,
+    })
+    .collect())
 }
 
 /// The latest changes to a boutique's catalogue, and the current snapshot's `xmin`.
@@ -268,8 +489,10 @@ pub async fn create_article(
     check_category(pool, boutique_id, new.categorie_id).await?;
     Ok(sqlx::query_scalar!(
         r#"INSERT INTO articles (boutique_id, code, nom, description, prix_vente, prix_achat,
-                                 categorie_id, stock_initial, quantite_stock, est_actif)
-           VALUES ($1, $2, $3, COALESCE($4, ''), $5, COALESCE($6::numeric, 0), $7, $8, $8, COALESCE($9, TRUE))
+                                 categorie_id, stock_initial, quantite_stock, est_actif, devise)
+           VALUES ($1, $2, $3, COALESCE($4, ''), $5, COALESCE($6::numeric, 0), $7, $8, $8, COALESCE($9, TRUE),
+                   -- Priced in the shop's currency when it is one an article can have.
+                   (SELECT CASE WHEN devise = 'USD' THEN 'USD' ELSE 'CDF' END FROM boutiques WHERE id = $1))
            RETURNING id"#,
         boutique_id,
         code,
@@ -399,24 +622,27 @@ pub async fn category(
 #[derive(Debug, Clone)]
 pub struct CategoryEntry {
     pub id: i64,
-    pub nom: Option<String>,
-    pub description: Option<String>,
-    pub date_creation: Option<DateTime<Utc>>,
+    pub nom: String,
+    pub description: String,
+    pub date_creation: DateTime<Utc>,
+    pub last_updated: DateTime<Utc>,
 }
 
-/// The categories a till downloads: all of them, or those changed since a token and the
-/// ids of those deleted since; with the token of the next delta (same rule as the articles).
+/// The categories a till downloads: all of them, or those changed since `since` (its token
+/// or its instant, as for the articles); the ids of those deleted (since then); the token of
+/// the next delta and the time of the snapshot.
 #[derive(Debug)]
 pub struct CategoryChanges {
     pub changed: Vec<CategoryEntry>,
     pub deleted: Vec<i64>,
     pub token: i64,
+    pub at: DateTime<Utc>,
 }
 
 pub async fn categories_since(
     pool: &PgPool,
     boutique_id: i64,
-    since: Option<i64>,
+    since: Since,
 ) -> Result<CategoryChanges, sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH token AS (
@@ -424,42 +650,50 @@ pub async fn categories_since(
                             GREATEST(
                                 COALESCE((SELECT max(modif_txid) FROM categories WHERE boutique_id = $1), 0),
                                 COALESCE((SELECT max(modif_txid) FROM categories_supprimees WHERE boutique_id = $1), 0)
-                            ) + 1) AS token
+                            ) + 1) AS token,
+                      now() AS at
            ), changes AS (
-               SELECT c.id, c.nom, c.description, c.date_creation, FALSE AS deleted
+               SELECT c.id, c.nom, c.description, c.date_creation, c.last_updated, FALSE AS deleted
                FROM categories c
                WHERE c.boutique_id = $1 AND ($2::int8 IS NULL OR c.modif_txid >= $2)
+                 AND ($3::timestamptz IS NULL OR c.last_updated >= $3)
                UNION ALL
-               SELECT d.categorie_id, NULL, NULL, NULL, TRUE
+               SELECT d.categorie_id, NULL, NULL, NULL, NULL, TRUE
                FROM categories_supprimees d
-               WHERE $2::int8 IS NOT NULL AND d.boutique_id = $1 AND d.modif_txid >= $2
+               WHERE d.boutique_id = $1 AND ($2::int8 IS NULL OR d.modif_txid >= $2)
+                 AND ($3::timestamptz IS NULL OR d.date_suppression >= $3)
            )
-           SELECT token.token AS "token!", changes.id AS "id?", changes.nom, changes.description,
-                  changes.date_creation, changes.deleted AS "deleted?"
+           SELECT token.token AS "token!", token.at AS "at!", changes.id AS "id?", changes.nom,
+                  changes.description, changes.date_creation, changes.last_updated,
+                  changes.deleted AS "deleted?"
            FROM token LEFT JOIN changes ON TRUE
            ORDER BY changes.nom, changes.id"#,
         boutique_id,
-        since
+        since.token,
+        since.from
     )
     .fetch_all(pool)
     .await?;
-    let token = rows.first().map_or(0, |r| r.token);
+    let (token, at) = rows.first().map_or((0, Utc::now()), |r| (r.token, r.at));
     let mut changes = CategoryChanges {
         changed: Vec::new(),
         deleted: Vec::new(),
         token,
+        at,
     };
     for c in rows {
         let Some(id) = c.id else { continue };
-        if c.deleted == Some(true) {
-            changes.deleted.push(id);
-        } else {
-            changes.changed.push(CategoryEntry {
-                id,
-                nom: c.nom,
-                description: c.description,
-                date_creation: c.date_creation,
-            });
+        match (c.deleted, c.nom, c.date_creation, c.last_updated) {
+            (Some(false), Some(nom), Some(date_creation), Some(last_updated)) => {
+                changes.changed.push(CategoryEntry {
+                    id,
+                    nom,
+                    description: c.description.unwrap_or_default(),
+                    date_creation,
+                    last_updated,
+                })
+            }
+            _ => changes.deleted.push(id),
         }
     }
     Ok(changes)
@@ -544,7 +778,7 @@ pub async fn delete_category(
     sqlx::query!(
         r#"INSERT INTO categories_supprimees (boutique_id, categorie_id) VALUES ($1, $2)
            ON CONFLICT (boutique_id, categorie_id)
-           DO UPDATE SET modif_txid = pg_current_xact_id()::text::bigint"#,
+           DO UPDATE SET modif_txid = pg_current_xact_id()::text::bigint, date_suppression = now()"#,
         boutique_id,
         id
     )

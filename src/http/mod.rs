@@ -54,6 +54,8 @@ pub struct AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub body_limit: usize,
+    /// Taken off an instant a till asks the catalogue's changes since.
+    pub delta_margin: Duration,
     pub cancel_window: Duration,
     pub request_timeout: Duration,
     pub max_batch: usize,
@@ -72,6 +74,7 @@ impl AppState {
             pool,
             limits: Limits {
                 body_limit: config.body_limit,
+                delta_margin: config.delta_margin,
                 cancel_window: config.cancel_window,
                 request_timeout: config.request_timeout,
                 max_batch: config.max_batch,

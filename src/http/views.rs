@@ -6,7 +6,7 @@
 //! type.
 
 use crate::boutiques::{Boutique, Shop};
-use crate::catalogue::Article;
+use crate::catalogue::{Article, Variant};
 use crate::money::{Currency, Money};
 use crate::sales::give_back::GivenBack;
 use crate::sales::history::StoredSale;
@@ -20,6 +20,7 @@ pub struct ArticleView {
     pub code: String,
     pub nom: String,
     pub description: String,
+    /// In the article's currency (`devise`).
     pub prix_vente: Money,
     pub prix_achat: Money,
     pub categorie_id: Option<i64>,
@@ -30,6 +31,27 @@ pub struct ArticleView {
     pub qr_code_url: Option<String>,
     pub image_url: Option<String>,
     pub full_details: FullDetails,
+    /// The currency of `prix_vente` and `prix_achat`.
+    pub devise: Currency,
+    /// In USD: a USD article's own prices, a CDF one's as the manager set them (or `null`).
+    pub prix_vente_usd: Option<Money>,
+    pub prix_achat_usd: Option<Money>,
+    /// `categorie_id`, as the 2026 tills name it.
+    pub categorie_backend_id: Option<i64>,
+    pub has_variantes: bool,
+    /// The article's stock (variants have none of their own).
+    pub stock_total_variantes: i32,
+    pub variantes: Vec<VariantView>,
+    /// `false` while a sending that created it awaits the shop's confirmation.
+    pub est_valide_client: bool,
+    #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
+    pub date_suppression: Option<String>,
+    /// Moved by every change to the article, stock included.
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    pub last_updated: String,
+    /// Raised by every change to the article: `?version=` asks for those above.
+    #[schema(example = 3)]
+    pub version: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -46,13 +68,63 @@ pub struct FullDetails {
     pub categorie: String,
 }
 
+/// A variant of an article, with its article's stock, prices and currency.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VariantView {
+    pub id: i64,
+    pub article_parent_id: i64,
+    pub article_parent_nom: String,
+    pub code_barre: String,
+    pub nom_variante: String,
+    /// `COULEUR`, `TAILLE`, `PARFUM`, `POIDS`, `VOLUME`, `MODELE` or `AUTRE`.
+    pub type_attribut: String,
+    pub quantite_stock: i32,
+    pub est_actif: bool,
+    pub prix_vente: Money,
+    pub prix_achat: Money,
+    pub devise: Currency,
+    /// `<article> - <variant>`.
+    pub nom_complet: String,
+    pub image_url: Option<String>,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    pub date_creation: String,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    pub date_mise_a_jour: String,
+}
+
+impl VariantView {
+    pub fn new(variant: Variant, article: &Article, shop: &Shop) -> Self {
+        VariantView {
+            id: variant.id,
+            article_parent_id: variant.article_parent_id,
+            article_parent_nom: article.nom.clone(),
+            nom_complet: format!("{} - {}", article.nom, variant.nom_variante),
+            code_barre: variant.code_barre,
+            nom_variante: variant.nom_variante,
+            type_attribut: variant.type_attribut,
+            quantite_stock: article.quantite_stock,
+            est_actif: variant.est_actif,
+            prix_vente: article.prix_vente,
+            prix_achat: article.prix_achat,
+            devise: article.devise,
+            image_url: variant.image_url,
+            date_creation: shop.timestamp(variant.date_creation),
+            date_mise_a_jour: shop.timestamp(variant.date_mise_a_jour),
+        }
+    }
+}
+
 impl ArticleView {
-    /// `article`, in a boutique selling in `devise`.
-    pub fn new(article: Article, devise: &str) -> Self {
+    /// `article`, in the boutique `shop`.
+    pub fn new(mut article: Article, shop: &Shop) -> Self {
+        let variantes: Vec<VariantView> = std::mem::take(&mut article.variantes)
+            .into_iter()
+            .map(|v| VariantView::new(v, &article, shop))
+            .collect();
         ArticleView {
             full_details: FullDetails {
                 nom_complet: format!("{} ({})", article.nom, article.code),
-                prix_vente_formate: format!("{} {devise}", article.prix_vente),
+                prix_vente_formate: format!("{} {}", article.prix_vente, article.devise),
                 stock_disponible: article.quantite_stock,
                 categorie: article
                     .categorie_nom
@@ -70,11 +142,22 @@ impl ArticleView {
             prix_vente: article.prix_vente,
             prix_achat: article.prix_achat,
             categorie_id: article.categorie_id,
+            categorie_backend_id: article.categorie_id,
             categorie_nom: article.categorie_nom,
             quantite_stock: article.quantite_stock,
+            stock_total_variantes: article.quantite_stock,
             est_actif: article.est_actif,
             qr_code_url: None,
             image_url: None,
+            devise: article.devise,
+            prix_vente_usd: article.prix_vente_usd,
+            prix_achat_usd: article.prix_achat_usd,
+            has_variantes: !variantes.is_empty(),
+            variantes,
+            est_valide_client: article.est_valide_client,
+            date_suppression: article.date_suppression.map(|at| shop.timestamp(at)),
+            last_updated: shop.timestamp(article.last_updated),
+            version: article.version,
         }
     }
 }

@@ -684,10 +684,30 @@ async fn the_full_catalogue_is_never_stale() {
         Some(&json!({"devise": "USD"})),
     )
     .await;
+    // An article keeps the currency it was priced in; a new one takes the shop's.
     assert_eq!(
         full().await["full_details"]["prix_vente_formate"],
-        "5100.00 USD"
+        "5100.00 CDF"
     );
+    app.admin(
+        Method::POST,
+        &format!("/api/admin/boutiques/{b}/articles"),
+        &token,
+        Some(&json!({"code": "USB-900", "nom": "Clé USB", "prix_vente": "12"})),
+    )
+    .await;
+    let usb = app
+        .get("/api/v2/simple/articles/", Some(DEMO_SERIAL))
+        .await
+        .body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "USB-900")
+        .cloned()
+        .unwrap();
+    assert_eq!(usb["devise"], "USD");
+    assert_eq!(usb["full_details"]["prix_vente_formate"], "12.00 USD");
 }
 
 /// A stock fixed from psql (or any tool that knows nothing of the catalogue's stamps) is
@@ -724,4 +744,302 @@ async fn a_write_from_outside_the_server_is_seen_by_the_catalogue() {
         .await;
     assert_eq!(delta.body["count"], 1, "{:#}", delta.body);
     assert_eq!(stock_of(&delta.body), Some(json!(1_000_000_000)));
+}
+
+/// `server_time` as a 2026 till sends it back: C#'s `ToString("o")` (seven decimals) with
+/// its `+` left unencoded in the query string.
+fn as_csharp_writes_it(server_time: &str) -> String {
+    let (clock, offset) = server_time.split_at(server_time.len() - 6);
+    format!("{clock}.0000000{offset}")
+}
+
+/// The 2026 tills ask for what changed since the `server_time` of their last download, or
+/// above an article `version`; they learn of withdrawals from `articles/deleted/` and read
+/// barcode variants from `variantes/`. A change to a variant is a change to its article.
+#[tokio::test]
+async fn the_2026_tills_ask_by_instant_and_by_version() {
+    let app = TestApp::spawn_with(|c| c.delta_margin = Duration::ZERO).await;
+    let token = app.admin_token().await;
+    // Timestamps are to the second: the changes below come in a later one.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let full = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    assert_eq!(full.status, 200);
+    assert_eq!(full.body["taux_dollar"], "2800.00");
+    let metadata = &full.body["sync_metadata"];
+    assert_eq!(metadata["is_incremental"], false);
+    assert_eq!(metadata["since"], Value::Null);
+    let server_time = metadata["server_time"].as_str().unwrap().to_owned();
+    let cable = &full.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "CAB-001")
+        .unwrap()
+        .clone();
+    for key in [
+        "devise",
+        "last_updated",
+        "version",
+        "variantes",
+        "est_valide_client",
+    ] {
+        assert!(cable.get(key).is_some(), "{key} missing from {cable:#}");
+    }
+    assert_eq!(cable["devise"], "CDF");
+    assert_eq!(cable["has_variantes"], false);
+    let cable_version = cable["version"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    // A price change, a withdrawal, a variant added to a third article.
+    let cable_id = cable["id"].as_i64().unwrap();
+    let case = app.article("BTQ-009", "COQ-001").await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let b = case.boutique_id;
+    app.admin(
+        Method::PATCH,
+        &format!("/api/admin/boutiques/{b}/articles/{cable_id}"),
+        &token,
+        Some(&json!({"prix_vente": "5500"})),
+    )
+    .await;
+    app.admin(
+        Method::DELETE,
+        &format!("/api/admin/boutiques/{b}/articles/{}", case.id),
+        &token,
+        None,
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO variantes_articles (boutique_id, article_parent_id, code_barre, nom_variante, type_attribut)
+         VALUES ($1, $2, '6201234567890', 'USB-C', 'MODELE')",
+    )
+    .bind(b)
+    .bind(charger.id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    // `since` as the till writes it: seven decimals, and a space where its `+` was.
+    let since = as_csharp_writes_it(&server_time);
+    assert!(since.contains('+'), "{since}");
+    let delta = app
+        .get(
+            &format!("/api/v2/simple/articles/?since={since}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(delta.status, 200, "{:#}", delta.body);
+    assert_eq!(delta.body["complet"], false);
+    assert_eq!(delta.body["sync_metadata"]["is_incremental"], true);
+    assert_eq!(
+        delta.body["sync_metadata"]["since"],
+        since.replace('+', " ")
+    );
+    let mut changed: Vec<&str> = delta.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    changed.sort();
+    // The withdrawn case is not in it: the catalogue holds what is on sale.
+    assert_eq!(changed, ["CAB-001", "CHG-001"]);
+    let with_variant = delta.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "CHG-001")
+        .unwrap();
+    assert_eq!(with_variant["has_variantes"], true);
+    assert_eq!(with_variant["variantes"][0]["code_barre"], "6201234567890");
+    assert_eq!(
+        with_variant["variantes"][0]["nom_complet"],
+        format!("{} - USB-C", charger.nom)
+    );
+    assert_eq!(
+        with_variant["variantes"][0]["quantite_stock"],
+        charger.stock
+    );
+
+    // `Z`, a bare date, the version: the same rule, each its own way.
+    let utc = app
+        .get(
+            "/api/v2/simple/articles/?since=2000-01-01T00:00:00.1234567Z",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(utc.body["count"], full.body["count"].as_i64().unwrap() - 1);
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%d");
+    let none = app
+        .get(
+            &format!("/api/v2/simple/articles/?since={tomorrow}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(
+        (none.status.as_u16(), &none.body["count"]),
+        (200, &json!(0))
+    );
+    let by_version = app
+        .get(
+            &format!("/api/v2/simple/articles/?version={cable_version}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    let versions: Vec<i64> = by_version.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["version"].as_i64().unwrap())
+        .collect();
+    assert!(versions.iter().all(|v| *v > cable_version), "{versions:?}");
+    assert!(
+        by_version.body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["code"] == "CAB-001")
+    );
+    assert_eq!(
+        by_version.body["sync_metadata"]["version_min"],
+        cable_version.to_string()
+    );
+    for bad in [
+        "since=hier",
+        "since=2026-13-01",
+        "version=-1",
+        "version=deux",
+    ] {
+        app.get(
+            &format!("/api/v2/simple/articles/?{bad}"),
+            Some(DEMO_SERIAL),
+        )
+        .await
+        .assert_error(400, "INVALID_PARAMETER");
+    }
+
+    // The withdrawal, from its own route.
+    let deleted = app
+        .get(
+            &format!("/api/v2/simple/articles/deleted/?since={since}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(deleted.status, 200);
+    assert_eq!(deleted.body["count"], 1);
+    assert_eq!(deleted.body["deleted_articles"][0]["id"], case.id);
+    assert_eq!(deleted.body["deleted_articles"][0]["code"], "COQ-001");
+    let stored: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT date_suppression FROM articles WHERE id = $1")
+            .bind(case.id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(stored.is_some());
+    // Before the withdrawal was made, only the demo's old withdrawn article.
+    let all = app
+        .get("/api/v2/simple/articles/deleted/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(all.body["count"], 2);
+    app.get(
+        "/api/v2/simple/articles/deleted/?since=12",
+        Some(DEMO_SERIAL),
+    )
+    .await
+    .assert_error(400, "INVALID_PARAMETER");
+
+    // The variants, with their article's stock, price and currency.
+    let variants = app
+        .get(
+            &format!("/api/v2/simple/variantes/?since={since}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(variants.status, 200);
+    assert_eq!(variants.body["count"], 1);
+    assert_eq!(variants.body["sync_metadata"]["total_variants"], 1);
+    assert_eq!(variants.body["sync_metadata"]["is_incremental"], true);
+    let variant = &variants.body["variantes"][0];
+    assert_eq!(variant["article_parent_id"], charger.id);
+    assert_eq!(variant["type_attribut"], "MODELE");
+    assert_eq!(variant["devise"], "CDF");
+    assert_eq!(variant["quantite_stock"], charger.stock);
+    // Another shop's till sees none of it.
+    let other = app
+        .get("/api/v2/simple/variantes/", Some(OTHER_SERIAL))
+        .await;
+    assert_eq!(other.body["count"], 0);
+    let other = app
+        .get("/api/v2/simple/articles/deleted/", Some(OTHER_SERIAL))
+        .await;
+    assert!(
+        other.body["deleted_articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != case.id)
+    );
+}
+
+/// The categories by instant: a deleted one listed with when it was deleted.
+#[tokio::test]
+async fn category_changes_since_an_instant() {
+    let app = TestApp::spawn_with(|c| c.delta_margin = Duration::ZERO).await;
+    let token = app.admin_token().await;
+    let shop = app.article("BTQ-009", "CAB-001").await.boutique_id;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let full = app
+        .get("/api/v2/simple/categories/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(full.body["supprimees"], json!([]));
+    assert!(full.body["categories"][0]["last_updated"].is_string());
+    let server_time = full.body["sync_metadata"]["server_time"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let accessoires = full.body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["nom"] == "Accessoires")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/admin/boutiques/{shop}/categories"),
+        &token,
+        Some(&json!({"nom": "Réparations"})),
+    )
+    .await;
+    app.admin(
+        Method::DELETE,
+        &format!("/api/admin/boutiques/{shop}/categories/{accessoires}"),
+        &token,
+        None,
+    )
+    .await;
+    let since = as_csharp_writes_it(&server_time);
+    let delta = app
+        .get(
+            &format!("/api/v2/simple/categories/?since={since}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(delta.status, 200, "{:#}", delta.body);
+    assert_eq!(delta.body["complet"], false);
+    assert_eq!(delta.body["supprimees"], json!([accessoires]));
+    let names: Vec<&str> = delta.body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["nom"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Réparations"]);
+    // And the full list names the deleted one too.
+    let again = app
+        .get("/api/v2/simple/categories/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(again.body["supprimees"], json!([accessoires]));
 }

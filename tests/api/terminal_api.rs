@@ -104,7 +104,11 @@ async fn catalogue() {
     let reply = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
     assert_eq!(reply.status, 200);
     // The withdrawn TEL-OLD is not offered; the rest is ordered by name.
-    assert_json_snapshot!(reply.body, {".token" => "[token]"});
+    assert_json_snapshot!(reply.body, {
+        ".token" => "[token]",
+        ".sync_metadata.server_time" => timestamp(),
+        ".articles[].last_updated" => timestamp(),
+    });
 
     let by_path = app
         .get(
@@ -131,6 +135,8 @@ async fn catalogue() {
     assert_eq!(categories.status, 200);
     assert_json_snapshot!(categories.body, {
         ".categories[].date_creation" => timestamp(),
+        ".categories[].last_updated" => timestamp(),
+        ".sync_metadata.server_time" => timestamp(),
         ".token" => "[token]",
     });
 

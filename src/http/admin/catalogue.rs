@@ -135,10 +135,7 @@ impl ArticleResponse {
     async fn of(state: &AppState, shop: &Shop, id: i64) -> Result<Self, ApiError> {
         Ok(ArticleResponse {
             success: true,
-            article: ArticleView::new(
-                catalogue::article(&state.pool, shop.id, id).await?,
-                &shop.devise,
-            ),
+            article: ArticleView::new(catalogue::article(&state.pool, shop.id, id).await?, shop),
         })
     }
 }
@@ -390,7 +387,7 @@ pub async fn list_articles(
         catalogue::articles(&state.pool, shop.id, None, params.get("recherche"))
             .await?
             .into_iter()
-            .map(|a| ArticleView::new(a, &shop.devise))
+            .map(|a| ArticleView::new(a, shop))
             .collect();
     Ok(Json(AdminArticlesResponse {
         success: true,

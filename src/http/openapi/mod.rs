@@ -50,6 +50,8 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::catalogue::articles_of_terminal,
         super::terminal::stock::set_stock,
         super::terminal::catalogue::categories,
+        super::terminal::catalogue::deleted_articles,
+        super::terminal::catalogue::variants,
         super::terminal::sales::create_sale,
         super::terminal::sync::sync,
         super::terminal::give_back::cancel,
