@@ -271,6 +271,7 @@ pub struct Boutique {
     pub fuseau_horaire: String,
     pub politique_stock: String,
     pub est_active: bool,
+    pub pos_autorise: bool,
     pub date_creation: DateTime<Utc>,
     pub nb_terminaux: i64,
     pub nb_articles: i64,
@@ -289,7 +290,7 @@ pub async fn list(pool: &PgPool, id: Option<i64>) -> Result<Vec<Boutique>, sqlx:
         Boutique,
         r#"SELECT b.id, b.nom, b.code_boutique, b.type_commerce, b.ville, b.adresse, b.devise,
                   b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active,
-                  b.date_creation,
+                  b.pos_autorise, b.date_creation,
                   (SELECT count(*) FROM terminaux t WHERE t.boutique_id = b.id AND t.est_actif)
                       AS "nb_terminaux!",
                   (SELECT count(*) FROM articles a WHERE a.boutique_id = b.id AND a.est_actif)
@@ -326,6 +327,8 @@ pub struct BoutiqueFields {
     pub fuseau_horaire: Option<String>,
     pub politique_stock: Option<String>,
     pub est_active: Option<bool>,
+    /// Whether its tills may sell (`pos/status/`).
+    pub pos_autorise: Option<bool>,
 }
 
 /// The highest low-stock threshold a boutique may set.
@@ -359,6 +362,7 @@ impl BoutiqueFields {
             fuseau_horaire: text("fuseau_horaire", &self.fuseau_horaire, 64)?,
             politique_stock: text("politique_stock", &self.politique_stock, 32)?,
             est_active: self.est_active,
+            pos_autorise: self.pos_autorise,
         };
         if let Some(zone) = &checked.fuseau_horaire
             && zone.parse::<Tz>().is_err()
@@ -396,10 +400,11 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
     let f = f.checked()?;
     Ok(sqlx::query_scalar!(
         r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse, devise,
-                                  alerte_stock_bas, fuseau_horaire, est_active, politique_stock)
+                                  alerte_stock_bas, fuseau_horaire, est_active, politique_stock,
+                                  pos_autorise)
            VALUES ($1, $2, COALESCE($3, ''), COALESCE($4, ''), COALESCE($5, ''),
                    COALESCE($6, 'CDF'), COALESCE($7, 5), COALESCE($8, 'Africa/Kinshasa'),
-                   COALESCE($9, TRUE), COALESCE($10, 'STRICT'))
+                   COALESCE($9, TRUE), COALESCE($10, 'STRICT'), COALESCE($11, TRUE))
            RETURNING id"#,
         f.nom,
         f.code_boutique,
@@ -410,7 +415,8 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
         f.threshold(),
         f.fuseau_horaire,
         f.est_active,
-        f.politique_stock
+        f.politique_stock,
+        f.pos_autorise
     )
     .fetch_one(pool)
     .await?)
@@ -430,7 +436,8 @@ pub async fn update(pool: &PgPool, id: i64, f: &BoutiqueFields) -> Result<(), Bo
                alerte_stock_bas = COALESCE($8, alerte_stock_bas),
                fuseau_horaire = COALESCE($9, fuseau_horaire),
                est_active = COALESCE($10, est_active),
-               politique_stock = COALESCE($11, politique_stock)
+               politique_stock = COALESCE($11, politique_stock),
+               pos_autorise = COALESCE($12, pos_autorise)
            WHERE id = $1"#,
         id,
         f.nom,
@@ -442,7 +449,8 @@ pub async fn update(pool: &PgPool, id: i64, f: &BoutiqueFields) -> Result<(), Bo
         f.threshold(),
         f.fuseau_horaire,
         f.est_active,
-        f.politique_stock
+        f.politique_stock,
+        f.pos_autorise
     )
     .execute(pool)
     .await?;

@@ -292,6 +292,8 @@ pub struct BoutiqueView {
     pub fuseau_horaire: String,
     pub politique_stock: String,
     pub est_active: bool,
+    /// Whether its tills may sell (`pos/status/`).
+    pub pos_autorise: bool,
     pub date_creation: String,
     /// Active tills and active articles.
     pub nb_terminaux: i64,
@@ -313,6 +315,7 @@ impl From<Boutique> for BoutiqueView {
             fuseau_horaire: b.fuseau_horaire,
             politique_stock: b.politique_stock,
             est_active: b.est_active,
+            pos_autorise: b.pos_autorise,
             nb_terminaux: b.nb_terminaux,
             nb_articles: b.nb_articles,
         }

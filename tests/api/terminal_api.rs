@@ -753,3 +753,97 @@ async fn a_day_of_one_till() {
     assert_eq!(battery["full_details"]["stock_disponible"], 0);
     app.assert_invariants().await;
 }
+
+/// `pos/status/`: a manager stops a shop's tills and lets them sell again; a till unknown,
+/// inactive or of a closed shop is never told it may sell.
+#[tokio::test]
+async fn a_manager_stops_and_restarts_a_shops_tills() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let shop = app.article("BTQ-009", "CAB-001").await.boutique_id;
+    let status = |serial: Option<&'static str>, query: String| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v2/simple/pos/status/{query}"), serial)
+                .await
+        }
+    };
+
+    let open = status(Some(DEMO_SERIAL), String::new()).await;
+    assert_eq!(open.status, 200);
+    assert_eq!(
+        open.body,
+        json!({"success": true, "pos_allowed": true, "code": "POS_OK",
+               "message": "Caisse autorisée", "boutique_id": shop})
+    );
+    // The app versions that send no header name themselves in the query string.
+    let by_query = status(None, format!("?numero_serie={DEMO_SERIAL}")).await;
+    assert_eq!(by_query.body["code"], "POS_OK");
+    assert_eq!(by_query.body["boutique_id"], shop);
+
+    let stop = app
+        .admin(
+            Method::PATCH,
+            &format!("/api/admin/boutiques/{shop}"),
+            &token,
+            Some(&json!({"pos_autorise": false})),
+        )
+        .await;
+    assert_eq!(stop.status, 200, "{:#}", stop.body);
+    assert_eq!(
+        stop.body["boutique"]["pos_autorise"], false,
+        "{:#}",
+        stop.body
+    );
+    let stopped = status(Some(DEMO_SERIAL), String::new()).await;
+    assert_eq!(stopped.status, 200);
+    assert_eq!(stopped.body["pos_allowed"], false);
+    assert_eq!(stopped.body["code"], "POS_DISABLED");
+    assert_eq!(stopped.body["boutique_id"], shop);
+    // Another shop's tills sell on.
+    let other = status(Some(OTHER_SERIAL), String::new()).await;
+    assert_eq!(other.body["code"], "POS_OK");
+    // A setting that is not a yes or a no changes nothing.
+    let bad = app
+        .admin(
+            Method::PATCH,
+            &format!("/api/admin/boutiques/{shop}"),
+            &token,
+            Some(&json!({"pos_autorise": "peut-être"})),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{:#}", bad.body);
+    app.admin(
+        Method::PATCH,
+        &format!("/api/admin/boutiques/{shop}"),
+        &token,
+        Some(&json!({"pos_autorise": true})),
+    )
+    .await;
+    assert_eq!(
+        status(Some(DEMO_SERIAL), String::new()).await.body["code"],
+        "POS_OK"
+    );
+
+    // Never POS_OK for a till that is not one, or not active.
+    for serial in ["INCONNU-42", INACTIVE_SERIAL] {
+        let unknown = status(None, format!("?numero_serie={serial}")).await;
+        unknown.assert_error(404, "POS_UNKNOWN_BOUTIQUE");
+        assert_eq!(unknown.body["numero_serie"], serial);
+        assert_eq!(unknown.body["message"], unknown.body["error"]);
+    }
+    status(None, String::new())
+        .await
+        .assert_error(400, "MISSING_SERIAL");
+    status(Some(DEMO_SERIAL), "?boutique_id=999999".into())
+        .await
+        .assert_error(403, "BOUTIQUE_MISMATCH");
+    sqlx::query("UPDATE boutiques SET est_active = FALSE WHERE id = $1")
+        .bind(shop)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let closed = status(Some(DEMO_SERIAL), String::new()).await;
+    closed.assert_error(403, "POS_BOUTIQUE_INACTIVE");
+    assert_eq!(closed.body["boutique_id"], shop);
+}

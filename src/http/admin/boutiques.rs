@@ -76,6 +76,10 @@ pub struct BoutiqueBody {
     politique_stock: Option<String>,
     #[serde(default, deserialize_with = "given")]
     est_active: Option<bool>,
+    /// `false` stops the shop's tills from selling (they read it from `pos/status/`);
+    /// default `true`.
+    #[serde(default, deserialize_with = "given")]
+    pos_autorise: Option<bool>,
 }
 
 impl From<BoutiqueBody> for BoutiqueFields {
@@ -91,6 +95,7 @@ impl From<BoutiqueBody> for BoutiqueFields {
             fuseau_horaire: body.fuseau_horaire,
             politique_stock: body.politique_stock,
             est_active: body.est_active,
+            pos_autorise: body.pos_autorise,
         }
     }
 }

@@ -131,7 +131,7 @@ fn examples() -> Vec<(&'static str, &'static str, u16, Value)> {
                     "type_commerce": "Téléphonie et accessoires", "ville": "Kinshasa",
                     "adresse": "12 avenue du Commerce, Gombe", "devise": "CDF",
                     "alerte_stock_bas": 5, "fuseau_horaire": "Africa/Kinshasa",
-                    "politique_stock": "STRICT", "est_active": true,
+                    "politique_stock": "STRICT", "est_active": true, "pos_autorise": true,
                     "date_creation": "2026-11-25T09:00:00+01:00", "nb_terminaux": 1,
                     "nb_articles": 8,
                 }],

@@ -52,6 +52,7 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::catalogue::categories,
         super::terminal::catalogue::deleted_articles,
         super::terminal::catalogue::variants,
+        super::terminal::pos::pos_status,
         super::terminal::sales::create_sale,
         super::terminal::sync::sync,
         super::terminal::give_back::cancel,

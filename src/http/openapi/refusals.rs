@@ -191,6 +191,10 @@ impl utoipa::IntoResponses for Status {
 }
 
 refusals!(TerminalInfo, PathTerminal, false, {});
+refusals!(PosStatus, Terminal, false, {
+    403 => [PosBoutiqueInactive],
+    404 => [PosUnknownBoutique],
+});
 refusals!(Catalogue, Terminal, false, { 400 => [InvalidParameter] });
 refusals!(CatalogueOfTerminal, PathTerminal, false, { 400 => [InvalidParameter] });
 refusals!(SetStock, Terminal, true, {

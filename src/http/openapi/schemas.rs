@@ -75,6 +75,11 @@ pub struct ApiErrorBody {
     /// `ALREADY_CANCELLED`: when the sale was cancelled.
     #[schema(schema_with = nullable_timestamp)]
     pub date_annulation: Option<String>,
+    /// `POS_*` (`pos/status/`): `error` again, under the name the 2026 tills read.
+    pub message: Option<String>,
+    /// `POS_BOUTIQUE_INACTIVE`: the till's boutique.
+    #[schema(example = 1)]
+    pub boutique_id: Option<i64>,
 }
 
 /// For `#[schema(schema_with = …)]` on an `Option<String>` timestamp.

@@ -49,6 +49,14 @@ pub fn terminal_not_found() -> ApiError {
     )
 }
 
+pub fn missing_serial() -> ApiError {
+    ApiError::bad_request(
+        Code::MissingSerial,
+        "En-tête X-Device-Serial manquant : le terminal doit envoyer son numéro de série",
+    )
+    .with("header_required", "X-Device-Serial")
+}
+
 pub fn boutique_mismatch() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
@@ -82,13 +90,7 @@ impl FromRequestParts<AppState> for Terminal {
         if let Some(resolved) = parts.extensions.get::<Terminal>() {
             return Ok(resolved.clone());
         }
-        let serial = header_serial(&parts.headers).ok_or_else(|| {
-            ApiError::bad_request(
-                Code::MissingSerial,
-                "En-tête X-Device-Serial manquant : le terminal doit envoyer son numéro de série",
-            )
-            .with("header_required", "X-Device-Serial")
-        })?;
+        let serial = header_serial(&parts.headers).ok_or_else(missing_serial)?;
         Terminal::resolve(parts, state, serial).await
     }
 }
@@ -128,7 +130,11 @@ impl Terminal {
     /// Resolves `serial` as the calling till: it must exist and be active, its boutique
     /// too, the key it presents (if any, or always when keys are required) must be its own,
     /// and a `boutique_id` in the query string must be its boutique's.
-    async fn resolve(parts: &Parts, state: &AppState, serial: &str) -> Result<Self, ApiError> {
+    pub(super) async fn resolve(
+        parts: &Parts,
+        state: &AppState,
+        serial: &str,
+    ) -> Result<Self, ApiError> {
         if serial.is_empty() || serial.len() > 100 {
             return Err(terminal_not_found());
         }

@@ -17,6 +17,7 @@ pub mod give_back;
 pub mod history;
 pub mod info;
 pub mod live;
+pub mod pos;
 pub mod reconciliation;
 pub mod sale_body;
 pub mod sales;
@@ -54,6 +55,7 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
 fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/status", get(status::status)),
+        ("/pos/status", get(pos::pos_status)),
         ("/terminal/{numero_serie}", get(info::terminal_info)),
         ("/articles", get(catalogue::articles)),
         (
