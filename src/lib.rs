@@ -11,6 +11,7 @@ pub mod events;
 pub mod field;
 pub mod http;
 pub mod money;
+pub mod notifications;
 pub mod review;
 pub mod sales;
 pub mod secret;

@@ -102,6 +102,14 @@ pub fn router(state: AppState) -> Router {
 
     let router = Router::new()
         .nest(TERMINAL_API, terminal::router(&state))
+        // The notifications again where the 2026 app's sample code calls them.
+        .merge(
+            terminal::notifications::routes()
+                .into_iter()
+                .fold(Router::new(), |router, (path, route)| {
+                    both(router, &format!("/api/v2{path}"), route)
+                }),
+        )
         .nest("/api/admin", admin::router())
         .merge(backoffice::router(state.clone()))
         .merge(live::router(vec![

@@ -12,6 +12,7 @@ mod instances;
 mod isolation;
 mod lifecycle;
 mod live;
+mod notifications;
 mod offline;
 mod openapi;
 mod operations;

@@ -223,6 +223,7 @@ refusals!(Return, Terminal, true, {
 });
 refusals!(Reconcile, Terminal, true, { 400 => [InvalidFormat] });
 refusals!(Listing, Terminal, false, { 400 => [InvalidParameter] });
+refusals!(Notification, Terminal, false, { 404 => [NotificationNotFound] });
 refusals!(Statistics, Terminal, false, {});
 refusals!(BoutiquesForCaller, TerminalOrAdmin, false, {});
 

@@ -77,6 +77,8 @@ pub struct ApiErrorBody {
     pub date_annulation: Option<String>,
     /// `POS_*` (`pos/status/`): `error` again, under the name the 2026 tills read.
     pub message: Option<String>,
+    /// `NOTIFICATION_NOT_FOUND`: `error` again, where the 2026 tills read it.
+    pub detail: Option<String>,
     /// `POS_BOUTIQUE_INACTIVE`: the till's boutique.
     #[schema(example = 1)]
     pub boutique_id: Option<i64>,

@@ -17,6 +17,7 @@ pub mod give_back;
 pub mod history;
 pub mod info;
 pub mod live;
+pub mod notifications;
 pub mod pos;
 pub mod reconciliation;
 pub mod sale_body;
@@ -37,6 +38,7 @@ use gate::Terminal;
 /// every route in it.
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     let mut routes = unkeyed();
+    routes.extend(notifications::routes());
     routes.extend(keyed());
     routes
 }
@@ -47,6 +49,7 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/ventes", post(sales::create_sale)),
         ("/ventes/sync", post(sync::sync)),
+        ("/sync-ventes", post(sync::sync_ventes)),
         ("/ventes/annuler", post(give_back::cancel)),
         ("/ventes/retour", post(give_back::return_articles)),
     ]
@@ -85,6 +88,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .map(|(path, route)| (path, route.route_layer(idempotent.clone())));
     unkeyed()
         .into_iter()
+        .chain(notifications::routes())
         .chain(keyed)
         .fold(Router::new(), |router, (path, route)| {
             super::both(router, path, route)

@@ -123,6 +123,33 @@ pub async fn sync(
     Ok((status, Json(response)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/sync-ventes/",
+    operation_id = "sync_sales_again",
+    tag = "Terminal",
+    summary = "Sync the sales a till made offline (`ventes/sync/` by another name)",
+    description = "Where the 2026 app's sample code and guide post their batches: the same \
+        route as `ventes/sync/`, the same answers.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "As for `ventes/sync/`"),
+        ("X-App-Version" = Option<String>, Header, description = "As for `ventes/sync/`", example = "2.4.1"),
+    ),
+    request_body = super::sale_body::SyncRequest,
+    responses(
+        (status = 201, description = "At least one sale stored (created now, or already there)", body = SyncResponse),
+        crate::http::openapi::refusals::Sync,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
+pub async fn sync_ventes(
+    state: State<AppState>,
+    terminal: Terminal,
+    body: RawBody,
+) -> Result<(StatusCode, Json<SyncResponse>), ApiError> {
+    sync(state, terminal, body).await
+}
+
 /// The sales of the body: a JSON array of sales, or an object carrying them under `ventes`
 /// (any case). Each is kept as the exact JSON text the till sent.
 fn batch_items(body: &[u8], max_batch: usize) -> Result<Vec<&RawValue>, ApiError> {
