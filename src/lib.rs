@@ -12,6 +12,7 @@ pub mod field;
 pub mod http;
 pub mod money;
 pub mod notifications;
+pub mod rates;
 pub mod review;
 pub mod sales;
 pub mod secret;

@@ -584,3 +584,182 @@ async fn stock_alert_counts_follow_the_threshold_and_the_catalogue() {
     assert_eq!(low(&app).await, 2);
     app.assert_invariants().await;
 }
+
+/// A manager sets the dollar rate of a merchant and of one of its shops: the tills read the
+/// new rate, a sale made before the change keeps the rate of its day, every change is kept.
+#[tokio::test]
+async fn the_dollar_rate_of_a_merchant_and_of_a_shop() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let b = charger.boutique_id;
+    let other = app.article("BTQ-010", "EAU-150").await.boutique_id;
+    let merchant: i64 = sqlx::query_scalar("SELECT commercant_id FROM boutiques WHERE id = $1")
+        .bind(b)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let rate_path = format!("/api/admin/boutiques/{b}/taux");
+    let rate_now = || async { app.admin(Method::GET, &rate_path, &token, None).await };
+    let till_reads = || async {
+        app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL))
+            .await
+            .body["taux_dollar"]
+            .clone()
+    };
+
+    let start = rate_now().await;
+    assert_eq!(start.status, 200, "{:#}", start.body);
+    assert_eq!(start.body["taux_dollar"], "2800.00");
+    assert_eq!(start.body["historique"], json!([]));
+
+    // The merchant's rate covers its shops.
+    let merchant_path = format!("/api/admin/commercants/{merchant}/taux");
+    let set = app
+        .admin(
+            Method::PUT,
+            &merchant_path,
+            &token,
+            Some(&json!({"taux_dollar": 2900})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:#}", set.body);
+    assert_eq!(set.body["taux_dollar"], "2900.00");
+    assert_eq!(till_reads().await, "2900.00");
+    assert_eq!(rate_now().await.body["source"], "commercant");
+
+    // The shop's own rate beats it; the other merchant's shop is untouched.
+    let own = app
+        .admin(
+            Method::PUT,
+            &rate_path,
+            &token,
+            Some(&json!({"taux_dollar": "2950.50"})),
+        )
+        .await;
+    assert_eq!(own.status, 200, "{:#}", own.body);
+    assert_eq!(
+        (&own.body["taux_dollar"], &own.body["source"]),
+        (&json!("2950.50"), &json!("boutique"))
+    );
+    assert_eq!(till_reads().await, "2950.50");
+    let elsewhere: String =
+        sqlx::query_scalar("SELECT taux_courant::text FROM boutiques WHERE id = $1")
+            .bind(other)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(elsewhere, "2800.00");
+    // A change of the merchant's rate no longer moves this shop.
+    app.admin(
+        Method::PUT,
+        &merchant_path,
+        &token,
+        Some(&json!({"taux_dollar": 3000})),
+    )
+    .await;
+    assert_eq!(till_reads().await, "2950.50");
+
+    // A sale made offline yesterday keeps yesterday's rate; one made now takes the new one.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let reply = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([
+                {"numero_facture": "R-1", "devise": "USD", "date_vente": yesterday, "lignes": [
+                    {"article_id": charger.id, "quantite": 1, "prix_unitaire": 9.0}]},
+                {"numero_facture": "R-2", "devise": "USD", "lignes": [
+                    {"article_id": charger.id, "quantite": 1, "prix_unitaire": 9.0}]},
+            ]),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{:#}", reply.body);
+    let rates: Vec<&Value> = reply.body["details"]["creees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["taux_dollar"])
+        .collect();
+    assert_eq!(rates, [&json!("2800.00"), &json!("2950.50")]);
+
+    // Removing the shop's own: the merchant's applies again.
+    let removed = app
+        .admin(
+            Method::PUT,
+            &rate_path,
+            &token,
+            Some(&json!({"taux_dollar": null})),
+        )
+        .await;
+    assert_eq!(
+        (&removed.body["taux_dollar"], &removed.body["source"]),
+        (&json!("3000.00"), &json!("commercant"))
+    );
+    let history: Vec<(Value, Value)> = removed.body["historique"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["taux_dollar"].clone(), h["portee"].clone()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (Value::Null, json!("boutique")),
+            (json!("3000.00"), json!("commercant")),
+            (json!("2950.50"), json!("boutique")),
+            (json!("2900.00"), json!("commercant")),
+        ]
+    );
+    assert_eq!(removed.body["historique"][0]["modifie_par"], "admin:tests");
+
+    // Nothing but a rate is taken, and a refusal writes nothing.
+    for bad in [
+        json!(0),
+        json!(-5),
+        json!("abc"),
+        json!(2850.123),
+        json!(true),
+        json!(2_000_000),
+    ] {
+        app.admin(
+            Method::PUT,
+            &rate_path,
+            &token,
+            Some(&json!({"taux_dollar": bad})),
+        )
+        .await
+        .assert_error(400, "INVALID_FORMAT");
+    }
+    app.admin(
+        Method::PUT,
+        &merchant_path,
+        &token,
+        Some(&json!({"taux_dollar": null})),
+    )
+    .await
+    .assert_error(400, "INVALID_FORMAT");
+    let changes: i64 = sqlx::query_scalar("SELECT count(*) FROM taux_change")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(changes, 4);
+    app.admin(
+        Method::PUT,
+        "/api/admin/commercants/999999/taux",
+        &token,
+        Some(&json!({"taux_dollar": 1})),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+    app.admin(
+        Method::GET,
+        "/api/admin/boutiques/999999/taux",
+        &token,
+        None,
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+    app.get(&rate_path, Some(DEMO_SERIAL))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+}

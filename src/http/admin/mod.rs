@@ -10,6 +10,7 @@
 
 pub mod boutiques;
 pub mod catalogue;
+pub mod rates;
 pub mod review;
 pub mod sales;
 pub mod stock;
@@ -160,6 +161,14 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
             get(catalogue::show_article)
                 .patch(catalogue::update_article)
                 .delete(catalogue::deactivate_article),
+        ),
+        (
+            "/boutiques/{boutique_id}/taux",
+            get(rates::show).put(rates::set_for_shop),
+        ),
+        (
+            "/commercants/{commercant_id}/taux",
+            axum::routing::put(rates::set_for_merchant),
         ),
         ("/boutiques/{boutique_id}/entrees", post(stock::receive)),
         ("/boutiques/{boutique_id}/ajustements", post(stock::adjust)),
