@@ -19,3 +19,4 @@ pub mod secret;
 pub mod stock;
 pub mod telemetry;
 pub mod terminals;
+pub mod till_records;

@@ -847,3 +847,183 @@ async fn a_manager_stops_and_restarts_a_shops_tills() {
     closed.assert_error(403, "POS_BOUTIQUE_INACTIVE");
     assert_eq!(closed.body["boutique_id"], shop);
 }
+
+/// A 2026 till records negotiated prices and returned goods, sends them again after a
+/// dropped link, and reads them back; the stock does not move and no shop sees another's.
+#[tokio::test]
+async fn negotiated_prices_and_returned_goods_are_recorded_once() {
+    let app = TestApp::spawn().await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let b = charger.boutique_id;
+    let negotiated = json!({
+        "code_article": "CHG-001", "montant_negocie": 22000, "quantite": 2,
+        "date_operation": "2026-11-25T14:03:00+01:00", "motif": "Client fidèle",
+        "reference_vente": "F-9",
+    });
+    let first = app
+        .post(
+            "/api/v2/simple/articles-negocies/",
+            Some(DEMO_SERIAL),
+            &negotiated,
+        )
+        .await;
+    assert_eq!(first.status, 201, "{:#}", first.body);
+    let id = first.body["id"].as_i64().unwrap();
+    assert_eq!(first.body, json!({"id": id}));
+    // Sent again, several times at once: one record.
+    let again = join_all((0..4).map(|_| {
+        app.post(
+            "/api/v2/simple/articles-negocies/",
+            Some(DEMO_SERIAL),
+            &negotiated,
+        )
+    }))
+    .await;
+    for reply in again {
+        assert_eq!(reply.status, 200, "{:#}", reply.body);
+        assert_eq!(reply.body, json!({"id": id, "already_exists": true}));
+    }
+    // As the C# models write it, an unknown article, a date it cannot read.
+    let pascal = app
+        .post(
+            "/api/v2/simple/articles-negocies",
+            Some(DEMO_SERIAL),
+            &json!({"CodeArticle": "ANCIEN-7", "MontantNegocie": "1000.5",
+                    "DateOperation": "hier soir", "Devise": "usd"}),
+        )
+        .await;
+    assert_eq!(pascal.status, 201, "{:#}", pascal.body);
+    // A first record sent several times at once is stored once too.
+    let returned = json!({"code_article": "CHG-001", "montant_retourne": "25000",
+                          "date_operation": "2026-11-26T09:00:00+01:00"});
+    let burst = join_all((0..4).map(|_| {
+        app.post(
+            "/api/v2/simple/retours-articles/",
+            Some(DEMO_SERIAL),
+            &returned,
+        )
+    }))
+    .await;
+    let mut statuses: Vec<u16> = burst.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 200, 201], "{burst:?}");
+    assert!(burst.iter().all(|r| r.body["id"] == burst[0].body["id"]));
+
+    // Refusals name the field, and write nothing.
+    for (body, code, champ) in [
+        (
+            json!({"montant_negocie": 1, "date_operation": "2026-11-25"}),
+            "MISSING_CODE_ARTICLE",
+            "code_article",
+        ),
+        (
+            json!({"code_article": "X", "date_operation": "2026-11-25"}),
+            "MISSING_FIELD",
+            "montant_negocie",
+        ),
+        (
+            json!({"code_article": "X", "montant_negocie": 1}),
+            "MISSING_FIELD",
+            "date_operation",
+        ),
+        (
+            json!({"code_article": "X", "montant_negocie": "beaucoup", "date_operation": "2026-11-25"}),
+            "INVALID_FORMAT",
+            "montant_negocie",
+        ),
+        (
+            json!({"code_article": "X", "montant_negocie": -1, "date_operation": "2026-11-25"}),
+            "INVALID_FORMAT",
+            "montant_negocie",
+        ),
+        (
+            json!({"code_article": "X", "montant_negocie": 1, "quantite": 0, "date_operation": "2026-11-25"}),
+            "INVALID_FORMAT",
+            "quantite",
+        ),
+        (
+            json!({"code_article": "X", "montant_negocie": 1, "devise": "EUR", "date_operation": "2026-11-25"}),
+            "INVALID_FORMAT",
+            "devise",
+        ),
+    ] {
+        let refused = app
+            .post(
+                "/api/v2/simple/articles-negocies/",
+                Some(DEMO_SERIAL),
+                &body,
+            )
+            .await;
+        refused.assert_error(400, code);
+        assert_eq!(refused.body["champ"], champ, "{:#}", refused.body);
+    }
+    app.post(
+        "/api/v2/simple/retours-articles/",
+        Some(DEMO_SERIAL),
+        &json!({"code_article": "X", "montant_negocie": 1, "date_operation": "2026-11-25"}),
+    )
+    .await
+    .assert_error(400, "MISSING_FIELD");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM releves_articles")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+    assert_eq!(app.article("BTQ-009", "CHG-001").await.stock, charger.stock);
+
+    let history = app
+        .get(
+            "/api/v2/simple/articles-negocies/historique/",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(history.status, 200, "{:#}", history.body);
+    assert_eq!(history.body["count"], 2);
+    assert_eq!(history.body["par_terminal"], false);
+    // The one it could not date is dated now: newest first.
+    assert_eq!(history.body["results"][0]["code_article"], "ANCIEN-7");
+    assert_eq!(history.body["results"][0]["article_id"], Value::Null);
+    assert_eq!(history.body["results"][0]["devise"], "USD");
+    assert_eq!(history.body["results"][0]["montant_negocie"], "1000.50");
+    let record = &history.body["results"][1];
+    assert_eq!(
+        record,
+        &json!({
+            "id": id, "boutique_id": b, "boutique_nom": "Ma Boutique",
+            "terminal_id": record["terminal_id"], "terminal_nom": "Terminal MAUI",
+            "terminal_serial": DEMO_SERIAL, "article_id": charger.id,
+            "article_nom": charger.nom, "code_article": "CHG-001", "quantite": 2,
+            "montant_negocie": "22000.00", "devise": "CDF",
+            "date_operation": "2026-11-25T14:03:00+01:00", "motif": "Client fidèle",
+            "reference_vente": "F-9", "created_at": record["created_at"],
+            "updated_at": record["updated_at"],
+        })
+    );
+    let returns = app
+        .get(
+            "/api/v2/simple/retours-articles/historique/?par_terminal=1",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(returns.body["count"], 1);
+    assert_eq!(returns.body["par_terminal"], true);
+    assert_eq!(returns.body["results"][0]["montant_retourne"], "25000.00");
+    assert!(returns.body["results"][0].get("montant_negocie").is_none());
+    // Another shop's till sees none of them.
+    let other = app
+        .get(
+            "/api/v2/simple/articles-negocies/historique/",
+            Some(OTHER_SERIAL),
+        )
+        .await;
+    assert_eq!(
+        (&other.body["count"], &other.body["results"]),
+        (&json!(0), &json!([]))
+    );
+    app.get(
+        "/api/v2/simple/retours-articles/historique/?limit=zero",
+        Some(DEMO_SERIAL),
+    )
+    .await
+    .assert_error(400, "INVALID_PARAMETER");
+}

@@ -224,6 +224,11 @@ refusals!(Return, Terminal, true, {
 refusals!(Reconcile, Terminal, true, { 400 => [InvalidFormat] });
 refusals!(Listing, Terminal, false, { 400 => [InvalidParameter] });
 refusals!(Notification, Terminal, false, { 404 => [NotificationNotFound] });
+refusals!(TillRecord, Terminal, true, {
+    400 => [InvalidFormat, MissingCodeArticle, MissingField, InvalidIdempotencyKey],
+    409 => [IdempotencyKeyInProgress],
+    422 => [IdempotencyKeyReused],
+});
 refusals!(Statistics, Terminal, false, {});
 refusals!(BoutiquesForCaller, TerminalOrAdmin, false, {});
 

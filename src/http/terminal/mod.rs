@@ -20,6 +20,7 @@ pub mod live;
 pub mod notifications;
 pub mod pos;
 pub mod reconciliation;
+pub mod records;
 pub mod sale_body;
 pub mod sales;
 pub mod statistics;
@@ -50,6 +51,8 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ventes", post(sales::create_sale)),
         ("/ventes/sync", post(sync::sync)),
         ("/sync-ventes", post(sync::sync_ventes)),
+        ("/articles-negocies", post(records::record_negotiation)),
+        ("/retours-articles", post(records::record_return)),
         ("/ventes/annuler", post(give_back::cancel)),
         ("/ventes/retour", post(give_back::return_articles)),
     ]
@@ -72,6 +75,11 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ventes/reconciliation", post(reconciliation::reconcile)),
         ("/ventes/historique", get(history::history)),
         ("/statistiques", get(statistics::statistics)),
+        (
+            "/articles-negocies/historique",
+            get(records::negotiation_history),
+        ),
+        ("/retours-articles/historique", get(records::return_history)),
         ("/mouvements-stock", get(stock::movements)),
         ("/boutiques", get(boutiques::for_caller)),
     ]
