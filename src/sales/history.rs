@@ -255,3 +255,85 @@ pub async fn negotiated_between(
         reduction_cdf: row.reduction.into(),
     })
 }
+
+/// A negotiated line of a sale, for the negotiated-price report.
+#[derive(Debug, Clone)]
+pub struct NegotiatedLine {
+    pub id: i64,
+    pub vente_id: i64,
+    pub numero_facture: String,
+    pub date_vente: DateTime<Utc>,
+    pub article_id: i64,
+    pub article_code: String,
+    pub article_nom: String,
+    pub quantite: i32,
+    pub prix_original: rust_decimal::Decimal,
+    pub prix_unitaire: rust_decimal::Decimal,
+    pub devise: String,
+}
+
+/// The negotiated lines of the shop's non-cancelled sales over `period`, newest first: a
+/// page of them, and over them all how many lines and units, and the reduction granted in
+/// each currency (never added together).
+pub struct NegotiatedPage {
+    pub lines: Vec<NegotiatedLine>,
+    pub total_lines: i64,
+    pub total_units: i64,
+    pub reduction_cdf: Money,
+    pub reduction_usd: Money,
+}
+
+pub async fn negotiated_lines(
+    pool: &PgPool,
+    boutique_id: i64,
+    period: DateRange,
+    limit: i64,
+    offset: i64,
+) -> Result<NegotiatedPage, sqlx::Error> {
+    let totals = sqlx::query!(
+        r#"SELECT count(*) AS "lines!", COALESCE(sum(l.quantite), 0)::int8 AS "units!",
+                  COALESCE(sum((l.prix_original - l.prix_unitaire) * l.quantite)
+                           FILTER (WHERE l.devise = 'CDF'), 0) AS "cdf!",
+                  COALESCE(sum((l.prix_original - l.prix_unitaire) * l.quantite)
+                           FILTER (WHERE l.devise = 'USD'), 0) AS "usd!"
+           FROM lignes_vente l
+           JOIN ventes v ON v.boutique_id = l.boutique_id AND v.id = l.vente_id
+           WHERE l.boutique_id = $1 AND l.est_negocie AND NOT v.annulee
+             AND ($2::timestamptz IS NULL OR v.date_vente >= $2)
+             AND ($3::timestamptz IS NULL OR v.date_vente < $3)"#,
+        boutique_id,
+        period.start,
+        period.end
+    )
+    .fetch_one(pool)
+    .await?;
+    let lines = sqlx::query_as!(
+        NegotiatedLine,
+        r#"SELECT l.id, v.id AS vente_id, v.numero_facture, v.date_vente, a.id AS article_id,
+                  a.code AS article_code, a.nom AS article_nom, l.quantite,
+                  COALESCE(l.prix_original, l.prix_unitaire) AS "prix_original!",
+                  l.prix_unitaire, l.devise
+           FROM lignes_vente l
+           JOIN ventes v ON v.boutique_id = l.boutique_id AND v.id = l.vente_id
+           JOIN articles a ON a.boutique_id = l.boutique_id AND a.id = l.article_id
+           WHERE l.boutique_id = $1 AND l.est_negocie AND NOT v.annulee
+             AND ($2::timestamptz IS NULL OR v.date_vente >= $2)
+             AND ($3::timestamptz IS NULL OR v.date_vente < $3)
+           ORDER BY v.date_vente DESC, l.id DESC
+           LIMIT $4 OFFSET $5"#,
+        boutique_id,
+        period.start,
+        period.end,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(NegotiatedPage {
+        lines,
+        total_lines: totals.lines,
+        total_units: totals.units,
+        reduction_cdf: totals.cdf.into(),
+        reduction_usd: totals.usd.into(),
+    })
+}

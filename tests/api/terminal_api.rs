@@ -1027,3 +1027,116 @@ async fn negotiated_prices_and_returned_goods_are_recorded_once() {
     .await
     .assert_error(400, "INVALID_PARAMETER");
 }
+
+/// `negociations/`: the lines sold below the catalogue price, each currency on its own,
+/// cancelled sales left out, page by page.
+#[tokio::test]
+async fn the_negotiated_price_report() {
+    let app = TestApp::spawn().await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let reply = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([
+                {"numero_facture": "N-1", "lignes": [
+                    {"article_id": charger.id, "quantite": 2, "prix_unitaire": 22000, "prix_original": 25000},
+                    {"article_id": cable.id, "quantite": 1, "prix_unitaire": 5000}]},
+                {"numero_facture": "N-2", "devise": "USD", "lignes": [
+                    {"article_id": charger.id, "quantite": 1, "prix_unitaire": 8.0, "prix_original": 9.0}]},
+                {"numero_facture": "N-3", "lignes": [
+                    {"article_id": cable.id, "quantite": 1, "prix_unitaire": 4000, "prix_original": 5000}]},
+            ]),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{:#}", reply.body);
+    assert_eq!(reply.body["accepted"].as_array().unwrap().len(), 3);
+    let cancelled = app
+        .post(
+            "/api/v2/simple/ventes/annuler/",
+            Some(DEMO_SERIAL),
+            &json!({"numero_facture": "N-3", "motif": "Erreur"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
+
+    let report = app
+        .get("/api/v2/simple/negociations/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(report.status, 200, "{:#}", report.body);
+    assert_eq!(
+        report.body["statistiques"],
+        json!({"total_negociations": 2, "total_reduction": "6000.00",
+               "total_reduction_usd": "1.00", "total_articles_negocies": 3})
+    );
+    let lines = report.body["negociations"].as_array().unwrap();
+    let n1 = lines
+        .iter()
+        .find(|l| l["vente"]["numero_facture"] == "N-1")
+        .unwrap();
+    assert_eq!(n1["article"]["code"], "CHG-001");
+    assert_eq!(
+        (
+            &n1["prix_original"],
+            &n1["prix_negocie"],
+            &n1["reduction_unitaire"],
+            &n1["reduction_totale"]
+        ),
+        (
+            &json!("25000.00"),
+            &json!("22000.00"),
+            &json!("3000.00"),
+            &json!("6000.00")
+        )
+    );
+    assert_eq!(n1["reduction_pourcentage"], json!(12.0));
+    assert_eq!(n1["vente"]["nom_client"], "Client anonyme");
+    assert_eq!(n1["devise"], "CDF");
+    let n2 = lines
+        .iter()
+        .find(|l| l["vente"]["numero_facture"] == "N-2")
+        .unwrap();
+    assert_eq!(
+        (&n2["devise"], &n2["reduction_totale"]),
+        (&json!("USD"), &json!("1.00"))
+    );
+
+    let first = app
+        .get("/api/v2/simple/negociations/?limit=1", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(
+        first.body["pagination"],
+        json!({"page": 1, "total_pages": 2, "total_items": 2, "has_next": true, "has_previous": false})
+    );
+    let second = app
+        .get(
+            "/api/v2/simple/negociations/?limit=1&page=2",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(second.body["pagination"]["has_previous"], true);
+    assert_ne!(
+        first.body["negociations"][0]["id"],
+        second.body["negociations"][0]["id"]
+    );
+    let tomorrow = (chrono::Utc::now() + Duration::days(2)).format("%Y-%m-%d");
+    let later = app
+        .get(
+            &format!("/api/v2/simple/negociations/?date_debut={tomorrow}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(later.body["statistiques"]["total_negociations"], 0);
+    let other = app
+        .get("/api/v2/simple/negociations/", Some(OTHER_SERIAL))
+        .await;
+    assert_eq!(other.body["negociations"], json!([]));
+    for bad in ["page=0", "limit=x", "date_debut=hier"] {
+        app.get(
+            &format!("/api/v2/simple/negociations/?{bad}"),
+            Some(DEMO_SERIAL),
+        )
+        .await
+        .assert_error(400, "INVALID_PARAMETER");
+    }
+}

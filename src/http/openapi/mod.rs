@@ -56,6 +56,7 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::sales::create_sale,
         super::terminal::sync::sync,
         super::terminal::sync::sync_ventes,
+        super::terminal::negotiations::negotiations,
         super::terminal::records::record_negotiation,
         super::terminal::records::record_return,
         super::terminal::records::negotiation_history,

@@ -17,6 +17,7 @@ pub mod give_back;
 pub mod history;
 pub mod info;
 pub mod live;
+pub mod negotiations;
 pub mod notifications;
 pub mod pos;
 pub mod reconciliation;
@@ -75,6 +76,7 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ventes/reconciliation", post(reconciliation::reconcile)),
         ("/ventes/historique", get(history::history)),
         ("/statistiques", get(statistics::statistics)),
+        ("/negociations", get(negotiations::negotiations)),
         (
             "/articles-negocies/historique",
             get(records::negotiation_history),
