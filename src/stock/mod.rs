@@ -302,3 +302,46 @@ pub async fn count(pool: &PgPool, boutique_id: i64, count: &Count) -> Result<App
     tx.commit().await?;
     Ok(applied)
 }
+
+/// Units added to an article that sales left short (a till's `analyse/regulariser`): one
+/// `ENTREE` under `reference`, and the article's open stock alerts closed with `notes`, in
+/// one transaction. Returns the movement and how many alerts it closed.
+pub async fn regularise(
+    pool: &PgPool,
+    boutique_id: i64,
+    article_id: i64,
+    quantite: i32,
+    reference: &str,
+    utilisateur: &str,
+    notes: Option<&str>,
+) -> Result<(Applied, u64), StockError> {
+    let change = StockChange {
+        article_id,
+        kind: MovementType::Entree,
+        change: Change::Add(quantite),
+        reference_document: Some(reference.to_owned()),
+        utilisateur: utilisateur.to_owned(),
+        commentaire: notes.map(str::to_owned),
+        sale_line: None,
+    };
+    let mut tx = pool.begin().await?;
+    let applied = apply(&mut tx, boutique_id, &[change])
+        .await?
+        .pop()
+        .ok_or(StockError::ArticleNotFound(article_id))?;
+    let closed = sqlx::query!(
+        r#"UPDATE alertes_stock
+           SET fermee = TRUE, date_fermeture = now(), fermee_par = $3,
+               commentaire = COALESCE($4, commentaire)
+           WHERE boutique_id = $1 AND article_id = $2 AND NOT fermee"#,
+        boutique_id,
+        article_id,
+        utilisateur,
+        notes
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok((applied, closed))
+}

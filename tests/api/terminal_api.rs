@@ -1140,3 +1140,99 @@ async fn the_negotiated_price_report() {
         .assert_error(400, "INVALID_PARAMETER");
     }
 }
+
+/// `analyse/regulariser/`: a till adds the units that sales beyond the stock left missing,
+/// and the article's stock alerts close with it.
+#[tokio::test]
+async fn a_till_makes_good_what_sales_beyond_the_stock_left_missing() {
+    let app = TestApp::spawn().await;
+    let case = app.article("BTQ-009", "COQ-001").await;
+    sqlx::query("UPDATE boutiques SET politique_stock = 'AUTORISER_NEGATIF' WHERE id = $1")
+        .bind(case.boutique_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let oversold = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([sale("G-1", &[(case.id, i64::from(case.stock) + 3, 1000.0)])]),
+        )
+        .await;
+    assert_eq!(oversold.status, 201, "{:#}", oversold.body);
+    let open = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM alertes_stock WHERE article_id = $1 AND NOT fermee",
+        )
+        .bind(case.id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(open().await, 1);
+
+    // Refused: nothing written.
+    let footprint = app.footprint().await;
+    let foreign = app.article("BTQ-010", "EAU-150").await;
+    for (body, status, code) in [
+        (
+            json!({"article_id": case.id, "quantite_ajout": 0}),
+            400,
+            "INVALID_FORMAT",
+        ),
+        (json!({"article_id": case.id}), 400, "INVALID_FORMAT"),
+        (
+            json!({"article_id": foreign.id, "quantite_ajout": 3}),
+            404,
+            "ARTICLE_NOT_FOUND",
+        ),
+    ] {
+        app.post(
+            "/api/v2/simple/analyse/regulariser/",
+            Some(DEMO_SERIAL),
+            &body,
+        )
+        .await
+        .assert_error(status, code);
+    }
+    assert_eq!(app.footprint().await, footprint);
+
+    let made_good = app
+        .post(
+            "/api/v2/simple/analyse/regulariser/",
+            Some(DEMO_SERIAL),
+            &json!({"article_id": case.id, "quantite_ajout": 3, "notes": "Carton retrouvé"}),
+        )
+        .await;
+    assert_eq!(made_good.status, 200, "{:#}", made_good.body);
+    assert_eq!(
+        made_good.body,
+        json!({"success": true, "article": {"id": case.id, "nom": case.nom, "code": "COQ-001"},
+               "stock_avant": -3, "quantite_ajoutee": 3, "stock_apres": 0, "alertes_resolues": 1})
+    );
+    assert_eq!(open().await, 0);
+    let (reference, comment): (String, Option<String>) = sqlx::query_as(
+        "SELECT m.reference_document, x.commentaire FROM mouvements_stock m, alertes_stock x
+         WHERE m.article_id = $1 AND m.type_mouvement = 'ENTREE' AND x.article_id = $1",
+    )
+    .bind(case.id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        reference.starts_with("REGUL-Terminal MAUI-20"),
+        "{reference}"
+    );
+    assert_eq!(comment.as_deref(), Some("Carton retrouvé"));
+    let again = app
+        .post(
+            "/api/v2/simple/analyse/regulariser/",
+            Some(DEMO_SERIAL),
+            &json!({"article_id": case.id, "quantite_ajout": 1}),
+        )
+        .await;
+    assert_eq!(
+        (&again.body["stock_apres"], &again.body["alertes_resolues"]),
+        (&json!(1), &json!(0))
+    );
+    app.assert_invariants().await;
+}

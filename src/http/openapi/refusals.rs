@@ -197,6 +197,12 @@ refusals!(PosStatus, Terminal, false, {
 });
 refusals!(Catalogue, Terminal, false, { 400 => [InvalidParameter] });
 refusals!(CatalogueOfTerminal, PathTerminal, false, { 400 => [InvalidParameter] });
+refusals!(Regularise, Terminal, true, {
+    400 => [InvalidFormat, InvalidIdempotencyKey],
+    404 => [ArticleNotFound],
+    409 => [IdempotencyKeyInProgress],
+    422 => [IdempotencyKeyReused],
+});
 refusals!(SetStock, Terminal, true, {
     400 => [InvalidFormat],
     404 => [ArticleNotFound],

@@ -54,6 +54,7 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/sync-ventes", post(sync::sync_ventes)),
         ("/articles-negocies", post(records::record_negotiation)),
         ("/retours-articles", post(records::record_return)),
+        ("/analyse/regulariser", post(stock::regularise)),
         ("/ventes/annuler", post(give_back::cancel)),
         ("/ventes/retour", post(give_back::return_articles)),
     ]

@@ -241,3 +241,105 @@ mod tests {
         assert_eq!(in_till_words(too_long).extra["champ"], "commentaire");
     }
 }
+
+/// Units a till adds to an article that sales left short.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegulariseRequest {
+    #[schema(example = 3)]
+    article_id: i64,
+    /// Units added, from 1.
+    #[schema(example = 5, minimum = 1, maximum = 1_000_000)]
+    quantite_ajout: i64,
+    /// Kept with the movement and on the alerts it closes.
+    #[schema(example = "Carton retrouvé en réserve")]
+    notes: Option<String>,
+}
+
+/// What the regularisation did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RegulariseResponse {
+    #[schema(example = true)]
+    success: bool,
+    article: RegularisedArticle,
+    stock_avant: i32,
+    quantite_ajoutee: i32,
+    stock_apres: i32,
+    /// The article's open stock alerts, closed by it.
+    alertes_resolues: u64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RegularisedArticle {
+    id: i64,
+    nom: String,
+    code: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v2/simple/analyse/regulariser/",
+    operation_id = "regularise_stock",
+    tag = "Terminal",
+    summary = "Add units to an article that sales left short, closing its stock alerts",
+    description = "One `ENTREE` movement (reference `REGUL-<till>-<local time>`) under the \
+        article's lock, and the article's open stock alerts closed with the notes, together.",
+    request_body = RegulariseRequest,
+    responses(
+        (status = 200, description = "Added", body = RegulariseResponse),
+        crate::http::openapi::refusals::Regularise,
+    ),
+    security(("X-Device-Serial" = []), ("X-Device-Serial" = [], "cle_api" = []))
+)]
+pub async fn regularise(
+    State(state): State<AppState>,
+    terminal: Terminal,
+    Body(body): Body<RegulariseRequest>,
+) -> Result<Json<RegulariseResponse>, ApiError> {
+    let article_id = crate::field::id("article_id", body.article_id)?;
+    let quantite = crate::field::int(
+        "quantite_ajout",
+        body.quantite_ajout,
+        1,
+        stock::MAX_RECEIVED,
+    )? as i32;
+    let notes = body
+        .notes
+        .as_deref()
+        .map(|n| crate::field::free_text("notes", n, 500))
+        .transpose()?
+        .filter(|n| !n.is_empty());
+    let shop = &terminal.boutique;
+    let name: String = terminal.nom_terminal.chars().take(40).collect();
+    let reference = format!(
+        "REGUL-{name}-{}",
+        chrono::Utc::now()
+            .with_timezone(&shop.time_zone)
+            .format("%Y%m%d%H%M%S")
+    );
+    let (applied, closed) = stock::regularise(
+        &state.pool,
+        shop.id,
+        article_id,
+        quantite,
+        &reference,
+        &terminal.nom_terminal,
+        notes.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        StockError::ArticleNotFound(id) => article_not_found(Some(id)),
+        other => other.into(),
+    })?;
+    Ok(Json(RegulariseResponse {
+        success: true,
+        stock_avant: applied.stock_avant,
+        quantite_ajoutee: applied.stock_apres - applied.stock_avant,
+        stock_apres: applied.stock_apres,
+        alertes_resolues: closed,
+        article: RegularisedArticle {
+            id: applied.article_id,
+            nom: applied.nom,
+            code: applied.code,
+        },
+    }))
+}
