@@ -155,6 +155,9 @@ pub struct StoredRejection {
     pub resolu_par: Option<String>,
     pub commentaire_resolution: Option<String>,
     pub vente_id: Option<i64>,
+    /// When the till gave it up (`ventes/notifier-rejet`), and why.
+    pub date_abandon: Option<DateTime<Utc>>,
+    pub motif_abandon: Option<String>,
     pub total: i64,
 }
 
@@ -171,6 +174,7 @@ pub async fn rejections(
                   t.nom_terminal, r.numero_facture, r.code, r.message, r.payload, r.article_id,
                   r.details, r.tentatives, r.date_rejet, r.date_derniere_tentative, r.resolue,
                   r.date_resolution, r.resolu_par, r.commentaire_resolution, r.vente_id,
+                  r.date_abandon, r.motif_abandon,
                   count(*) OVER () AS "total!"
            FROM ventes_rejetees r
            JOIN boutiques b ON b.id = r.boutique_id
@@ -315,4 +319,61 @@ pub async fn close_alert(
         return Err(ReviewError::AlertNotFound);
     }
     Ok(())
+}
+
+/// A refused sale its till gave up: `reference` (its invoice number) and why.
+pub struct Abandon<'a> {
+    pub reference: &'a str,
+    pub motif: &'a str,
+    /// What the till sent, kept when the server had no refusal of that number.
+    pub payload: &'a str,
+}
+
+/// Marks the till's open refusals of `abandon.reference` as given up by the till; when the
+/// server has none, keeps the abandonment as a refusal (code `OTHER`) for the manager.
+/// Nothing else changes: no stock, no sale. Returns how many refusals it marks.
+pub async fn abandon(
+    pool: &PgPool,
+    boutique_id: i64,
+    terminal_id: i64,
+    abandon: &Abandon<'_>,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let marked = sqlx::query!(
+        r#"UPDATE ventes_rejetees
+           SET date_abandon = now(), motif_abandon = $4
+           WHERE boutique_id = $1 AND terminal_id = $2 AND numero_facture = $3 AND NOT resolue"#,
+        boutique_id,
+        terminal_id,
+        abandon.reference,
+        abandon.motif
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if marked > 0 {
+        tx.commit().await?;
+        return Ok(marked);
+    }
+    // The same abandonment sent again marks the same row.
+    let empreinte = sha256_hex(format!("abandon:{}", abandon.reference).as_bytes());
+    sqlx::query!(
+        r#"INSERT INTO ventes_rejetees (boutique_id, terminal_id, numero_facture, code, message,
+                                        payload, empreinte, date_abandon, motif_abandon)
+           VALUES ($1, $2, $3, 'OTHER', $4, $5, $6, now(), $4)
+           ON CONFLICT (boutique_id, terminal_id, empreinte) WHERE NOT resolue
+           DO UPDATE SET date_abandon = now(), motif_abandon = EXCLUDED.motif_abandon,
+                         tentatives = ventes_rejetees.tentatives + 1,
+                         date_derniere_tentative = now()"#,
+        boutique_id,
+        terminal_id,
+        abandon.reference,
+        abandon.motif,
+        abandon.payload,
+        empreinte
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(1)
 }

@@ -818,3 +818,21 @@ pub async fn low_stock(
     .fetch_all(pool)
     .await
 }
+
+/// The name and stock of each of `ids` that is an article of the boutique.
+pub async fn stock_of(
+    pool: &PgPool,
+    boutique_id: i64,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, i32)>, sqlx::Error> {
+    Ok(sqlx::query!(
+        "SELECT id, nom, quantite_stock FROM articles WHERE boutique_id = $1 AND id = ANY($2)",
+        boutique_id,
+        ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, (r.nom, r.quantite_stock)))
+    .collect())
+}

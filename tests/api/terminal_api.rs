@@ -1236,3 +1236,110 @@ async fn a_till_makes_good_what_sales_beyond_the_stock_left_missing() {
     );
     app.assert_invariants().await;
 }
+
+/// `ventes/notifier-rejet`: a till gives up a refused sale. The refusal stays open for the
+/// manager, marked as given up; an abandonment the server had no refusal for is kept as one;
+/// no stock moves.
+#[tokio::test]
+async fn a_till_gives_up_a_refused_sale_and_the_manager_still_sees_it() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let case = app.article("BTQ-009", "COQ-001").await;
+    let foreign = app.article("BTQ-010", "EAU-150").await;
+    let refused = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([sale(
+                "X-1",
+                &[(case.id, i64::from(case.stock) + 99, 1000.0)]
+            )]),
+        )
+        .await;
+    assert_eq!(
+        refused.body["rejected"][0]["reason"], "INSUFFICIENT_STOCK",
+        "{:#}",
+        refused.body
+    );
+    let footprint = app.footprint().await;
+
+    let notice = app
+        .post(
+            "/api/v2/simple/ventes/notifier-rejet/",
+            Some(DEMO_SERIAL),
+            &json!({"Reference": "X-1", "MotifRejet": "Stock insuffisant",
+                    "Articles": [{"ArticleId": case.id, "Quantite": 99},
+                                 {"ArticleId": foreign.id, "Quantite": 1}]}),
+        )
+        .await;
+    assert_eq!(notice.status, 200, "{:#}", notice.body);
+    assert_eq!(
+        notice.body,
+        json!({"success": true,
+               "message": "Rejet enregistré : la vente reste à examiner par le gérant",
+               "reference": "X-1", "motif_rejet": "Stock insuffisant",
+               "traces": [{"article_id": case.id, "nom": case.nom, "quantite_tentee": 99,
+                           "stock_actuel": case.stock}]})
+    );
+    // Nothing moved; the manager sees the refusal, open, given up by the till.
+    assert_eq!(app.footprint().await, footprint);
+    let review = app
+        .admin(Method::GET, "/api/admin/ventes-rejetees", &token, None)
+        .await;
+    let row = review.body["ventes_rejetees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["numero_facture"] == "X-1")
+        .unwrap()
+        .clone();
+    assert_eq!(row["resolue"], false);
+    assert_eq!(row["code"], "INSUFFICIENT_STOCK");
+    assert_eq!(row["motif_abandon"], "Stock insuffisant");
+    assert!(row["date_abandon"].is_string(), "{row:#}");
+
+    // A sale the server never saw, given up twice: one refusal to review.
+    for _ in 0..2 {
+        let unseen = app
+            .post(
+                "/api/v2/simple/ventes/notifier-rejet",
+                Some(DEMO_SERIAL),
+                &json!({"reference": "Y-9"}),
+            )
+            .await;
+        assert_eq!(unseen.status, 200, "{:#}", unseen.body);
+        assert_eq!(unseen.body["motif_rejet"], "Rejet inconnu");
+        assert_eq!(unseen.body["traces"], json!([]));
+    }
+    let (code, attempts, resolved): (String, i32, bool) = sqlx::query_as(
+        "SELECT code, tentatives, resolue FROM ventes_rejetees WHERE numero_facture = 'Y-9'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((code.as_str(), attempts, resolved), ("OTHER", 1, false));
+    let notices: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications_stock")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(notices, 0);
+
+    app.post(
+        "/api/v2/simple/ventes/notifier-rejet/",
+        Some(DEMO_SERIAL),
+        &json!({}),
+    )
+    .await
+    .assert_error(400, "MISSING_REFERENCE");
+    app.post(
+        "/api/v2/simple/ventes/notifier-rejet/",
+        Some(DEMO_SERIAL),
+        &json!({"reference": "Z-1", "articles": "tout"}),
+    )
+    .await
+    .assert_error(400, "INVALID_FORMAT");
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM ventes_rejetees")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 2);
+}

@@ -62,6 +62,10 @@ pub struct RejectionView {
     commentaire_resolution: Option<String>,
     /// The corrected sale, once recorded.
     vente_id: Option<i64>,
+    /// When the till gave it up (`ventes/notifier-rejet`); it stays open for review.
+    #[schema(schema_with = nullable_timestamp)]
+    date_abandon: Option<String>,
+    motif_abandon: Option<String>,
 }
 
 /// The till that sent a refused sale.
@@ -104,6 +108,8 @@ impl From<StoredRejection> for RejectionView {
             resolu_par: r.resolu_par,
             commentaire_resolution: r.commentaire_resolution,
             vente_id: r.vente_id,
+            date_abandon: r.date_abandon.map(|at| timestamp(at, zone)),
+            motif_abandon: r.motif_abandon,
         }
     }
 }

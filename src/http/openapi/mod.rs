@@ -58,6 +58,7 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::sync::sync_ventes,
         super::terminal::negotiations::negotiations,
         super::terminal::stock::regularise,
+        super::terminal::abandon::abandon,
         super::terminal::records::record_negotiation,
         super::terminal::records::record_return,
         super::terminal::records::negotiation_history,

@@ -197,6 +197,11 @@ refusals!(PosStatus, Terminal, false, {
 });
 refusals!(Catalogue, Terminal, false, { 400 => [InvalidParameter] });
 refusals!(CatalogueOfTerminal, PathTerminal, false, { 400 => [InvalidParameter] });
+refusals!(Abandon, Terminal, true, {
+    400 => [InvalidFormat, MissingReference, InvalidIdempotencyKey],
+    409 => [IdempotencyKeyInProgress],
+    422 => [IdempotencyKeyReused],
+});
 refusals!(Regularise, Terminal, true, {
     400 => [InvalidFormat, InvalidIdempotencyKey],
     404 => [ArticleNotFound],

@@ -9,6 +9,7 @@
 //! that record sales or give stock back run under the `Idempotency-Key` layer
 //! ([`super::idempotency`]), keyed per till.
 
+pub mod abandon;
 pub mod boutiques;
 pub mod catalogue;
 pub mod etag;
@@ -55,6 +56,7 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/articles-negocies", post(records::record_negotiation)),
         ("/retours-articles", post(records::record_return)),
         ("/analyse/regulariser", post(stock::regularise)),
+        ("/ventes/notifier-rejet", post(abandon::abandon)),
         ("/ventes/annuler", post(give_back::cancel)),
         ("/ventes/retour", post(give_back::return_articles)),
     ]
