@@ -431,6 +431,11 @@ pub struct NewArticle {
     pub categorie_id: Option<i64>,
     pub quantite_stock: Option<i64>,
     pub est_actif: Option<bool>,
+    /// `CDF` or `USD`; default the shop's (CDF unless the shop is in USD).
+    pub devise: Option<String>,
+    /// A CDF article's prices in USD, as the manager sets them (a USD article's are its own).
+    pub prix_vente_usd: Option<Money>,
+    pub prix_achat_usd: Option<Money>,
 }
 
 /// What a change to an article sets; `None` leaves a field as it is. `categorie_id:
@@ -444,6 +449,22 @@ pub struct ArticleChanges {
     pub prix_achat: Option<Money>,
     pub categorie_id: Option<Option<i64>>,
     pub est_actif: Option<bool>,
+    /// The currency its prices are in from now on.
+    pub devise: Option<String>,
+    /// `Some(None)` clears it.
+    pub prix_vente_usd: Option<Option<Money>>,
+    pub prix_achat_usd: Option<Option<Money>>,
+}
+
+/// A currency an article may be priced in.
+fn article_currency(devise: Option<&str>) -> Result<Option<&'static str>, Invalid> {
+    devise
+        .map(|d| {
+            Currency::parse(d)
+                .map(Currency::as_str)
+                .ok_or_else(|| Invalid::new("devise", "CDF ou USD est attendu"))
+        })
+        .transpose()
 }
 
 /// A category id must name a category of the same boutique.
@@ -486,13 +507,17 @@ pub async fn create_article(
         0,
         MAX_STOCK,
     )? as i32;
+    let devise = article_currency(new.devise.as_deref())?;
     check_category(pool, boutique_id, new.categorie_id).await?;
     Ok(sqlx::query_scalar!(
         r#"INSERT INTO articles (boutique_id, code, nom, description, prix_vente, prix_achat,
-                                 categorie_id, stock_initial, quantite_stock, est_actif, devise)
+                                 categorie_id, stock_initial, quantite_stock, est_actif, devise,
+                                 prix_vente_usd, prix_achat_usd)
            VALUES ($1, $2, $3, COALESCE($4, ''), $5, COALESCE($6::numeric, 0), $7, $8, $8, COALESCE($9, TRUE),
-                   -- Priced in the shop's currency when it is one an article can have.
-                   (SELECT CASE WHEN devise = 'USD' THEN 'USD' ELSE 'CDF' END FROM boutiques WHERE id = $1))
+                   -- Unless given, in the shop's currency when it is one an article can have.
+                   COALESCE($10, (SELECT CASE WHEN devise = 'USD' THEN 'USD' ELSE 'CDF' END
+                                  FROM boutiques WHERE id = $1)),
+                   $11, $12)
            RETURNING id"#,
         boutique_id,
         code,
@@ -502,7 +527,10 @@ pub async fn create_article(
         new.prix_achat.map(|m| m.amount()),
         new.categorie_id,
         stock,
-        new.est_actif
+        new.est_actif,
+        devise,
+        new.prix_vente_usd.map(|m| m.amount()),
+        new.prix_achat_usd.map(|m| m.amount())
     )
     .fetch_one(pool)
     .await?)
@@ -522,6 +550,7 @@ pub async fn change_article(
         .as_deref()
         .map(|d| field::free_text("description", d, 2000))
         .transpose()?;
+    let devise = article_currency(changes.devise.as_deref())?;
     check_category(pool, boutique_id, changes.categorie_id.flatten()).await?;
     let updated = sqlx::query!(
         r#"UPDATE articles SET
@@ -533,6 +562,9 @@ pub async fn change_article(
                categorie_id = CASE WHEN $8 THEN $9 ELSE categorie_id END,
                est_actif = COALESCE($10, est_actif),
                date_suppression = CASE WHEN NOT COALESCE($10, est_actif) THEN COALESCE(date_suppression, now()) END,
+               devise = COALESCE($11, devise),
+               prix_vente_usd = CASE WHEN $12 THEN $13 ELSE prix_vente_usd END,
+               prix_achat_usd = CASE WHEN $14 THEN $15 ELSE prix_achat_usd END,
                date_modification = now()
            WHERE boutique_id = $1 AND id = $2"#,
         boutique_id,
@@ -544,7 +576,12 @@ pub async fn change_article(
         changes.prix_achat.map(|m| m.amount()),
         changes.categorie_id.is_some(),
         changes.categorie_id.flatten(),
-        changes.est_actif
+        changes.est_actif,
+        devise,
+        changes.prix_vente_usd.is_some(),
+        changes.prix_vente_usd.flatten().map(|m| m.amount()),
+        changes.prix_achat_usd.is_some(),
+        changes.prix_achat_usd.flatten().map(|m| m.amount())
     )
     .execute(pool)
     .await?;

@@ -763,3 +763,102 @@ async fn the_dollar_rate_of_a_merchant_and_of_a_shop() {
         .await
         .assert_error(401, "UNAUTHORIZED");
 }
+
+/// A manager prices an article in USD, or gives a CDF article its USD prices; the tills read
+/// them as the 2026 catalogue carries them.
+#[tokio::test]
+async fn articles_priced_in_either_currency() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let b = app.article("BTQ-009", "CAB-001").await.boutique_id;
+    let create = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.admin(
+                Method::POST,
+                &format!("/api/admin/boutiques/{b}/articles"),
+                token,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let usd =
+        create(json!({"code": "MON-1", "nom": "Montre", "prix_vente": 9, "devise": "usd"})).await;
+    assert_eq!(usd.status, 201, "{:#}", usd.body);
+    assert_eq!(usd.body["article"]["devise"], "USD");
+    assert_eq!(usd.body["article"]["prix_vente_usd"], "9.00");
+    let cdf = create(json!({"code": "SAC-1", "nom": "Sac", "prix_vente": 28000,
+                             "prix_vente_usd": "10", "prix_achat_usd": null}))
+    .await;
+    assert_eq!(cdf.status, 201, "{:#}", cdf.body);
+    assert_eq!(
+        (
+            &cdf.body["article"]["devise"],
+            &cdf.body["article"]["prix_vente_usd"]
+        ),
+        (&json!("CDF"), &json!("10.00"))
+    );
+    let refused =
+        create(json!({"code": "EUR-1", "nom": "Euro", "prix_vente": 1, "devise": "EUR"})).await;
+    refused.assert_error(400, "INVALID_FORMAT");
+    assert_eq!(refused.body["champ"], "devise");
+
+    let sac = cdf.body["article"]["id"].as_i64().unwrap();
+    let path = format!("/api/admin/boutiques/{b}/articles/{sac}");
+    let cleared = app
+        .admin(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"prix_vente_usd": null})),
+        )
+        .await;
+    assert_eq!(cleared.status, 200, "{:#}", cleared.body);
+    assert_eq!(cleared.body["article"]["prix_vente_usd"], Value::Null);
+    app.admin(
+        Method::PATCH,
+        &path,
+        &token,
+        Some(&json!({"devise": "XAF"})),
+    )
+    .await
+    .assert_error(400, "INVALID_FORMAT");
+    let moved = app
+        .admin(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"devise": "USD", "prix_vente": 10})),
+        )
+        .await;
+    assert_eq!(
+        (
+            &moved.body["article"]["devise"],
+            &moved.body["article"]["prix_vente"]
+        ),
+        (&json!("USD"), &json!("10.00"))
+    );
+
+    let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    let montre = catalogue.body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "MON-1")
+        .unwrap();
+    assert_eq!(
+        (
+            &montre["devise"],
+            &montre["prix_vente"],
+            &montre["full_details"]["prix_vente_formate"]
+        ),
+        (&json!("USD"), &json!("9.00"), &json!("9.00 USD"))
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT code FROM articles WHERE code = 'EUR-1'")
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, None);
+}

@@ -167,6 +167,18 @@ pub struct ArticleCreate {
     #[serde(default, deserialize_with = "given")]
     #[schema(example = 24)]
     quantite_stock: Option<i64>,
+    /// `CDF` or `USD`, the currency of `prix_vente` and `prix_achat`; default the shop's.
+    #[serde(default)]
+    #[schema(example = "CDF")]
+    devise: Option<String>,
+    /// A CDF article's prices in USD, if the manager sets them (a USD article's are its
+    /// own prices).
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    prix_vente_usd: Option<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    prix_achat_usd: Option<Money>,
 }
 
 impl From<ArticleCreate> for NewArticle {
@@ -180,6 +192,9 @@ impl From<ArticleCreate> for NewArticle {
             categorie_id: body.categorie_id,
             quantite_stock: body.quantite_stock,
             est_actif: body.est_actif,
+            devise: body.devise,
+            prix_vente_usd: body.prix_vente_usd,
+            prix_achat_usd: body.prix_achat_usd,
         }
     }
 }
@@ -206,6 +221,16 @@ pub struct ArticleUpdate {
     categorie_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "given")]
     est_actif: Option<bool>,
+    /// `CDF` or `USD`: the currency its prices are in from now on.
+    #[serde(default, deserialize_with = "given")]
+    devise: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<f64>)]
+    prix_vente_usd: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<f64>)]
+    prix_achat_usd: Option<Option<Money>>,
     /// Named so that sending it is told why it is refused, rather than "unknown field".
     #[serde(
         default,
@@ -234,6 +259,9 @@ impl From<ArticleUpdate> for ArticleChanges {
             prix_achat: body.prix_achat,
             categorie_id: body.categorie_id,
             est_actif: body.est_actif,
+            devise: body.devise,
+            prix_vente_usd: body.prix_vente_usd,
+            prix_achat_usd: body.prix_achat_usd,
         }
     }
 }

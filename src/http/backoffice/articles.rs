@@ -224,6 +224,9 @@ impl ArticleForm {
             categorie_id: self.categorie_id.id("categorie_id")?,
             quantite_stock: self.quantite_stock.count("quantite_stock")?,
             est_actif: Some(self.est_actif),
+            devise: None,
+            prix_vente_usd: None,
+            prix_achat_usd: None,
         })
     }
 
@@ -238,6 +241,9 @@ impl ArticleForm {
             prix_achat: self.prix_achat.amount("prix_achat")?,
             categorie_id: Some(self.categorie_id.id("categorie_id")?),
             est_actif: Some(self.est_actif),
+            devise: None,
+            prix_vente_usd: None,
+            prix_achat_usd: None,
         })
     }
 }
