@@ -4,7 +4,7 @@
 //! and an unchanged answer is a `304`. The 2026 tills ask by instant instead (`since=` the
 //! `server_time` of an earlier answer) or by article `version`: see [`DeltaQuery`].
 
-use super::etag::cacheable;
+use super::etag::{cacheable, cacheable_bulk, digest};
 use super::gate::{PathTerminal, Terminal, TillIdentity};
 use crate::boutiques::{Shop, parse_date};
 use crate::catalogue::{self, Article, CategoryEntry, Since, Variant};
@@ -121,6 +121,8 @@ pub struct SyncMetadata {
 pub struct SerialisedArticles {
     count: usize,
     articles: Box<RawValue>,
+    /// The articles' digest, for the answer's `ETag` (see [`cacheable_bulk`]).
+    digest: u64,
 }
 
 impl SerialisedArticles {
@@ -129,9 +131,11 @@ impl SerialisedArticles {
             .into_iter()
             .map(|a| ArticleView::new(a, shop))
             .collect();
+        let articles = serde_json::value::to_raw_value(&views).map_err(|_| ApiError::internal())?;
         Ok(SerialisedArticles {
             count: views.len(),
-            articles: serde_json::value::to_raw_value(&views).map_err(|_| ApiError::internal())?,
+            digest: digest(articles.get().as_bytes()),
+            articles,
         })
     }
 }
@@ -242,19 +246,26 @@ async fn catalogue(
             })
             .await?
     };
-    let body = ArticlesResponse {
+    // The articles were hashed when serialised: only the rest is, per request.
+    let nothing = RawValue::from_string("[]".to_owned()).map_err(|_| ApiError::internal())?;
+    let answer = |whole: bool| ArticlesResponse {
         success: true,
         count: articles.count,
         boutique_id: shop.id,
         boutique_nom: &shop.nom,
         terminal: named.then(|| terminal.identity()),
-        articles: &articles.articles,
+        articles: if whole { &articles.articles } else { &nothing },
         token: token.to_string(),
         complet: !query.since.is_delta(),
         taux_dollar: shop.taux_dollar.amount(),
         sync_metadata: query.metadata(at, shop),
     };
-    Ok(cacheable(headers, &body))
+    Ok(cacheable_bulk(
+        headers,
+        &answer(false),
+        articles.digest,
+        || answer(true),
+    ))
 }
 
 #[utoipa::path(
