@@ -39,9 +39,12 @@ const run = "{{run}}";
 const scenario = [
   ["Terminal", [
     ["status"],
+    ["pos_status"],
     ["terminal_info", { path: { numero_serie: "{{serial}}" } }],
     ["articles"],
     ["articles_of_terminal", { path: { numero_serie: "{{serial}}" } }],
+    ["deleted_articles"],
+    ["variants"],
     ["categories"],
     ["sync_sales", {
       body: [
@@ -51,14 +54,33 @@ const scenario = [
         { numero_facture: `PM-${run}-R`, lignes: [{ article_id: "{{article_id}}", quantite: 1000000 }] },
       ],
     }],
+    ["sync_sales_again", {
+      body: [{ numero_facture: `PM-${run}-S`, lignes: [{ article_id: "{{article_id}}", quantite: 1, prix_unitaire: 22000, prix_original: 25000 }] }],
+    }],
+    // The till gives up the refused sale: it stays for the manager to review.
+    ["abandon_refused_sale", { body: { reference: `PM-${run}-R`, motif_rejet: "Stock insuffisant", articles: [{ article_id: "{{article_id}}", quantite: 1000000 }] } }],
     ["create_sale", { body: { numero_facture: `PM-${run}-3`, mode_paiement: "CASH", lignes: [{ article_id: "{{article_id}}", quantite: 1 }] } }],
     ["cancel_sale", { body: { numero_facture: `PM-${run}-3`, motif: "Erreur de saisie" } }],
     ["return_articles", { body: { numero_facture: `PM-${run}-1`, lignes: [{ article_id: "{{article_id}}", quantite: 1 }], motif: "Article défectueux" } }],
     ["reconcile", { body: { numeros_factures: [`PM-${run}-1`, `PM-${run}-2`, `PM-${run}-9`] } }],
     ["sales_history", { query: { limit: "20" } }],
     ["statistics"],
+    ["negotiations"],
+    ["record_negotiated_price", { body: { code_article: "CHG-001", montant_negocie: 22000, date_operation: "2026-11-25T14:03:00+01:00", reference_vente: `PM-${run}-S` } }],
+    ["negotiated_prices"],
+    ["record_returned_goods", { body: { code_article: "CHG-001", montant_retourne: 25000, date_operation: "2026-11-26T09:00:00+01:00", reference_vente: `PM-${run}-1` } }],
+    ["returned_goods"],
     ["stock_movements", { query: { article_id: "{{article_id}}" } }],
     ["set_stock", { body: { quantite_stock: 100, commentaire: "Inventaire Postman" } }],
+    ["regularise_stock", { body: { article_id: "{{article_id}}", quantite_ajout: 1, notes: "Carton retrouvé" } }],
+    // The count and the regularisation above made notifications for the shop's tills.
+    ["notifications", { save: { notification_id: "json.results[0].id" } }],
+    ["notifications_unread"],
+    ["notifications_count_unread"],
+    ["notifications_recent"],
+    ["notification", { path: { id: "{{notification_id}}" } }],
+    ["notification_mark_as_read", { path: { id: "{{notification_id}}" } }],
+    ["notifications_mark_all_as_read"],
     ["boutiques_for_caller"],
   ]],
   ["Administration", [
@@ -69,6 +91,10 @@ const scenario = [
     }],
     ["admin_show_boutique", { path: { boutique_id: "{{new_boutique_id}}" } }],
     ["admin_update_boutique", { path: { boutique_id: "{{new_boutique_id}}" }, body: { ville: "Bukavu" } }],
+    ["admin_set_shop_rate", { path: { boutique_id: "{{new_boutique_id}}" }, body: { taux_dollar: "2850.00" } }],
+    ["admin_shop_rate", { path: { boutique_id: "{{new_boutique_id}}" } }],
+    // The demo merchant's rate, set to what it is.
+    ["admin_set_merchant_rate", { path: { commercant_id: "1" }, body: { taux_dollar: "2800.00" } }],
     ["admin_create_terminal", {
       path: { boutique_id: "{{new_boutique_id}}" },
       body: { numero_serie: `PM-TILL-${run}`, nom_terminal: "Caisse Postman" },
