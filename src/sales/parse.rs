@@ -35,18 +35,22 @@ pub struct ParseContext {
 /// `ArticleId`…). A field spelled exactly as its canonical name wins over an alias.
 type Fields<'a> = HashMap<&'static str, &'a Value>;
 
+/// A key as the tills' bodies are matched: lowercase, without underscores, so that
+/// `numero_facture`, `NumeroFacture` and `numeroFacture` are one key.
+pub fn simple_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn fields<'a>(
     object: &'a Map<String, Value>,
     name: fn(&str) -> Option<&'static str>,
 ) -> Fields<'a> {
     let mut fields = HashMap::with_capacity(object.len());
     for (key, value) in object {
-        let simple: String = key
-            .chars()
-            .filter(|c| *c != '_')
-            .flat_map(char::to_lowercase)
-            .collect();
-        if let Some(canonical) = name(&simple) {
+        if let Some(canonical) = name(&simple_key(key)) {
             if key == canonical {
                 fields.insert(canonical, value);
             } else {

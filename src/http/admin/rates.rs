@@ -191,11 +191,7 @@ pub async fn set_for_merchant(
     Path(commercant_id): Path<String>,
     Body(body): Body<RateBody>,
 ) -> Result<Json<MerchantRateResponse>, ApiError> {
-    let commercant_id = commercant_id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(ApiError::not_found)?;
+    let commercant_id = super::path_id(&commercant_id, "Commerçant introuvable")?;
     let rate = body.rate()?.ok_or_else(|| {
         ApiError::bad_request(
             Code::InvalidFormat,

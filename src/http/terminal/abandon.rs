@@ -10,6 +10,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Body;
 use crate::review::{self, Abandon};
+use crate::sales::parse::simple_key;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -57,17 +58,10 @@ pub struct Trace {
     stock_actuel: i32,
 }
 
-fn simple(key: &str) -> String {
-    key.chars()
-        .filter(|c| *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 fn get<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object
         .iter()
-        .find(|(k, _)| simple(k) == name)
+        .find(|(k, _)| simple_key(k) == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_null())
 }

@@ -9,6 +9,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Params};
 use crate::money::{Currency, Money};
+use crate::sales::parse::simple_key;
 use crate::till_records::{self, Nature, NewRecord, Record};
 use axum::Json;
 use axum::extract::State;
@@ -132,14 +133,7 @@ impl RecordView {
 /// snake_case, its C# models PascalCase.
 fn simple_fields(body: &Map<String, Value>) -> Map<String, Value> {
     body.iter()
-        .map(|(k, v)| {
-            let simple: String = k
-                .chars()
-                .filter(|c| *c != '_')
-                .flat_map(char::to_lowercase)
-                .collect();
-            (simple, v.clone())
-        })
+        .map(|(k, v)| (simple_key(k), v.clone()))
         .collect()
 }
 
