@@ -79,6 +79,19 @@ pub enum Command {
     /// stock equals its initial stock plus its movements, movements chain without gaps,
     /// every sale's total and movements match its lines. Exits 1 if any is broken.
     Check,
+    /// Bring a chain across from the Django backend its tills used: merchants, shops, tills,
+    /// categories, articles, sales, movements and alerts, with the ids the tills hold. Run it
+    /// again after switching the tills: it brings only what changed and never duplicates.
+    /// Prints a report of every inconsistency found in Django's data (kept as imported);
+    /// docs/migration-from-django.md has the whole evening.
+    ImportDjango {
+        /// The Django database, e.g. postgres://user@host/gestion (read only, in one snapshot).
+        #[arg(long = "from", value_name = "DATABASE_URL")]
+        from: String,
+        /// Read and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create a merchant (commercant): the owner of boutiques, whose back-office users see
     /// and manage only those. Prints its id.
     CreateMerchant {
@@ -148,6 +161,8 @@ enum Failure {
     Account(#[from] AccountError),
     #[error("the two passwords differ")]
     PasswordMismatch,
+    #[error("import: {0}")]
+    Import(#[from] crate::import_django::ImportError),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -166,6 +181,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Command::Migrate => migrate(&db).await,
                 Command::SeedDemo => seed_demo(&db).await,
                 Command::Check => check(&db).await,
+                Command::ImportDjango { from, dry_run } => import_django(&db, &from, dry_run).await,
                 Command::CreateAdminToken { nom } => create_admin_token(&db, &nom).await,
                 Command::CreateMerchant { nom, email } => {
                     create_merchant(&db, &nom, email.as_deref()).await
@@ -359,12 +375,27 @@ async fn check(db: &Database) -> Result<(), Failure> {
     for violation in &violations {
         println!("{violation}");
     }
+    if let Some(report) = crate::import_django::last_report(&db.pool).await?
+        && !report.findings.is_empty()
+    {
+        println!("inherited from the Django import, kept as imported (outside the invariants):");
+        for finding in &report.findings {
+            println!("  - {finding}");
+        }
+    }
     if violations.is_empty() {
         println!("all invariants hold");
         Ok(())
     } else {
         Err(Failure::Broken(violations.len()))
     }
+}
+
+async fn import_django(db: &Database, from: &str, dry_run: bool) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let report = crate::import_django::import(&db.pool, from, dry_run).await?;
+    print!("{report}");
+    Ok(())
 }
 
 async fn serve(config: &Config, db: &Database) -> Result<(), Failure> {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod events;
 pub mod field;
 pub mod http;
+pub mod import_django;
 pub mod money;
 pub mod notifications;
 pub mod rates;

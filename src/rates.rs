@@ -184,7 +184,7 @@ pub async fn set_for_merchant(
 }
 
 /// Puts the rate in force now with each of `shops`, and tells their tills to reload.
-async fn refresh(tx: &mut sqlx::PgConnection, shops: &[i64]) -> Result<(), sqlx::Error> {
+pub(crate) async fn refresh(tx: &mut sqlx::PgConnection, shops: &[i64]) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"UPDATE boutiques b
            SET taux_courant = COALESCE(b.taux_dollar,

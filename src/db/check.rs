@@ -10,6 +10,10 @@
 //!   restored (a line gives back at most what it sold: a CHECK).
 //!
 //! The one-sale-per-invoice and same-shop rules are enforced by the schema's keys.
+//!
+//! Sales and movements brought from Django (`reprise`) are history as Django wrote it: the
+//! invariants hold from the import on (each imported article's journal starts at its
+//! `stock_initial`), and what Django left inconsistent is in the import's report.
 
 use sqlx::PgPool;
 
@@ -34,6 +38,7 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
                   COALESCE(sum(m.quantite), 0)::int8 AS "mouvements!"
            FROM articles a
            LEFT JOIN mouvements_stock m ON m.boutique_id = a.boutique_id AND m.article_id = a.id
+                                       AND NOT m.reprise
            GROUP BY a.boutique_id, a.id
            HAVING a.quantite_stock <> a.stock_initial + COALESCE(sum(m.quantite), 0)
            ORDER BY a.boutique_id, a.id"#
@@ -64,6 +69,7 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
                                a.stock_initial) AS expected
                FROM mouvements_stock mv
                JOIN articles a ON a.boutique_id = mv.boutique_id AND a.id = mv.article_id
+               WHERE NOT mv.reprise
            ) m
            WHERE m.stock_avant <> m.expected
            ORDER BY m.boutique_id, m.article_id, m.id"#
@@ -97,11 +103,11 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
                WHERE lv.boutique_id = v.boutique_id AND lv.vente_id = v.id
                HAVING count(*) > 0) l ON true
            LEFT JOIN (SELECT boutique_id, vente_id, -sum(quantite)::int8 AS quantite
-                      FROM mouvements_stock WHERE type_mouvement = 'VENTE'
+                      FROM mouvements_stock WHERE type_mouvement = 'VENTE' AND NOT reprise
                       GROUP BY boutique_id, vente_id) m
              ON m.boutique_id = v.boutique_id AND m.vente_id = v.id
-           WHERE l.total IS NULL OR l.total <> v.montant_total
-              OR m.quantite IS DISTINCT FROM l.quantite
+           WHERE NOT v.reprise AND (l.total IS NULL OR l.total <> v.montant_total
+              OR m.quantite IS DISTINCT FROM l.quantite)
            ORDER BY v.boutique_id, v.id"#
     )
     .fetch_all(pool)
@@ -141,6 +147,8 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
                       GROUP BY boutique_id, ligne_vente_id) m
              ON m.boutique_id = l.boutique_id AND m.ligne_vente_id = l.id
            WHERE l.quantite_retournee <> COALESCE(m.rendu, 0)
+             AND NOT EXISTS (SELECT 1 FROM ventes v
+                             WHERE v.boutique_id = l.boutique_id AND v.id = l.vente_id AND v.reprise)
            ORDER BY l.boutique_id, l.id"#
     )
     .fetch_all(pool)

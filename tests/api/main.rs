@@ -8,6 +8,7 @@ mod admin_api;
 mod backoffice;
 mod failover;
 mod faults;
+mod import_django;
 mod instances;
 mod isolation;
 mod lifecycle;

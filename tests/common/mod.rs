@@ -72,6 +72,20 @@ impl TestApp {
         Self::serve(config, pool).await
     }
 
+    /// The server with its default settings over the database `options` names.
+    pub async fn spawn_on(options: PgConnectOptions) -> TestApp {
+        let config = Config::from_lookup(|name| match name {
+            "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
+            "CAISSE_DB_POOL_SIZE" => Some("8".into()),
+            _ => None,
+        })
+        .expect("test configuration");
+        let pool = PgPool::connect_with(options)
+            .await
+            .expect("connect to the test database");
+        Self::serve(config, pool).await
+    }
+
     /// Another server over the same database, with the same settings: a second instance
     /// of a deployment behind a load balancer.
     pub async fn another_instance(&self) -> TestApp {
@@ -374,6 +388,19 @@ pub async fn fresh_database() -> (PgConnectOptions, String) {
         &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""),
     )
     .await;
+    admin.close().await.ok();
+    (options.database(&name), database_url(&base, &name))
+}
+
+/// A new, empty database on the test server, named `<prefix>_<random>`: its options and URL.
+pub async fn empty_database(prefix: &str) -> (PgConnectOptions, String) {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let options = PgConnectOptions::from_str(&base).expect("DATABASE_URL");
+    let mut admin = PgConnection::connect_with(&options.clone().database("postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    execute(&mut admin, &format!("CREATE DATABASE \"{name}\"")).await;
     admin.close().await.ok();
     (options.database(&name), database_url(&base, &name))
 }
