@@ -103,7 +103,11 @@ const scenario = [
     ["admin_list_terminals", { path: { boutique_id: "{{new_boutique_id}}" } }],
     ["admin_show_terminal", { path: { boutique_id: "{{new_boutique_id}}", terminal_id: "{{new_terminal_id}}" } }],
     ["admin_update_terminal", { path: { boutique_id: "{{new_boutique_id}}", terminal_id: "{{new_terminal_id}}" }, body: { nom_terminal: "Caisse 1" } }],
-    ["admin_rotate_terminal_key", { path: { boutique_id: "{{new_boutique_id}}", terminal_id: "{{new_terminal_id}}" } }],
+    // A till registered now must present its key: the new one is kept for its requests.
+    ["admin_rotate_terminal_key", {
+      path: { boutique_id: "{{new_boutique_id}}", terminal_id: "{{new_terminal_id}}" },
+      save: { new_terminal_key: "json.cle_api" },
+    }],
     ["admin_create_category", { path: { boutique_id: "{{new_boutique_id}}" }, body: { nom: "Jus" }, save: { new_categorie_id: "json.categorie.id" } }],
     ["admin_list_categories", { path: { boutique_id: "{{new_boutique_id}}" } }],
     ["admin_update_category", { path: { boutique_id: "{{new_boutique_id}}", categorie_id: "{{new_categorie_id}}" }, body: { description: "Jus de fruits" } }],
@@ -120,6 +124,7 @@ const scenario = [
     // The new shop's till sells more than the stock: recorded, with a stock alert.
     ["sync_sales", {
       serial: `PM-TILL-${run}`,
+      key: "{{new_terminal_key}}",
       name: "A sale beyond the stock, from the new shop's till",
       body: [{ numero_facture: `PM-${run}-N`, lignes: [{ article_id: "{{new_article_id}}", quantite: 25 }] }],
     }],
@@ -212,6 +217,9 @@ function request(operationId, options = {}) {
   const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
   if (schemes.includes("X-Device-Serial") || options.serial) {
     header.push({ key: "X-Device-Serial", value: options.serial ?? "{{serial}}" });
+    if (options.key) {
+      header.push({ key: "X-Api-Key", value: options.key });
+    }
   } else if (schemes.includes("admin_token")) {
     header.push({ key: "Authorization", value: "Bearer {{admin_token}}" });
   }

@@ -81,6 +81,14 @@ fn decoy_hash() -> &'static str {
     })
 }
 
+/// Turns to run Argon2, one per core.
+fn argon2_turns() -> &'static tokio::sync::Semaphore {
+    static TURNS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    TURNS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
 /// The active user with this e-mail and password, if any (its merchant active too).
 pub async fn authenticate(
     pool: &PgPool,
@@ -100,6 +108,12 @@ pub async fn authenticate(
         None => (None, decoy_hash().to_owned()),
     };
     let password = password.to_owned();
+    // Each verification takes 19 MiB and a core for a while: as many at once as there are
+    // cores, the others wait their turn.
+    let _turn = argon2_turns()
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .unwrap_or(false);
@@ -364,12 +378,32 @@ pub async fn close_session(pool: &PgPool, token_hash: &str) -> Result<(), sqlx::
     Ok(())
 }
 
-/// Whether logins for `email`, or from `address`, failed too often lately.
-pub async fn login_throttled(
+/// Takes a login attempt for `email` from `address`, counted as a failure until
+/// [`login_succeeded`] says otherwise; `None` when logins for that e-mail, or from that
+/// address, failed too often lately. Taken under a lock per address and per e-mail, so that
+/// guesses sent in parallel are counted one after the other: at most the limit is evaluated.
+pub async fn take_login_attempt(
     pool: &PgPool,
     email: &str,
     address: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Always the address first, then the e-mail: two logins never wait for each other's.
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('login-address:' || $1)),
+                pg_advisory_xact_lock(hashtext('login-email:' || $2))",
+        address,
+        email
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    // Failures older than the window count for nothing: they go as new ones come.
+    sqlx::query!(
+        "DELETE FROM echecs_connexion WHERE date_echec <= now() - make_interval(mins => $1)",
+        FAILURE_WINDOW_MINUTES
+    )
+    .execute(&mut *tx)
+    .await?;
     let counts = sqlx::query!(
         r#"SELECT count(*) FILTER (WHERE email = $1) AS "email!",
                   count(*) FILTER (WHERE adresse_ip = $2) AS "address!"
@@ -380,31 +414,27 @@ pub async fn login_throttled(
         address,
         FAILURE_WINDOW_MINUTES
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(counts.email >= MAX_FAILURES_PER_EMAIL || counts.address >= MAX_FAILURES_PER_ADDRESS)
-}
-
-/// Counts a failed login for `email` from `address`.
-pub async fn record_login_failure(
-    pool: &PgPool,
-    email: &str,
-    address: &str,
-) -> Result<(), sqlx::Error> {
-    // Failures older than the window count for nothing: they go as new ones come.
-    sqlx::query!(
-        "DELETE FROM echecs_connexion WHERE date_echec <= now() - make_interval(mins => $1)",
-        FAILURE_WINDOW_MINUTES
-    )
-    .execute(pool)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO echecs_connexion (email, adresse_ip) VALUES ($1, $2)",
+    if counts.email >= MAX_FAILURES_PER_EMAIL || counts.address >= MAX_FAILURES_PER_ADDRESS {
+        return Ok(None);
+    }
+    let attempt = sqlx::query_scalar!(
+        "INSERT INTO echecs_connexion (email, adresse_ip) VALUES ($1, $2) RETURNING id",
         email,
         address
     )
-    .execute(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
+    Ok(Some(attempt))
+}
+
+/// The login `attempt` succeeded: it is not a failure.
+pub async fn login_succeeded(pool: &PgPool, attempt: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM echecs_connexion WHERE id = $1", attempt)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

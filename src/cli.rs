@@ -67,7 +67,13 @@ pub enum Command {
     /// Load the demo shops "Ma Boutique" (BTQ-009) and "Autre Boutique" (BTQ-010) with
     /// their tills, categories and articles, and a merchant for each with a back-office
     /// user (demo logins in the README). Idempotent: what exists is left as it is.
-    SeedDemo,
+    /// With --remove: remove them, with everything recorded in them.
+    SeedDemo {
+        /// Remove the demo shops, their tills, catalogue, sales and journal, their merchants
+        /// and back-office users, instead of loading them.
+        #[arg(long)]
+        remove: bool,
+    },
     /// Create an administration token for the /api/admin/ API. The token is printed once
     /// (only its hash is stored): keep it somewhere safe.
     CreateAdminToken {
@@ -163,6 +169,12 @@ enum Failure {
     PasswordMismatch,
     #[error("import: {0}")]
     Import(#[from] crate::import_django::ImportError),
+    #[error(
+        "refusing to serve on {0}: the demo login(s) {1} still have the password the README \
+         publishes; change it (caisse set-password --email <e-mail>) or remove the demo data \
+         (caisse seed-demo --remove), or listen on loopback only"
+    )]
+    PublishedPasswords(SocketAddr, String),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -179,7 +191,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             let result = match cli.command.unwrap_or(Command::Serve) {
                 Command::Serve => serve(&config, &db).await,
                 Command::Migrate => migrate(&db).await,
-                Command::SeedDemo => seed_demo(&db).await,
+                Command::SeedDemo { remove: false } => seed_demo(&db).await,
+                Command::SeedDemo { remove: true } => remove_demo(&db).await,
                 Command::Check => check(&db).await,
                 Command::ImportDjango { from, dry_run } => import_django(&db, &from, dry_run).await,
                 Command::CreateAdminToken { nom } => create_admin_token(&db, &nom).await,
@@ -276,6 +289,13 @@ async fn seed_demo(db: &Database) -> Result<(), Failure> {
     db::migrate(&db.pool).await?;
     seed::seed_demo(&db.pool).await?;
     println!("demo data loaded");
+    Ok(())
+}
+
+async fn remove_demo(db: &Database) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    let removed = seed::remove_demo(&db.pool).await?;
+    println!("demo data removed ({removed} shop(s))");
     Ok(())
 }
 
@@ -403,6 +423,16 @@ async fn serve(config: &Config, db: &Database) -> Result<(), Failure> {
     if db.local.as_ref().is_some_and(|local| local.created) {
         seed::seed_demo(&db.pool).await?;
         tracing::info!("demo data loaded into the new private database");
+    }
+    // Anyone who reads the README could log in: such a server stays on this machine.
+    if !config.addr.ip().is_loopback() {
+        let published = seed::published_logins(&db.pool).await?;
+        if !published.is_empty() {
+            return Err(Failure::PublishedPasswords(
+                config.addr,
+                published.join(", "),
+            ));
+        }
     }
     let app = Application::bind(config, db.pool.clone()).await?;
     // Bound: no other server is using this data directory, so a private PostgreSQL found

@@ -19,6 +19,8 @@ pub enum Code {
     InvalidParameter,
     InvalidApiKey,
     MissingApiKey,
+    /// Too many failed identifications from an address, or requests from a till.
+    TooManyRequests,
     Unauthorized,
     AlreadyExists,
     InvalidIdempotencyKey,
@@ -76,6 +78,7 @@ impl Code {
             Code::InvalidParameter => "INVALID_PARAMETER",
             Code::InvalidApiKey => "INVALID_API_KEY",
             Code::MissingApiKey => "MISSING_API_KEY",
+            Code::TooManyRequests => "TOO_MANY_REQUESTS",
             Code::Unauthorized => "UNAUTHORIZED",
             Code::AlreadyExists => "ALREADY_EXISTS",
             Code::InvalidIdempotencyKey => "INVALID_IDEMPOTENCY_KEY",

@@ -38,6 +38,20 @@ pub struct Config {
     /// true: every terminal request must carry its cle_api
     #[arg(long, env = "CAISSE_REQUIRE_TERMINAL_KEY", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
     pub require_terminal_key: bool,
+    /// proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated)
+    ///
+    /// Behind a TLS proxy every client has the proxy's address: name it here, so that limits
+    /// and logs use the real client's.
+    #[arg(long, env = "CAISSE_TRUSTED_PROXIES", default_value = "", value_parser = trusted_proxies)]
+    pub trusted_proxies: crate::http::brakes::TrustedProxies,
+    /// failed till identifications (unknown serial, wrong key) an address may make in a minute, then 429
+    #[arg(long, env = "CAISSE_IDENTIFICATION_FAILURES", default_value = "20", value_parser = positive_u32::<1_000_000>)]
+    pub identification_failures: u32,
+    /// requests a second one till may make on average (twice that at once), then 429
+    ///
+    /// The benchmark's busiest till makes about 55 a second; a till sending its backlog, a few.
+    #[arg(long, env = "CAISSE_TILL_REQUESTS_PER_SECOND", default_value = "120", value_parser = positive_u32::<1_000_000>)]
+    pub till_requests_per_second: u32,
     /// longest a request may take, body included
     ///
     /// Generous: a till on a poor mobile link may take a while to upload a day of sales.
@@ -254,6 +268,10 @@ fn duration(value: &str) -> Result<Duration, String> {
         return Err("expected a duration from 1ms to 1 hour".into());
     }
     Ok(duration)
+}
+
+fn trusted_proxies(value: &str) -> Result<crate::http::brakes::TrustedProxies, String> {
+    value.parse()
 }
 
 fn log_format(value: &str) -> Result<LogFormat, String> {

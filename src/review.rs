@@ -14,6 +14,34 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::collections::HashMap;
 
+/// What is kept of a refused sale as the till sent it: all of it up to this size; of a
+/// bigger one, its beginning and a note of its whole length and SHA-256.
+pub const PAYLOAD_KEPT: usize = 64 * 1024;
+
+/// A till's open refusals kept whole, the latest first: older ones keep their code, message
+/// and attempts, their payload summarised. A till (or whoever holds its serial) cannot fill
+/// the database with refused sales.
+const OPEN_KEPT_WHOLE: i64 = 200;
+
+/// What is stored of `payload`, whose SHA-256 is `empreinte`.
+fn kept_payload(payload: &str, empreinte: &str) -> String {
+    if payload.len() <= PAYLOAD_KEPT {
+        return payload.to_owned();
+    }
+    let mut end = PAYLOAD_KEPT;
+    while !payload.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… [tronqué : {} octets au total, SHA-256 {empreinte}]",
+        &payload[..end],
+        payload.len()
+    )
+}
+
+/// How many characters of a payload a page shows.
+pub const PAYLOAD_SHOWN: usize = 4 * 1024;
+
 /// One refused sale of a request.
 #[derive(Debug)]
 pub struct Rejection<'a> {
@@ -60,7 +88,7 @@ pub async fn record_rejections(
         numeros.push(rejection.numero_facture.clone().unwrap_or_default());
         codes.push(refusal.code.as_str().to_owned());
         messages.push(refusal.message.clone());
-        payloads.push(rejection.payload.to_owned());
+        payloads.push(kept_payload(rejection.payload, &empreinte));
         empreintes.push(empreinte);
         articles.push(refusal.article_id.unwrap_or(0));
         details.push(
@@ -104,6 +132,22 @@ pub async fn record_rejections(
         &articles,
         &details,
         &attempts
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query!(
+        r#"UPDATE ventes_rejetees
+           SET payload = '[résumé : ' || octet_length(payload) || ' octets retirés, SHA-256 '
+                         || empreinte || ']'
+           WHERE boutique_id = $1 AND id IN (
+               SELECT id FROM ventes_rejetees
+               WHERE boutique_id = $1 AND terminal_id = $2 AND NOT resolue
+                 AND payload NOT LIKE '[résumé : %'
+               ORDER BY date_derniere_tentative DESC, id DESC
+               OFFSET $3)"#,
+        boutique_id,
+        terminal_id,
+        OPEN_KEPT_WHOLE
     )
     .execute(pool)
     .await?;

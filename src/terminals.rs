@@ -24,6 +24,10 @@ pub struct Identified {
     pub version_app_maui: Option<String>,
     /// The hash of its `cle_api`.
     pub cle_api_hash: String,
+    /// Whether it must present its key (else its serial alone lets it in).
+    pub cle_requise: bool,
+    /// When it was last let in on its serial alone.
+    pub derniere_sans_cle: Option<DateTime<Utc>>,
     pub boutique: Shop,
     pub boutique_active: bool,
 }
@@ -32,7 +36,7 @@ pub struct Identified {
 pub async fn identify(pool: &PgPool, serial: &str) -> Result<Option<Identified>, sqlx::Error> {
     Ok(sqlx::query!(
         r#"SELECT t.id, t.nom_terminal, t.est_actif, t.derniere_activite, t.version_app_maui,
-                  t.cle_api_hash,
+                  t.cle_api_hash, t.cle_requise, t.derniere_sans_cle,
                   b.id AS boutique_id, b.nom AS boutique_nom, b.code_boutique, b.type_commerce,
                   b.ville, b.devise, b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active,
                   b.taux_courant, b.taux_depuis, b.pos_autorise
@@ -50,6 +54,8 @@ pub async fn identify(pool: &PgPool, serial: &str) -> Result<Option<Identified>,
         derniere_activite: row.derniere_activite,
         version_app_maui: row.version_app_maui,
         cle_api_hash: row.cle_api_hash,
+        cle_requise: row.cle_requise,
+        derniere_sans_cle: row.derniere_sans_cle,
         boutique: Shop::from(ShopColumns {
             id: row.boutique_id,
             nom: row.boutique_nom,
@@ -68,18 +74,29 @@ pub async fn identify(pool: &PgPool, serial: &str) -> Result<Option<Identified>,
     }))
 }
 
-/// Records that the till was seen, off the request's path and at most once a minute:
-/// `last`, its last activity as read with it, tells whether it is due.
-pub fn touch_activity(pool: &PgPool, terminal_id: i64, last: Option<DateTime<Utc>>) {
-    if last.is_some_and(|last| Utc::now() - last < ACTIVITY_RESOLUTION) {
+/// Records that the till was seen, off the request's path and at most once a minute: `seen`
+/// is what was read with it. `keyless`: it came in on its serial alone, which is recorded too
+/// (the risk a manager is shown), as often.
+pub fn touch_activity(pool: &PgPool, seen: &Identified, keyless: bool) {
+    let due = |last: Option<DateTime<Utc>>| {
+        last.is_none_or(|last| Utc::now() - last >= ACTIVITY_RESOLUTION)
+    };
+    let activity = due(seen.derniere_activite);
+    let keyless = keyless && due(seen.derniere_sans_cle);
+    if !activity && !keyless {
         return;
     }
     let pool = pool.clone();
+    let terminal_id = seen.id;
     tokio::spawn(async move {
         let result = sqlx::query!(
-            r#"UPDATE terminaux SET derniere_activite = now()
-               WHERE id = $1 AND (derniere_activite IS NULL OR derniere_activite < now() - interval '1 minute')"#,
-            terminal_id
+            r#"UPDATE terminaux
+               SET derniere_activite = CASE WHEN $2 THEN now() ELSE derniere_activite END,
+                   derniere_sans_cle = CASE WHEN $3 THEN now() ELSE derniere_sans_cle END
+               WHERE id = $1"#,
+            terminal_id,
+            activity,
+            keyless
         )
         .execute(&pool)
         .await;
@@ -99,6 +116,10 @@ pub struct Till {
     pub version_app_maui: Option<String>,
     pub derniere_activite: Option<DateTime<Utc>>,
     pub date_creation: DateTime<Utc>,
+    /// Whether it must present its key.
+    pub cle_requise: bool,
+    /// When it was last let in on its serial alone.
+    pub derniere_sans_cle: Option<DateTime<Utc>>,
 }
 
 impl Till {
@@ -151,7 +172,7 @@ pub async fn list(
     sqlx::query_as!(
         Till,
         r#"SELECT id, numero_serie, nom_terminal, est_actif, version_app_maui, derniere_activite,
-                  date_creation
+                  date_creation, cle_requise, derniere_sans_cle
            FROM terminaux
            WHERE boutique_id = $1 AND ($2::int8 IS NULL OR id = $2)
            ORDER BY CASE WHEN $3 THEN NOT est_actif END, CASE WHEN $3 THEN nom_terminal END, id"#,
@@ -172,46 +193,60 @@ pub async fn get(pool: &PgPool, boutique_id: i64, id: i64) -> Result<Till, Termi
 }
 
 /// Registers a till in the boutique; returns its id and its `cle_api`, which is not kept.
+/// `cle_requise`: whether it must present that key (the default), or its serial alone lets
+/// it in (for an app that cannot send a key yet).
 pub async fn register(
     pool: &PgPool,
     boutique_id: i64,
     numero_serie: &str,
     nom_terminal: &str,
+    cle_requise: bool,
 ) -> Result<(i64, String), TerminalError> {
     let numero_serie = field::text("numero_serie", numero_serie, 100)?;
     let nom_terminal = field::text("nom_terminal", nom_terminal, 200)?;
     let cle_api = generate_key();
     let id = sqlx::query_scalar!(
-        r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-           VALUES ($1, $2, $3, $4) RETURNING id"#,
+        r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
         boutique_id,
         numero_serie,
         nom_terminal,
-        hash_key(&cle_api)
+        hash_key(&cle_api),
+        cle_requise
     )
     .fetch_one(pool)
     .await?;
     Ok((id, cle_api))
 }
 
-/// Renames and/or (de)activates the till `id` of the boutique; a deactivated till is
-/// refused from its next request.
+/// What changes in a till; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Change<'a> {
+    pub nom_terminal: Option<&'a str>,
+    /// `false`: refused from its next request.
+    pub est_actif: Option<bool>,
+    /// `true`: its key is required from its next request.
+    pub cle_requise: Option<bool>,
+}
+
+/// Changes the till `id` of the boutique.
 pub async fn update(
     pool: &PgPool,
     boutique_id: i64,
     id: i64,
-    nom_terminal: Option<&str>,
-    est_actif: Option<bool>,
+    change: Change<'_>,
 ) -> Result<(), TerminalError> {
-    let nom_terminal = field::optional_text("nom_terminal", nom_terminal, 200)?;
+    let nom_terminal = field::optional_text("nom_terminal", change.nom_terminal, 200)?;
     let updated = sqlx::query!(
         r#"UPDATE terminaux SET nom_terminal = COALESCE($3, nom_terminal),
-                                est_actif = COALESCE($4, est_actif)
+                                est_actif = COALESCE($4, est_actif),
+                                cle_requise = COALESCE($5, cle_requise)
            WHERE boutique_id = $1 AND id = $2"#,
         boutique_id,
         id,
         nom_terminal,
-        est_actif
+        change.est_actif,
+        change.cle_requise
     )
     .execute(pool)
     .await?;

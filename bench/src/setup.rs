@@ -55,8 +55,8 @@ pub async fn setup(pool: &PgPool, spec: &ShopSpec) -> Result<BenchShop> {
     .await?;
     // Any hex string will do as the key's hash: the bench identifies tills by serial only.
     sqlx::query(
-        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-         SELECT $1, $2 || '-T' || lpad(g::text, 4, '0'), 'Caisse ' || g, md5(g::text) || md5($2 || g)
+        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+         SELECT $1, $2 || '-T' || lpad(g::text, 4, '0'), 'Caisse ' || g, md5(g::text) || md5($2 || g), false
          FROM generate_series(1, $3) AS g ORDER BY g",
     )
     .bind(boutique_id)

@@ -262,10 +262,13 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
         .fetch_one(&mut *tx)
         .await?;
 
+        // The demo tills come in on their serial alone, as the deployed apps do, so that the
+        // README's requests work as they are (their keys work too).
         for (serial, name, active, key) in shop.terminals {
             sqlx::query!(
-                r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, est_actif, cle_api_hash)
-                   VALUES ($1, $2, $3, $4, $5)
+                r#"INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, est_actif, cle_api_hash,
+                                         cle_requise)
+                   VALUES ($1, $2, $3, $4, $5, false)
                    ON CONFLICT (numero_serie) DO NOTHING"#,
                 boutique_id,
                 serial,
@@ -343,4 +346,146 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
         .await?;
     }
     tx.commit().await
+}
+
+/// The demo accounts that still have the password this file (and the README) publishes.
+pub async fn published_logins(pool: &PgPool) -> Result<Vec<&'static str>, sqlx::Error> {
+    let mut published = Vec::new();
+    for merchant in DEMO_MERCHANTS {
+        let hash = sqlx::query_scalar!(
+            "SELECT mot_de_passe_hash FROM utilisateurs WHERE email = $1 AND est_actif",
+            merchant.email
+        )
+        .fetch_optional(pool)
+        .await?;
+        let Some(hash) = hash else { continue };
+        let password = merchant.password;
+        let known =
+            tokio::task::spawn_blocking(move || crate::accounts::verify_password(password, &hash))
+                .await
+                .unwrap_or(true);
+        if known {
+            published.push(merchant.email);
+        }
+    }
+    Ok(published)
+}
+
+/// Removes the demo data: the demo shops with everything recorded in them, their merchants
+/// and their back-office users. Returns how many shops went.
+pub async fn remove_demo(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let codes: Vec<&str> = DEMO_SHOPS.iter().map(|s| s.code).collect();
+    let merchants: Vec<&str> = DEMO_MERCHANTS.iter().map(|m| m.nom).collect();
+    let mut tx = pool.begin().await?;
+    let shops: Vec<i64> = sqlx::query_scalar!(
+        "SELECT id FROM boutiques WHERE code_boutique = ANY($1) FOR UPDATE",
+        &codes as &[&str]
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    // Children first, each by its shop.
+    sqlx::query!(
+        "DELETE FROM notifications_stock WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM releves_articles WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE terminal_id IN (SELECT id FROM terminaux WHERE boutique_id = ANY($1))",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM alertes_stock WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM ventes_rejetees WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM mouvements_stock WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM lignes_vente WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM ventes WHERE boutique_id = ANY($1)", &shops)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "DELETE FROM variantes_articles WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM articles WHERE boutique_id = ANY($1)", &shops)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "DELETE FROM categories_supprimees WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM categories WHERE boutique_id = ANY($1)", &shops)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "DELETE FROM taux_change WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM terminaux WHERE boutique_id = ANY($1)", &shops)
+        .execute(&mut *tx)
+        .await?;
+    let removed = sqlx::query!("DELETE FROM boutiques WHERE id = ANY($1)", &shops)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    // Their merchants and users, unless a merchant was given other shops since.
+    sqlx::query!(
+        r#"DELETE FROM utilisateurs u USING commercants c
+           WHERE u.commercant_id = c.id AND c.nom = ANY($1)
+             AND NOT EXISTS (SELECT 1 FROM boutiques b WHERE b.commercant_id = c.id)"#,
+        &merchants as &[&str]
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"DELETE FROM taux_change t USING commercants c
+           WHERE t.commercant_id = c.id AND c.nom = ANY($1)
+             AND NOT EXISTS (SELECT 1 FROM boutiques b WHERE b.commercant_id = c.id)"#,
+        &merchants as &[&str]
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"DELETE FROM commercants c
+           WHERE c.nom = ANY($1)
+             AND NOT EXISTS (SELECT 1 FROM boutiques b WHERE b.commercant_id = c.id)
+             AND NOT EXISTS (SELECT 1 FROM utilisateurs u WHERE u.commercant_id = c.id)"#,
+        &merchants as &[&str]
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(removed)
 }

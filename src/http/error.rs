@@ -16,6 +16,8 @@ pub struct ApiError {
     pub extra: Map<String, Value>,
     /// Asks for a bearer token (`WWW-Authenticate`), for a `401`.
     pub challenge: bool,
+    /// Seconds after which to try again (`Retry-After`), for a `429`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +28,19 @@ impl ApiError {
             message: message.into(),
             extra: Map::new(),
             challenge: false,
+            retry_after: None,
+        }
+    }
+
+    /// A `429`: try again in `wait` (rounded up to a whole second).
+    pub fn too_many(message: impl Into<Cow<'static, str>>, wait: std::time::Duration) -> Self {
+        ApiError {
+            retry_after: Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                Code::TooManyRequests,
+                message,
+            )
         }
     }
 
@@ -110,6 +125,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds.max(1)),
             );
         }
         response
@@ -249,7 +270,7 @@ impl ApiError {
             GiveBackError::WindowExpired => ApiError::new(
                 StatusCode::FORBIDDEN,
                 Code::CancelWindowExpired,
-                "Le délai d'annulation depuis le terminal est dépassé : demandez à un gestionnaire",
+                "Le délai d'annulation ou de retour depuis le terminal est dépassé : demandez à un gestionnaire",
             ),
             GiveBackError::TooMany {
                 article_id,

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod backoffice;
+pub mod brakes;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub backoffice: backoffice::Settings,
     /// The live push: this instance's hub and its sockets' settings.
     pub live: live::Live,
+    /// Limits on failed identifications and on each till's requests, and who the client is.
+    pub brakes: Arc<brakes::Brakes>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +89,11 @@ impl AppState {
                 hub,
                 idle_timeout: config.ws_idle_timeout,
             },
+            brakes: Arc::new(brakes::Brakes::new(
+                config.trusted_proxies.clone(),
+                config.identification_failures,
+                config.till_requests_per_second,
+            )),
         }
     }
 }
@@ -127,6 +135,9 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.limits.body_limit))
+        // Shop data and secrets are for the one who asked: no shared cache keeps them, no
+        // browser stores them. (The back-office's static files say otherwise, and keep it.)
+        .layer(axum::middleware::map_response(private_answer))
         // Tills pay for mobile data: answers are compressed when the client accepts it.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
@@ -172,6 +183,14 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(axum::middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+async fn private_answer(mut response: axum::response::Response) -> axum::response::Response {
+    response
+        .headers_mut()
+        .entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(axum::http::HeaderValue::from_static("private, no-store"));
+    response
 }
 
 /// The header a request's id travels in, both ways.

@@ -174,16 +174,17 @@ pub(super) async fn structure(
     count(brought, "shops", shops.len() as u64);
     crate::rates::refresh(conn, &shops).await?;
 
-    // Django's API keys are not brought: an imported till gets a key nobody knows, and is
-    // known by its serial as the deployed tills expect, until a key is given to it.
+    // Django's API keys are not brought: an imported till gets a key nobody knows, and comes
+    // in on its serial alone (`cle_requise` false) as the deployed tills expect, until a
+    // manager gives it a key and requires it.
     let n = sqlx::query!(
         r#"INSERT INTO terminaux (id, boutique_id, numero_serie, nom_terminal, cle_api_hash, est_actif,
-                                 version_app_maui, derniere_activite, date_creation)
+                                 version_app_maui, derniere_activite, date_creation, cle_requise)
            SELECT t.id, t.boutique_id, t.numero_serie,
                   COALESCE(NULLIF(t.nom_terminal, ''), t.numero_serie),
                   encode(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')), 'hex'),
                   COALESCE(t.est_actif, true), NULLIF(t.version_app_maui, ''), t.derniere_activite,
-                  COALESCE(t.date_creation, now())
+                  COALESCE(t.date_creation, now()), false
            FROM django_terminaux t
            JOIN boutiques b ON b.id = t.boutique_id
            WHERE t.a_appliquer AND t.numero_serie <> ''

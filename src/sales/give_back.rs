@@ -29,7 +29,8 @@ pub struct Actor {
     pub signature: String,
     /// A till may only touch its own sales; an administrator any sale of the shop.
     pub terminal_id: Option<i64>,
-    /// How long after the server received a sale its till may cancel it (`None`: always).
+    /// How long after the server received a sale its till may cancel it or return some of
+    /// it (`None`: always, a manager's act).
     pub cancel_window: Option<Duration>,
 }
 
@@ -116,6 +117,12 @@ async fn lock_sale(
     if actor.terminal_id.is_some_and(|t| t != sale.terminal_id) {
         return Err(GiveBackError::OtherTerminal);
     }
+    if let Some(window) = actor.cancel_window {
+        let age = Utc::now() - sale.date_reception;
+        if age.to_std().is_ok_and(|age| age > window) {
+            return Err(GiveBackError::WindowExpired);
+        }
+    }
     if sale.annulee {
         return Err(GiveBackError::AlreadyCancelled {
             date_annulation: sale.date_annulation,
@@ -186,12 +193,6 @@ pub async fn cancel(
 ) -> Result<GivenBack, GiveBackError> {
     let mut tx = pool.begin().await?;
     let (sale, lines) = lock_sale(&mut tx, shop, sale, actor).await?;
-    if let Some(window) = actor.cancel_window {
-        let age = Utc::now() - sale.date_reception;
-        if age.to_std().is_ok_and(|age| age > window) {
-            return Err(GiveBackError::WindowExpired);
-        }
-    }
     let units: Vec<(&Line, i32)> = lines
         .iter()
         .filter(|l| l.remaining > 0)

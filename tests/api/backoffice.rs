@@ -121,6 +121,21 @@ impl Browser {
         }
     }
 
+    /// A browser behind the trusted proxy, whose client address the proxy says is `client`.
+    fn behind_proxy(app: &TestApp, client: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            ..Browser::new(app)
+        }
+    }
+
     /// Logged in through the form; panics if that fails.
     async fn logged_in(app: &TestApp, email: &str, password: &str) -> Browser {
         let mut browser = Browser::new(app);
@@ -397,6 +412,64 @@ async fn a_deactivated_user_or_merchant_is_let_in_no_more() {
             .await
             .status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_one_after_the_other() {
+    let app = spawn().await;
+    let browsers: Vec<Browser> = (0..40).map(|_| Browser::new(&app)).collect();
+    let pages = futures::future::join_all(
+        browsers
+            .iter()
+            .map(|b| b.try_login(MA, "mauvais mot de passe")),
+    )
+    .await;
+    let status = |wanted: StatusCode| pages.iter().filter(|p| p.status == wanted).count();
+    // Five guesses evaluated, whatever their arrival: the rest refused before Argon2 ran.
+    assert_eq!(status(StatusCode::UNAUTHORIZED), 5);
+    assert_eq!(status(StatusCode::TOO_MANY_REQUESTS), 35);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM echecs_connexion WHERE email = 'gerant@ma-boutique.example'"
+        )
+        .await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn behind_the_tls_proxy_one_guesser_does_not_lock_everyone_out() {
+    let app = TestApp::spawn_with(|config| {
+        config.plain_http = true;
+        config.trusted_proxies = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    let guesser = Browser::behind_proxy(&app, "203.0.113.9");
+    for i in 0..30 {
+        let page = guesser
+            .try_login(&format!("essai{i}@nulle-part.example"), "devine")
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        guesser.try_login(MA, MA_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The manager, through the same proxy, from the shop.
+    let manager = Browser::behind_proxy(&app, "198.51.100.3");
+    manager
+        .try_login(MA, MA_PASSWORD)
+        .await
+        .assert_redirect("/backoffice/");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM echecs_connexion WHERE adresse_ip = '203.0.113.9'"
+        )
+        .await,
+        30
     );
 }
 
@@ -1377,6 +1450,66 @@ async fn managing_tills_and_their_keys() {
         .await
         .assert_redirect(&url("/terminaux?fait=reactive"));
     assert_eq!(catalogue(new_key).await.status, 200);
+
+    // Created from the form, a till must present its key; its serial alone is refused.
+    let serial_only = || {
+        let app = &app;
+        async move {
+            app.get("/api/v2/simple/articles/", Some("TILL-NEW-1"))
+                .await
+                .status
+        }
+    };
+    assert_eq!(serial_only().await, 401);
+    ma.get(&url("/terminaux"))
+        .await
+        .assert_contains("clé exigée");
+    ma.get(&url("/")).await.assert_lacks("TILL-NEW-1");
+    // A manager lets it in on its serial: the dashboard shows the risk and when it was used.
+    ma.post(
+        &url(&format!("/terminaux/{till}/cle-requise")),
+        &[("requise", "0")],
+    )
+    .await
+    .assert_redirect(&url("/terminaux?fait=sans-cle"));
+    assert_eq!(serial_only().await, 200);
+    let mut dashboard = ma.get(&url("/")).await;
+    for _ in 0..50 {
+        if dashboard.text.contains("entré sans clé") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        dashboard = ma.get(&url("/")).await;
+    }
+    dashboard
+        .assert_contains("Terminaux identifiés par leur seul numéro de série")
+        .assert_contains("TILL-NEW-1")
+        .assert_contains("entré sans clé");
+    ma.post(
+        &url(&format!("/terminaux/{till}/cle-requise")),
+        &[("requise", "1")],
+    )
+    .await
+    .assert_redirect(&url("/terminaux?fait=cle-exigee"));
+    assert_eq!(serial_only().await, 401);
+
+    // Ticked "no key yet" when created: serial only from the start.
+    ma.post(
+        &url("/terminaux"),
+        &[
+            ("numero_serie", "TILL-OLD-APP"),
+            ("nom_terminal", "Caisse 3"),
+            ("sans_cle", "1"),
+        ],
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        app.get("/api/v2/simple/articles/", Some("TILL-OLD-APP"))
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -1450,7 +1583,8 @@ async fn the_sales_history_its_export_and_the_refused_sales() {
         csv.text.lines().collect::<Vec<_>>(),
         [
             "\u{feff}date;numero_facture;terminal;mode_paiement;paye;annulee;montant_total;devise;article_code;article;quantite;prix_unitaire;sous_total;quantite_retournee",
-            "2026-11-20 09:30:00;FAC-0002;Terminal MAUI;MOBILE_MONEY;oui;non;75000,00;CDF;ECO-001;Écouteurs Bluetooth;1;75000,00;75000,00;0",
+            // Amounts hold a decimal comma: quoted, for a spreadsheet set to either separator.
+            "2026-11-20 09:30:00;FAC-0002;Terminal MAUI;MOBILE_MONEY;oui;non;\"75000,00\";CDF;ECO-001;Écouteurs Bluetooth;1;\"75000,00\";\"75000,00\";0",
         ]
     );
     let all = ma.get(&url("/ventes.csv")).await;
@@ -1513,7 +1647,7 @@ async fn the_static_files_and_unknown_pages() {
     ma.get("/backoffice/nulle-part").await.assert_not_found();
     // Pages are never cached, and may not be framed by another site.
     let page = ma.client.get(app.url("/backoffice/")).send().await.unwrap();
-    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["cache-control"], "private, no-store");
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     assert!(
         page.headers()["content-security-policy"]

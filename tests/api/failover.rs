@@ -86,8 +86,8 @@ async fn fail_over_and_back(autoctl: PathBuf) {
     .unwrap();
     for t in 0..TILLS {
         sqlx::query(
-            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-             VALUES ($1, $2, $2, 'x')",
+            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+             VALUES ($1, $2, $2, 'x', false)",
         )
         .bind(shop)
         .bind(format!("HA-{t}"))

@@ -59,8 +59,8 @@ async fn killed_mid_batch_the_server_loses_nothing_and_doubles_nothing() {
     .unwrap();
     for t in 0..TILLS {
         sqlx::query(
-            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-             VALUES ($1, $2, $2, 'x')",
+            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+             VALUES ($1, $2, $2, 'x', false)",
         )
         .bind(shop)
         .bind(format!("CRASH-{t}"))

@@ -31,8 +31,8 @@ async fn tills_switching_instances_lose_nothing_and_double_nothing() {
     .unwrap();
     for t in 0..TILLS {
         sqlx::query(
-            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-             VALUES ($1, $2, $2, 'x')",
+            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+             VALUES ($1, $2, $2, 'x', false)",
         )
         .bind(shop)
         .bind(format!("LB-{t}"))

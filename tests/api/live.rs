@@ -39,8 +39,8 @@ const SECOND_SERIAL: &str = "TERM-A-002";
 
 async fn add_second_till(pool: &PgPool, boutique_id: i64) {
     sqlx::query(
-        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-         VALUES ($1, $2, 'Caisse 2', $3)",
+        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+         VALUES ($1, $2, 'Caisse 2', $3, false)",
     )
     .bind(boutique_id)
     .bind(SECOND_SERIAL)

@@ -17,5 +17,6 @@ mod notifications;
 mod offline;
 mod openapi;
 mod operations;
+mod security;
 mod sync;
 mod terminal_api;

@@ -23,8 +23,8 @@ async fn each_till_of_the_shop_hears_of_deliveries_counts_and_prices() {
     let charger = app.article("BTQ-009", "CHG-001").await;
     let b = charger.boutique_id;
     sqlx::query(
-        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-         VALUES ($1, $2, 'Caisse 2', 'x')",
+        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+         VALUES ($1, $2, 'Caisse 2', 'x', false)",
     )
     .bind(b)
     .bind(SECOND_SERIAL)

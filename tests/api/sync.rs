@@ -741,8 +741,8 @@ async fn two_tills_may_use_the_same_invoice_number() {
     let app = TestApp::spawn().await;
     let cable = app.article("BTQ-009", "CAB-001").await;
     sqlx::query(
-        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash)
-         VALUES ($1, 'TERM-A-002', 'Caisse 2', 'x')",
+        "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+         VALUES ($1, 'TERM-A-002', 'Caisse 2', 'x', false)",
     )
     .bind(cable.boutique_id)
     .execute(&app.pool)

@@ -7,7 +7,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, TERMINAL_MISSING};
 use crate::http::extract::Body;
 use crate::http::openapi::schemas::{nullable_timestamp, required_timestamp};
-use crate::terminals::{self, KEY_WARNING, Order, Till};
+use crate::terminals::{self, Change, KEY_WARNING, Order, Till};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,6 +28,12 @@ pub struct TerminalView {
     pub derniere_activite: Option<String>,
     #[schema(schema_with = required_timestamp)]
     pub date_creation: String,
+    /// `true`: its key is required; `false`: its serial alone lets it in (a risk, for an app
+    /// that cannot send a key yet).
+    pub cle_requise: bool,
+    /// When it was last let in on its serial alone; `null` if never.
+    #[schema(schema_with = nullable_timestamp)]
+    pub derniere_sans_cle: Option<String>,
 }
 
 impl TerminalView {
@@ -41,6 +47,8 @@ impl TerminalView {
             version_app_maui: t.version_app_maui,
             derniere_activite: t.derniere_activite.map(|at| shop.timestamp(at)),
             date_creation: shop.timestamp(t.date_creation),
+            cle_requise: t.cle_requise,
+            derniere_sans_cle: t.derniere_sans_cle.map(|at| shop.timestamp(at)),
         }
     }
 }
@@ -107,6 +115,11 @@ pub struct TerminalCreate {
     /// 1 to 200 characters.
     #[schema(example = "Caisse 1")]
     nom_terminal: String,
+    /// Whether the till must present its key (default `true`); `false` lets its serial alone
+    /// in, for an app that cannot send a key yet.
+    #[serde(default)]
+    #[schema(example = true)]
+    cle_requise: Option<bool>,
 }
 
 /// What changes in a till: only the fields sent.
@@ -119,6 +132,9 @@ pub struct TerminalUpdate {
     /// `false` refuses the till from its next request.
     #[serde(default, deserialize_with = "given")]
     est_actif: Option<bool>,
+    /// `true` requires its key from its next request; `false` lets its serial alone in.
+    #[serde(default, deserialize_with = "given")]
+    cle_requise: Option<bool>,
 }
 
 #[utoipa::path(
@@ -198,8 +214,14 @@ pub async fn create(
     Body(body): Body<TerminalCreate>,
 ) -> Result<(StatusCode, Json<TerminalKeyResponse>), ApiError> {
     let shop = &at.shop;
-    let (id, cle_api) =
-        terminals::register(&state.pool, shop.id, &body.numero_serie, &body.nom_terminal).await?;
+    let (id, cle_api) = terminals::register(
+        &state.pool,
+        shop.id,
+        &body.numero_serie,
+        &body.nom_terminal,
+        body.cle_requise.unwrap_or(true),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(TerminalKeyResponse::of(&state, shop, id, cle_api).await?),
@@ -211,7 +233,7 @@ pub async fn create(
     path = "/api/admin/boutiques/{boutique_id}/terminaux/{terminal_id}",
     operation_id = "admin_update_terminal",
     tag = "Administration",
-    summary = "Rename or (de)activate a till",
+    summary = "Rename, (de)activate a till, or set whether its key is required",
     params(
         ("boutique_id" = i64, Path, description = "The boutique", example = 1),
         ("terminal_id" = i64, Path, description = "The till"),
@@ -234,8 +256,11 @@ pub async fn update(
         &state.pool,
         shop.id,
         id,
-        body.nom_terminal.as_deref(),
-        body.est_actif,
+        Change {
+            nom_terminal: body.nom_terminal.as_deref(),
+            est_actif: body.est_actif,
+            cle_requise: body.cle_requise,
+        },
     )
     .await?;
     Ok(Json(TerminalResponse::of(&state, shop, id).await?))
@@ -265,7 +290,11 @@ pub async fn deactivate(
 ) -> Result<Json<TerminalResponse>, ApiError> {
     let shop = &at.shop;
     let id = at.id("terminal_id", TERMINAL_MISSING)?;
-    terminals::update(&state.pool, shop.id, id, None, Some(false)).await?;
+    let deactivate = Change {
+        est_actif: Some(false),
+        ..Change::default()
+    };
+    terminals::update(&state.pool, shop.id, id, deactivate).await?;
     Ok(Json(TerminalResponse::of(&state, shop, id).await?))
 }
 

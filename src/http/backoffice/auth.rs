@@ -111,14 +111,23 @@ pub async fn login(
     let email = normalize_email(typed).unwrap_or_else(|_| typed.to_lowercase());
     let password = form.mot_de_passe.text();
     let next = form.suivant.given();
-    let address = peer.ip().to_string();
+    // Behind the TLS proxy, the client's own address: one guesser locks itself out, not
+    // everyone the proxy serves.
+    let address = state
+        .brakes
+        .proxies
+        .client(
+            peer.ip(),
+            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+        )
+        .to_string();
     // The gate compared the form's token with this cookie: the same token serves again.
     let token = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     let refuse = |status: StatusCode, message: &str| {
         render_as(status, login_form(token, next, typed, Some(message)))
     };
 
-    if accounts::login_throttled(&state.pool, &email, &address).await? {
+    let Some(attempt) = accounts::take_login_attempt(&state.pool, &email, &address).await? else {
         tracing::warn!(%email, %address, "login refused: too many failures");
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -132,9 +141,8 @@ pub async fn login(
             HeaderValue::from(FAILURE_WINDOW_MINUTES * 60),
         );
         return Ok(response);
-    }
+    };
     let Some(user_id) = authenticate(&state.pool, &email, password).await? else {
-        accounts::record_login_failure(&state.pool, &email, &address).await?;
         tracing::info!(%email, %address, "login failed");
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
@@ -142,6 +150,7 @@ pub async fn login(
         ));
     };
 
+    accounts::login_succeeded(&state.pool, attempt).await?;
     let session_token = generate_key();
     accounts::open_session(&state.pool, user_id, &email, &hash_key(&session_token)).await?;
     tracing::info!(%email, "logged in to the back-office");

@@ -98,13 +98,16 @@ pub fn decimal(value: Decimal) -> String {
     format!("{value:.2}").replace('.', ",")
 }
 
-/// One field. Quoted when it holds a separator, a quote or a line end. Text that a
-/// spreadsheet would run as a formula (`=…`, `+…`, `@…`, or `-` not followed by a number) is
-/// prefixed with `'`: a comment typed at a till is data, never a formula.
+/// One field, as RFC 4180 quotes it: between double quotes (doubled inside) when it holds
+/// either common separator (`;` or `,`), a quote or a line end. Text that a spreadsheet could
+/// run as a formula — starting, after any spaces, with `=`, `+`, `@`, a tab, a line end, or
+/// `-` not followed by a number — is prefixed with `'`: a comment typed at a till is data,
+/// never a formula, whatever separator the spreadsheet is set to.
 fn field(value: &str) -> Cow<'_, str> {
-    let formula = match value.chars().next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => true,
-        Some('-') => value[1..].parse::<f64>().is_err(),
+    let start = value.trim_start_matches(' ');
+    let formula = match start.chars().next() {
+        Some('=' | '+' | '@' | '\t' | '\r' | '\n') => true,
+        Some('-') => start[1..].trim().parse::<f64>().is_err(),
         _ => false,
     };
     let value: Cow<'_, str> = if formula {
@@ -112,7 +115,7 @@ fn field(value: &str) -> Cow<'_, str> {
     } else {
         value.into()
     };
-    if value.contains([';', '"', '\n', '\r']) {
+    if value.contains([';', ',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\"")).into()
     } else {
         value
@@ -130,13 +133,17 @@ mod tests {
         csv.row(["dit \"bonjour\"", "deux\nlignes"]);
         csv.row(["=SOMME(A1)", "-5"]);
         csv.row(["-x", "+33"]);
+        csv.row(["  =1+1", "1,5"]);
+        csv.row(["\t=1", " -2"]);
         assert_eq!(
             csv.0,
             "\u{feff}a;b\r\n\
              simple;\"avec ; point-virgule\"\r\n\
              \"dit \"\"bonjour\"\"\";\"deux\nlignes\"\r\n\
              '=SOMME(A1);-5\r\n\
-             '-x;'+33\r\n"
+             '-x;'+33\r\n\
+             '  =1+1;\"1,5\"\r\n\
+             '\t=1; -2\r\n"
         );
     }
 

@@ -184,9 +184,13 @@ pub async fn shop(
     )
     .await?;
     let silence = state.backoffice.terminal_silence;
-    let silent: Vec<crate::terminals::Till> = tills(pool, shop.id)
-        .await?
-        .into_iter()
+    let all_tills = tills(pool, shop.id).await?;
+    let keyless: Vec<&crate::terminals::Till> = all_tills
+        .iter()
+        .filter(|t| t.est_actif && !t.cle_requise)
+        .collect();
+    let silent: Vec<&crate::terminals::Till> = all_tills
+        .iter()
         .filter(|t| t.est_actif && t.is_silent(now, silence))
         .collect();
     let zone = shop.time_zone;
@@ -296,6 +300,26 @@ pub async fn shop(
                 }
             } }
             p { a href=(shop_url(shop.id, "/ventes-rejetees")) { "Voir et résoudre les ventes refusées" } }
+        }
+
+        @if !keyless.is_empty() {
+            h2 { "Terminaux identifiés par leur seul numéro de série" }
+            p.muted { "Quiconque connaît leur numéro de série peut lire les ventes de la boutique et \
+                       enregistrer des ventes en leur nom. Donnez-leur une clé dès que leur \
+                       application sait l'envoyer." }
+            ul {
+                @for t in &keyless {
+                    li {
+                        span.badge.warn { "risque" } " "
+                        strong { (t.nom_terminal) } " (" (t.numero_serie) ") : "
+                        @match t.derniere_sans_cle {
+                            Some(at) => { "entré sans clé " (ago(at, now)) ", le " (date_time(at, zone)) }
+                            None => { "jamais entré sans clé" }
+                        }
+                    }
+                }
+            }
+            p { a href=(shop_url(shop.id, "/terminaux")) { "Gérer les terminaux" } }
         }
 
         h2 { "Terminaux silencieux" }

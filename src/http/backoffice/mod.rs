@@ -106,6 +106,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             &shop("/terminaux/{terminal_id}/actif"),
             post(terminals::set_active),
         )
+        .route(
+            &shop("/terminaux/{terminal_id}/cle-requise"),
+            post(terminals::set_key_required),
+        )
         .route(&shop("/ventes"), get(sales::list))
         .route(&shop("/ventes.csv"), get(sales::export))
         .route(&shop("/ventes-rejetees"), get(sales::rejections))
@@ -147,7 +151,7 @@ async fn protect(mut response: Response) -> Response {
     );
     headers
         .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
+        .or_insert(HeaderValue::from_static("private, no-store"));
     response
 }
 

@@ -267,8 +267,20 @@ pub async fn rejections(
     )))
 }
 
-/// A till's payload, indented when it is JSON.
+/// A till's payload, indented when it is JSON, its first few kilobytes only.
 fn pretty(payload: &str) -> String {
+    let shown = crate::review::PAYLOAD_SHOWN;
+    if payload.len() > shown {
+        let mut end = shown;
+        while !payload.is_char_boundary(end) {
+            end -= 1;
+        }
+        return format!(
+            "{}… [{} caractères de plus, dans l'API d'administration]",
+            &payload[..end],
+            payload[end..].chars().count()
+        );
+    }
     serde_json::from_str::<serde_json::Value>(payload)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())

@@ -6,13 +6,13 @@
 use super::access::{ShopAccess, path_id};
 use super::document::{notice, render, render_as};
 use super::error::{PageError, Refusal};
-use super::form::{Form, Typed};
+use super::form::{Form, Typed, ticked};
 use super::format::{ago, date_time};
 use super::layout::{Section, page};
 use super::paths::shop_url;
 use super::session::csrf_field;
 use crate::http::AppState;
-use crate::terminals::{self, KEY_WARNING, Order, Till};
+use crate::terminals::{self, Change, KEY_WARNING, Order, Till};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -33,6 +33,9 @@ pub async fn tills(pool: &PgPool, boutique_id: i64) -> Result<Vec<Till>, sqlx::E
 pub struct TillForm {
     numero_serie: Typed,
     nom_terminal: Typed,
+    /// Ticked: the till comes in on its serial alone (its app cannot send a key yet).
+    #[serde(deserialize_with = "ticked")]
+    sans_cle: bool,
 }
 
 async fn list_page(
@@ -50,7 +53,7 @@ async fn list_page(
         @if let Some((kind, text)) = message { (notice(kind, text)) }
         div.table-wrap { table {
             thead { tr {
-                th { "Terminal" } th { "Dernière activité" } th { "État" }
+                th { "Terminal" } th { "Dernière activité" } th { "Identification" } th { "État" }
             } }
             tbody {
                 @for t in &tills {
@@ -95,6 +98,26 @@ async fn list_page(
                             }
                         }
                         td {
+                            @if t.cle_requise {
+                                span.badge.good { "clé exigée" }
+                            } @else {
+                                span.badge.warn { "numéro de série seul" }
+                                @if let Some(at) = t.derniere_sans_cle {
+                                    br; span.muted { "entré sans clé " (ago(at, now)) }
+                                }
+                            }
+                            form method="post" action=(shop_url(shop.id, &format!("/terminaux/{}/cle-requise", t.id))) {
+                                (csrf_field(&access.session))
+                                @if t.cle_requise {
+                                    input type="hidden" name="requise" value="0";
+                                    button.secondary type="submit" { "Accepter sans clé" }
+                                } @else {
+                                    input type="hidden" name="requise" value="1";
+                                    button type="submit" { "Exiger la clé" }
+                                }
+                            }
+                        }
+                        td {
                             @if !t.est_actif { span.badge.muted { "désactivé" } }
                             @else if t.is_silent(now, silence) { span.badge.warn { "silencieux" } }
                             @else { span.badge.good { "actif" } }
@@ -116,6 +139,11 @@ async fn list_page(
                 input type="text" name="nom_terminal" value=(draft.nom_terminal) required maxlength="200"
                       placeholder="Caisse 1";
             }
+            label {
+                input type="checkbox" name="sans_cle" value="1" checked[draft.sans_cle];
+                " Son application ne sait pas encore envoyer de clé : l'accepter sur son seul numéro de série"
+                span.hint { "Déconseillé : quiconque connaît ce numéro pourrait se faire passer pour lui." }
+            }
             button type="submit" { "Créer le terminal" }
         }
     };
@@ -131,6 +159,11 @@ pub async fn list(
     let message = match query.get("fait").map(String::as_str) {
         Some("desactive") => Some(("ok", "Terminal désactivé.")),
         Some("reactive") => Some(("ok", "Terminal réactivé.")),
+        Some("cle-exigee") => Some(("ok", "La clé du terminal est désormais exigée.")),
+        Some("sans-cle") => Some((
+            "warn",
+            "Le terminal est désormais accepté sur son seul numéro de série.",
+        )),
         _ => None,
     };
     let draft = TillForm::default();
@@ -165,7 +198,16 @@ pub async fn create(
     Form(form): Form<TillForm>,
 ) -> Result<Response, PageError> {
     let (numero_serie, nom_terminal) = (form.numero_serie.text(), form.nom_terminal.text());
-    match terminals::register(&state.pool, access.shop.id, numero_serie, nom_terminal).await {
+    let cle_requise = !form.sans_cle;
+    match terminals::register(
+        &state.pool,
+        access.shop.id,
+        numero_serie,
+        nom_terminal,
+        cle_requise,
+    )
+    .await
+    {
         Ok((_, key)) => Ok(key_page(
             &access,
             "Terminal créé",
@@ -219,21 +261,62 @@ pub async fn set_active(
     Path(params): Path<HashMap<String, String>>,
     Form(form): Form<ActiveForm>,
 ) -> Result<Response, PageError> {
-    let id = path_id(&params, "terminal_id")?;
-    let active = match form.actif.text() {
-        "1" => true,
-        "0" => false,
-        _ => {
-            return Err(PageError::message(
-                StatusCode::BAD_REQUEST,
-                "Champ 'actif' invalide : 0 ou 1 est attendu",
-            ));
-        }
+    let active = switch("actif", &form.actif)?;
+    let change = Change {
+        est_actif: Some(active),
+        ..Change::default()
     };
-    terminals::update(&state.pool, access.shop.id, id, None, Some(active))
+    let done = if active { "reactive" } else { "desactive" };
+    change_till(&state, &access, &params, change, done).await
+}
+
+/// Whether a till's key is required (`requise` 1) or its serial alone lets it in (0).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct KeyRequiredForm {
+    requise: Typed,
+}
+
+/// `POST /backoffice/boutiques/<id>/terminaux/<terminal_id>/cle-requise` with `requise` 0 or 1.
+pub async fn set_key_required(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Path(params): Path<HashMap<String, String>>,
+    Form(form): Form<KeyRequiredForm>,
+) -> Result<Response, PageError> {
+    let required = switch("requise", &form.requise)?;
+    let change = Change {
+        cle_requise: Some(required),
+        ..Change::default()
+    };
+    let done = if required { "cle-exigee" } else { "sans-cle" };
+    change_till(&state, &access, &params, change, done).await
+}
+
+/// A switch of a button's form: `1` on, `0` off.
+fn switch(name: &str, value: &Typed) -> Result<bool, PageError> {
+    match value.text() {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(PageError::message(
+            StatusCode::BAD_REQUEST,
+            format!("Champ '{name}' invalide : 0 ou 1 est attendu"),
+        )),
+    }
+}
+
+/// Changes the till of the path, then back to the list saying what was `done`.
+async fn change_till(
+    state: &AppState,
+    access: &ShopAccess,
+    params: &HashMap<String, String>,
+    change: Change<'_>,
+    done: &str,
+) -> Result<Response, PageError> {
+    let id = path_id(params, "terminal_id")?;
+    terminals::update(&state.pool, access.shop.id, id, change)
         .await
         .map_err(Refusal::page)?;
-    let done = if active { "reactive" } else { "desactive" };
     Ok(Redirect::to(&shop_url(
         access.shop.id,
         &format!("/terminaux?fait={done}"),

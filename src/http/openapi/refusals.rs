@@ -51,6 +51,7 @@ pub fn responses(
         (401, &[Code::InvalidApiKey, Code::MissingApiKey][..]),
         (403, &[Code::BoutiqueInactive, Code::BoutiqueMismatch][..]),
         (404, &[Code::TerminalNotFound][..]),
+        (429, &[Code::TooManyRequests][..]),
     ];
     match gate {
         Gate::Open => {}
@@ -228,6 +229,7 @@ refusals!(Cancel, Terminal, true, {
 });
 refusals!(Return, Terminal, true, {
     400 => [InvalidFormat, InvalidIdempotencyKey],
+    403 => [SaleOfAnotherTerminal, CancelWindowExpired],
     404 => [SaleNotFound, ArticleNotFound],
     409 => [ReturnExceedsSale, AlreadyCancelled, IdempotencyKeyInProgress],
     422 => [IdempotencyKeyReused],

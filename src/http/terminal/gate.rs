@@ -13,12 +13,11 @@ use crate::sales::parse::sent_id;
 use crate::sales::{ParseContext, Seller};
 use crate::secret::{hash_key, same_hash};
 use crate::terminals;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The header tills send their serial number in, then the names older app versions use.
@@ -128,36 +127,44 @@ impl FromRequestParts<AppState> for PathTerminal {
 
 impl Terminal {
     /// Resolves `serial` as the calling till: it must exist and be active, its boutique
-    /// too, the key it presents (if any, or always when keys are required) must be its own,
-    /// and a `boutique_id` in the query string must be its boutique's.
+    /// too, the key it presents (if any, or always when its key is required) must be its
+    /// own, and a `boutique_id` in the query string must be its boutique's. An address that
+    /// failed too often lately, or a till past its request budget, is answered 429.
     pub(super) async fn resolve(
         parts: &Parts,
         state: &AppState,
         serial: &str,
     ) -> Result<Self, ApiError> {
-        if serial.is_empty() || serial.len() > 100 {
-            return Err(terminal_not_found());
+        let client = state.brakes.client(&parts.extensions, &parts.headers);
+        if let Some(client) = client
+            && let Some(wait) = state.brakes.identifications.blocked(client)
+        {
+            metrics::counter!(THROTTLED, "reason" => "identification").increment(1);
+            return Err(ApiError::too_many(
+                "Trop de tentatives d'identification échouées depuis cette adresse : réessayez plus tard",
+                wait,
+            ));
         }
-        let row = terminals::identify(&state.pool, serial)
-            .await?
-            .filter(|row| row.est_actif)
-            .ok_or_else(terminal_not_found)?;
-
-        match presented_key(&parts.headers) {
-            Some(key) if !same_hash(&hash_key(key), &row.cle_api_hash) => {
-                return Err(ApiError::unauthorized(
-                    Code::InvalidApiKey,
-                    "Clé API du terminal invalide",
-                ));
+        let row = match identify(state, parts, serial).await {
+            Ok(row) => row,
+            Err(refusal) => {
+                // A guess: an unknown or inactive serial, a wrong key. (A known till that
+                // sends no key guesses nothing; counting it would let one misconfigured till
+                // lock out every till behind its shop's address.)
+                if matches!(refusal.code, Code::TerminalNotFound | Code::InvalidApiKey) {
+                    failed_identification(state, client, serial);
+                }
+                return Err(refusal);
             }
-            None if state.limits.require_terminal_key => {
-                return Err(ApiError::unauthorized(
-                    Code::MissingApiKey,
-                    "Clé API du terminal requise (Authorization: Bearer <cle_api> ou X-Api-Key)",
-                ));
-            }
-            _ => {}
+        };
+        if let Err(wait) = state.brakes.tills.take(row.id) {
+            metrics::counter!(THROTTLED, "reason" => "till_budget").increment(1);
+            return Err(ApiError::too_many(
+                "Trop de requêtes de ce terminal : réessayez dans un instant",
+                wait,
+            ));
         }
+        let keyless = presented_key(&parts.headers).is_none();
         if !row.boutique_active {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -174,7 +181,7 @@ impl Terminal {
             return Err(boutique_mismatch());
         }
 
-        terminals::touch_activity(&state.pool, row.id, row.derniere_activite);
+        terminals::touch_activity(&state.pool, &row, keyless);
 
         Ok(Terminal {
             id: row.id,
@@ -183,10 +190,7 @@ impl Terminal {
             version_app_maui: row.version_app_maui,
             derniere_activite: row.derniere_activite,
             boutique: row.boutique,
-            client_ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            client_ip: client.map(|ip| ip.to_string()),
             app_version: parts
                 .headers
                 .get(APP_VERSION_HEADER)
@@ -194,6 +198,55 @@ impl Terminal {
                 .map(|v| v.trim().chars().take(100).collect::<String>())
                 .filter(|v| !v.is_empty()),
         })
+    }
+}
+
+/// Requests refused by a brake, by `reason`.
+const THROTTLED: &str = "caisse_throttled_requests_total";
+/// Failed till identifications (unknown or inactive serial, wrong key).
+const FAILED_IDENTIFICATIONS: &str = "caisse_failed_identifications_total";
+
+/// The active till `serial` names, if the key it presents (if any, or always when its key
+/// is required) is its own.
+async fn identify(
+    state: &AppState,
+    parts: &Parts,
+    serial: &str,
+) -> Result<terminals::Identified, ApiError> {
+    if serial.is_empty() || serial.len() > 100 {
+        return Err(terminal_not_found());
+    }
+    let row = terminals::identify(&state.pool, serial)
+        .await?
+        .filter(|row| row.est_actif)
+        .ok_or_else(terminal_not_found)?;
+    match presented_key(&parts.headers) {
+        Some(key) if !same_hash(&hash_key(key), &row.cle_api_hash) => Err(ApiError::unauthorized(
+            Code::InvalidApiKey,
+            "Clé API du terminal invalide",
+        )),
+        None if row.cle_requise || state.limits.require_terminal_key => {
+            Err(ApiError::unauthorized(
+                Code::MissingApiKey,
+                "Clé API du terminal requise (Authorization: Bearer <cle_api> ou X-Api-Key)",
+            ))
+        }
+        _ => Ok(row),
+    }
+}
+
+/// Counts a failed identification against the client's address; the one that reaches the
+/// limit is logged (once per burst, not once per guess).
+fn failed_identification(state: &AppState, client: Option<std::net::IpAddr>, serial: &str) {
+    metrics::counter!(FAILED_IDENTIFICATIONS).increment(1);
+    if let Some(client) = client
+        && state.brakes.identifications.fail(client)
+    {
+        tracing::warn!(
+            %client,
+            last_serial = %serial.chars().take(100).collect::<String>(),
+            "till identifications refused from this address for a minute: too many failures"
+        );
     }
 }
 

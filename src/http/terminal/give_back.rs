@@ -154,8 +154,10 @@ pub async fn cancel(
     operation_id = "return_articles",
     tag = "Terminal",
     summary = "Return articles of a sale",
-    description = "Each unit goes back to stock with a `RETOUR` movement; a line never gives \
-        back more than it sold.",
+    description = "By the till that made the sale, within `CAISSE_CANCEL_WINDOW` of its arrival \
+        (later, or from another till, a manager returns it through the administration API). \
+        Each unit goes back to stock with a `RETOUR` movement; a line never gives back more \
+        than it sold.",
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
     ),
@@ -175,10 +177,8 @@ pub async fn return_articles(
     let units = units(&request.lignes)?;
     let reason = reason(request.motif.as_deref())?;
     let shop = &terminal.boutique;
-    let actor = Actor {
-        terminal_id: None,
-        ..till(&terminal, &state)
-    };
+    // By the sale's own till, within the window: anything else is a manager's act.
+    let actor = till(&terminal, &state);
     let done = give_back::return_articles(&state.pool, shop, &sale, &actor, &units, reason)
         .await
         .map_err(|e| ApiError::give_back(e, shop))?;
