@@ -138,6 +138,9 @@ const scenario = [
     ["admin_resolve_rejection", { path: { id: "{{rejet_id}}" }, body: { commentaire: "Stock recompté" } }],
     ["admin_delete_category", { path: { boutique_id: "{{new_boutique_id}}", categorie_id: "{{new_categorie_id}}" } }],
     ["admin_withdraw_article", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}" } }],
+    ["admin_list_tokens", {}],
+    // Revoking a token that does not exist: the collection's own token must keep working.
+    ["admin_revoke_token", { path: { jeton_id: "999999999" }, status: 404, name: "Revoke a token that does not exist" }],
     ["admin_deactivate_terminal", { path: { boutique_id: "{{new_boutique_id}}", terminal_id: "{{new_terminal_id}}" } }],
     ["admin_deactivate_boutique", { path: { boutique_id: "{{new_boutique_id}}" } }],
   ]],

@@ -438,34 +438,120 @@ pub async fn login_succeeded(pool: &PgPool, attempt: i64) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// Who an administration token was made for.
+/// Who an administration token was made for, and what it reaches.
 #[derive(Debug, Clone)]
 pub struct AdminToken {
     pub id: i64,
     pub nom: String,
+    /// The one merchant whose shops it reaches; `None`: every merchant's.
+    pub commercant_id: Option<i64>,
 }
 
-/// Creates an administration token; the token is returned once and only its hash is kept.
+/// An administration token to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewAdminToken<'a> {
+    pub nom: &'a str,
+    /// Only this merchant's shops; `None`: every merchant's.
+    pub commercant_id: Option<i64>,
+    /// Valid this many days; `None`: until revoked.
+    pub days: Option<u32>,
+}
+
+/// Creates an administration token reaching every shop, valid until revoked; the token is
+/// returned once and only its hash is kept.
 pub async fn create_admin_token(pool: &PgPool, nom: &str) -> Result<String, sqlx::Error> {
+    create_scoped_admin_token(
+        pool,
+        NewAdminToken {
+            nom,
+            ..NewAdminToken::default()
+        },
+    )
+    .await
+}
+
+/// Creates the administration token `new`; the token is returned once and only its hash is
+/// kept.
+pub async fn create_scoped_admin_token(
+    pool: &PgPool,
+    new: NewAdminToken<'_>,
+) -> Result<String, sqlx::Error> {
     let token = crate::secret::generate_key();
     sqlx::query!(
-        "INSERT INTO admin_tokens (nom, token_hash) VALUES ($1, $2)",
-        nom,
-        crate::secret::hash_key(&token)
+        r#"INSERT INTO admin_tokens (nom, token_hash, commercant_id, date_expiration)
+           VALUES ($1, $2, $3, now() + make_interval(days => $4::int4))"#,
+        new.nom,
+        crate::secret::hash_key(&token),
+        new.commercant_id,
+        new.days.map(|d| d.min(36_500) as i32)
     )
     .execute(pool)
     .await?;
     Ok(token)
 }
 
-/// The active administration token `token`, looked up by its hash: the database never sees
-/// the token itself.
+/// The administration token `token` if it is valid (not revoked, not expired), looked up by
+/// its hash: the database never sees the token itself.
 pub async fn admin_token(pool: &PgPool, token: &str) -> Result<Option<AdminToken>, sqlx::Error> {
     sqlx::query_as!(
         AdminToken,
-        "SELECT id, nom FROM admin_tokens WHERE token_hash = $1 AND est_actif",
+        r#"SELECT id, nom, commercant_id FROM admin_tokens
+           WHERE token_hash = $1 AND est_actif
+             AND (date_expiration IS NULL OR date_expiration > now())"#,
         crate::secret::hash_key(token)
     )
     .fetch_optional(pool)
     .await
+}
+
+/// An administration token as listed: never the token itself.
+#[derive(Debug, Clone)]
+pub struct ListedAdminToken {
+    pub id: i64,
+    pub nom: String,
+    pub commercant_id: Option<i64>,
+    pub commercant_nom: Option<String>,
+    pub date_creation: chrono::DateTime<chrono::Utc>,
+    pub date_expiration: Option<chrono::DateTime<chrono::Utc>>,
+    pub date_revocation: Option<chrono::DateTime<chrono::Utc>>,
+    /// Not revoked and not expired.
+    pub valide: bool,
+}
+
+/// The administration tokens (of one merchant's, if `commercant_id`), newest first.
+pub async fn list_admin_tokens(
+    pool: &PgPool,
+    commercant_id: Option<i64>,
+) -> Result<Vec<ListedAdminToken>, sqlx::Error> {
+    sqlx::query_as!(
+        ListedAdminToken,
+        r#"SELECT k.id, k.nom, k.commercant_id, c.nom AS "commercant_nom?", k.date_creation,
+                  k.date_expiration, k.date_revocation,
+                  (k.est_actif AND (k.date_expiration IS NULL OR k.date_expiration > now())) AS "valide!"
+           FROM admin_tokens k LEFT JOIN commercants c ON c.id = k.commercant_id
+           WHERE $1::int8 IS NULL OR k.commercant_id = $1
+           ORDER BY k.id DESC"#,
+        commercant_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Revokes the administration token `id` (one of `commercant_id`'s, if given): it stops
+/// working at once. False if there is no such token.
+pub async fn revoke_admin_token(
+    pool: &PgPool,
+    id: i64,
+    commercant_id: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query!(
+        r#"UPDATE admin_tokens
+           SET est_actif = false, date_revocation = COALESCE(date_revocation, now())
+           WHERE id = $1 AND ($2::int8 IS NULL OR commercant_id = $2)"#,
+        id,
+        commercant_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(found.rows_affected() > 0)
 }

@@ -285,7 +285,12 @@ impl Boutique {
 }
 
 /// Every boutique, or the one with `id`, by id.
-pub async fn list(pool: &PgPool, id: Option<i64>) -> Result<Vec<Boutique>, sqlx::Error> {
+/// The boutiques (the one `id`, or one merchant's), in the order they were created.
+pub async fn list_of(
+    pool: &PgPool,
+    id: Option<i64>,
+    commercant_id: Option<i64>,
+) -> Result<Vec<Boutique>, sqlx::Error> {
     sqlx::query_as!(
         Boutique,
         r#"SELECT b.id, b.nom, b.code_boutique, b.type_commerce, b.ville, b.adresse, b.devise,
@@ -296,12 +301,41 @@ pub async fn list(pool: &PgPool, id: Option<i64>) -> Result<Vec<Boutique>, sqlx:
                   (SELECT count(*) FROM articles a WHERE a.boutique_id = b.id AND a.est_actif)
                       AS "nb_articles!"
            FROM boutiques b
-           WHERE $1::int8 IS NULL OR b.id = $1
+           WHERE ($1::int8 IS NULL OR b.id = $1)
+             AND ($2::int8 IS NULL OR b.commercant_id = $2)
            ORDER BY b.id"#,
-        id
+        id,
+        commercant_id
     )
     .fetch_all(pool)
     .await
+}
+
+/// Every boutique, or the one `id`.
+pub async fn list(pool: &PgPool, id: Option<i64>) -> Result<Vec<Boutique>, sqlx::Error> {
+    list_of(pool, id, None).await
+}
+
+/// The merchant the boutique `id` belongs to, if any.
+pub async fn owner(pool: &PgPool, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar!("SELECT commercant_id FROM boutiques WHERE id = $1", id)
+            .fetch_optional(pool)
+            .await?
+            .flatten(),
+    )
+}
+
+/// Gives the boutique `id` to the merchant `commercant_id`.
+pub async fn set_owner(pool: &PgPool, id: i64, commercant_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE boutiques SET commercant_id = $2 WHERE id = $1",
+        id,
+        commercant_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The boutique `id`, with its counts.

@@ -74,12 +74,26 @@ pub enum Command {
         #[arg(long)]
         remove: bool,
     },
-    /// Create an administration token for the /api/admin/ API. The token is printed once
-    /// (only its hash is stored): keep it somewhere safe.
+    /// Create an administration token for the /api/admin/ API. The token is printed once,
+    /// alone on standard output (only its hash is stored): keep it somewhere safe.
     CreateAdminToken {
         /// Who or what the token is for, e.g. "ops" or "jean".
         #[arg(long, default_value = "admin")]
         nom: String,
+        /// Only this merchant's shops (its id or exact name); without it, every shop.
+        #[arg(long)]
+        commercant: Option<String>,
+        /// Valid this many days; without it, until revoked.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        jours: Option<u32>,
+    },
+    /// List the administration tokens (never the tokens themselves): id, name, scope, expiry.
+    ListAdminTokens,
+    /// Revoke an administration token: it stops working at once.
+    RevokeAdminToken {
+        /// The token's id, as listed.
+        #[arg(long)]
+        id: i64,
     },
     /// Check the invariants of stock and sales over the whole database: every article's
     /// stock equals its initial stock plus its movements, movements chain without gaps,
@@ -175,6 +189,8 @@ enum Failure {
          (caisse seed-demo --remove), or listen on loopback only"
     )]
     PublishedPasswords(SocketAddr, String),
+    #[error("no administration token {0}")]
+    NoSuchToken(i64),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -195,7 +211,13 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Command::SeedDemo { remove: true } => remove_demo(&db).await,
                 Command::Check => check(&db).await,
                 Command::ImportDjango { from, dry_run } => import_django(&db, &from, dry_run).await,
-                Command::CreateAdminToken { nom } => create_admin_token(&db, &nom).await,
+                Command::CreateAdminToken {
+                    nom,
+                    commercant,
+                    jours,
+                } => create_admin_token(&db, &nom, commercant.as_deref(), jours).await,
+                Command::ListAdminTokens => list_admin_tokens(&db).await,
+                Command::RevokeAdminToken { id } => revoke_admin_token(&db, id).await,
                 Command::CreateMerchant { nom, email } => {
                     create_merchant(&db, &nom, email.as_deref()).await
                 }
@@ -299,15 +321,67 @@ async fn remove_demo(db: &Database) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn create_admin_token(db: &Database, nom: &str) -> Result<(), Failure> {
+async fn create_admin_token(
+    db: &Database,
+    nom: &str,
+    commercant: Option<&str>,
+    days: Option<u32>,
+) -> Result<(), Failure> {
     db::migrate(&db.pool).await?;
-    let token = crate::accounts::create_admin_token(&db.pool, nom).await?;
+    let merchant = match commercant {
+        Some(key) => Some(accounts::find_merchant(&db.pool, key).await?),
+        None => None,
+    };
+    let token = accounts::create_scoped_admin_token(
+        &db.pool,
+        accounts::NewAdminToken {
+            nom,
+            commercant_id: merchant.as_ref().map(|(id, _)| *id),
+            days,
+        },
+    )
+    .await?;
+    // The token alone on standard output, for a script to take; never in a message.
     println!("{token}");
+    let scope = match &merchant {
+        Some((_, name)) => format!("the shops of \"{name}\""),
+        None => "every shop".to_owned(),
+    };
+    let until = days.map_or("until revoked".to_owned(), |d| format!("for {d} day(s)"));
     eprintln!(
-        "administration token \"{nom}\" created; it is shown only now. Use it as:\n  \
-         curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8000/api/admin/boutiques"
+        "administration token \"{nom}\" created for {scope}, valid {until}; it is shown only \
+         now. Send it as 'Authorization: Bearer <token>' to /api/admin/."
     );
     Ok(())
+}
+
+async fn list_admin_tokens(db: &Database) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    for t in accounts::list_admin_tokens(&db.pool, None).await? {
+        let scope = t.commercant_nom.map_or("every shop".to_owned(), |name| {
+            format!("merchant \"{name}\"")
+        });
+        let state = match (t.valide, t.date_revocation) {
+            (true, _) => match t.date_expiration {
+                Some(at) => format!("valid until {}", at.format("%Y-%m-%d %H:%M UTC")),
+                None => "valid".to_owned(),
+            },
+            (false, Some(at)) => format!("revoked {}", at.format("%Y-%m-%d %H:%M UTC")),
+            (false, None) => "expired".to_owned(),
+        };
+        println!("{}\t{}\t{scope}\t{state}", t.id, t.nom);
+    }
+    Ok(())
+}
+
+async fn revoke_admin_token(db: &Database, id: i64) -> Result<(), Failure> {
+    db::migrate(&db.pool).await?;
+    if accounts::revoke_admin_token(&db.pool, id, None).await? {
+        println!("administration token {id} revoked");
+        Ok(())
+    } else {
+        Err(Failure::NoSuchToken(id))
+    }
 }
 
 async fn create_merchant(db: &Database, nom: &str, email: Option<&str>) -> Result<(), Failure> {

@@ -170,6 +170,8 @@ pub enum ReviewError {
 #[derive(Debug, Default)]
 pub struct RejectionFilter {
     pub boutique_id: Option<i64>,
+    /// Only the shops of this merchant.
+    pub commercant_id: Option<i64>,
     pub code: Option<String>,
     pub resolue: Option<bool>,
     /// Refused at or after this instant.
@@ -227,6 +229,7 @@ pub async fn rejections(
              AND ($2::text IS NULL OR r.code = $2)
              AND ($3::bool IS NULL OR r.resolue = $3)
              AND ($4::timestamptz IS NULL OR r.date_rejet >= $4)
+             AND ($7::int8 IS NULL OR b.commercant_id = $7)
            ORDER BY r.date_rejet DESC, r.id DESC
            LIMIT $5 OFFSET $6"#,
         filter.boutique_id,
@@ -234,7 +237,8 @@ pub async fn rejections(
         filter.resolue,
         filter.since,
         limit,
-        offset
+        offset,
+        filter.commercant_id
     )
     .fetch_all(pool)
     .await?;
@@ -301,11 +305,12 @@ pub struct StockAlert {
     pub total: i64,
 }
 
-/// A page of the stock alerts (of one boutique, open or closed, if asked), newest first,
-/// and how many match.
+/// A page of the stock alerts (of one boutique, or one merchant's, open or closed, if
+/// asked), newest first, and how many match.
 pub async fn stock_alerts(
     pool: &PgPool,
     boutique_id: Option<i64>,
+    commercant_id: Option<i64>,
     fermee: Option<bool>,
     limit: i64,
     offset: i64,
@@ -322,12 +327,14 @@ pub async fn stock_alerts(
            JOIN ventes v ON v.boutique_id = x.boutique_id AND v.id = x.vente_id
            WHERE ($1::int8 IS NULL OR x.boutique_id = $1)
              AND ($2::bool IS NULL OR x.fermee = $2)
+             AND ($5::int8 IS NULL OR b.commercant_id = $5)
            ORDER BY x.date_alerte DESC, x.id DESC
            LIMIT $3 OFFSET $4"#,
         boutique_id,
         fermee,
         limit,
-        offset
+        offset,
+        commercant_id
     )
     .fetch_all(pool)
     .await?;

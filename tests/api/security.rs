@@ -575,3 +575,255 @@ async fn a_server_with_the_published_demo_passwords_stays_on_this_machine() {
             .is_empty()
     );
 }
+
+/// The URL of the test's database, for the operator's commands.
+fn database_url(app: &TestApp) -> String {
+    let options = app.pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    )
+}
+
+#[tokio::test]
+async fn a_merchants_token_reaches_that_merchants_shops_only_and_expires_or_is_revoked() {
+    let app = TestApp::spawn().await;
+    let global = app.admin_token().await;
+    let shop_of = |code: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT id, commercant_id FROM boutiques WHERE code_boutique = $1",
+            )
+            .bind(code)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (own, merchant) = shop_of("BTQ-009").await;
+    let (other, other_merchant) = shop_of("BTQ-010").await;
+    let scoped = caisse::accounts::create_scoped_admin_token(
+        &app.pool,
+        caisse::accounts::NewAdminToken {
+            nom: "gerant-ma",
+            commercant_id: Some(merchant),
+            days: Some(30),
+        },
+    )
+    .await
+    .unwrap();
+    // A refused sale in each shop.
+    for serial in [DEMO_SERIAL, crate::common::OTHER_SERIAL] {
+        let refused = app
+            .sync(
+                serial,
+                &json!([{"numero_facture": format!("R-{serial}"),
+                         "lignes": [{"article_id": 999_999, "quantite": 1, "prix_unitaire": 1}]}]),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CREATED, "{}", refused.body);
+    }
+
+    let get = |path: String, token: &str| {
+        let (app, token) = (&app, token.to_owned());
+        async move { app.admin(Method::GET, &path, &token, None).await }
+    };
+    // The other merchant's shop: as if it did not exist.
+    for path in [
+        format!("/api/admin/boutiques/{other}"),
+        format!("/api/admin/boutiques/{other}/ventes"),
+        format!("/api/admin/boutiques/{other}/articles"),
+    ] {
+        let reply = get(path.clone(), &scoped).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.body
+        );
+    }
+    let rate = app
+        .admin(
+            Method::PUT,
+            &format!("/api/admin/commercants/{other_merchant}/taux"),
+            &scoped,
+            Some(&json!({"taux_dollar": "1.00"})),
+        )
+        .await;
+    assert_eq!(rate.status, StatusCode::NOT_FOUND, "{}", rate.body);
+    assert_eq!(
+        get(format!("/api/admin/boutiques/{own}/ventes"), &scoped)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Lists hold its merchant's shops only.
+    let shops = get("/api/admin/boutiques".into(), &scoped).await;
+    assert_eq!(shops.body["count"], 1);
+    assert_eq!(shops.body["boutiques"][0]["id"], own);
+    let through_till_door = app
+        .send(
+            app.request(Method::GET, "/api/v2/simple/boutiques/", None)
+                .bearer_auth(&scoped),
+        )
+        .await;
+    assert_eq!(
+        through_till_door.body["boutiques"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let refusals = get("/api/admin/ventes-rejetees".into(), &scoped).await;
+    assert_eq!(refusals.body["total"], 1);
+    assert_eq!(refusals.body["ventes_rejetees"][0]["boutique_id"], own);
+    assert_eq!(
+        get("/api/admin/ventes-rejetees".into(), &global).await.body["total"],
+        2
+    );
+    // A shop it creates is its merchant's.
+    let created = app
+        .admin(
+            Method::POST,
+            "/api/admin/boutiques",
+            &scoped,
+            Some(&json!({"nom": "Ma Boutique 2", "code_boutique": "BTQ-011"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        get("/api/admin/boutiques".into(), &scoped).await.body["count"],
+        2
+    );
+
+    // Tokens: it sees its merchant's only, and cannot revoke the global one.
+    let tokens = get("/api/admin/jetons".into(), &scoped).await;
+    assert_eq!(tokens.body["count"], 1, "{}", tokens.body);
+    assert_eq!(tokens.body["jetons"][0]["nom"], "gerant-ma");
+    assert!(!tokens.body.to_string().contains(&scoped));
+    let all = get("/api/admin/jetons".into(), &global).await;
+    let global_id = all.body["jetons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["nom"] == "tests")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let scoped_id = tokens.body["jetons"][0]["id"].as_i64().unwrap();
+    let refused = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/admin/jetons/{global_id}"),
+            &scoped,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+    // Expired: refused.
+    sqlx::query(
+        "UPDATE admin_tokens SET date_expiration = now() - interval '1 second' WHERE id = $1",
+    )
+    .bind(scoped_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let expired = get(format!("/api/admin/boutiques/{own}"), &scoped).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+
+    // Revoked: refused at once.
+    let stolen = app.admin_token().await;
+    let stolen_id = get("/api/admin/jetons".into(), &global).await.body["jetons"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let revoked = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/admin/jetons/{stolen_id}"),
+            &global,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(revoked.body["jeton"]["valide"], false);
+    assert!(revoked.body["jeton"]["date_revocation"].is_string());
+    assert_eq!(
+        get("/api/admin/boutiques".into(), &stolen).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_admin_token_is_printed_once_alone_and_listed_and_revoked_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let url = database_url(&app);
+    let caisse = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_caisse"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("CAISSE_LOG", "error")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, token, said) = caisse(&[
+        "create-admin-token",
+        "--nom",
+        "compta",
+        "--commercant",
+        "Ets Ma Boutique",
+        "--jours",
+        "7",
+    ]);
+    assert!(ok, "{said}");
+    let token = token.trim_end().to_owned();
+    assert_eq!(
+        token.len(),
+        64,
+        "only the token on standard output: {token:?}"
+    );
+    assert!(!said.contains(&token), "never in a message: {said}");
+    assert!(
+        said.contains("the shops of \"Ets Ma Boutique\", valid for 7 day(s)"),
+        "{said}"
+    );
+
+    let (ok, listed, _) = caisse(&["list-admin-tokens"]);
+    assert!(ok);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("\tcompta\t"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(
+        line.contains("merchant \"Ets Ma Boutique\"\tvalid until "),
+        "{line}"
+    );
+    assert!(!listed.contains(&token));
+    let id = line.split('\t').next().unwrap().to_owned();
+
+    let works = app
+        .admin(Method::GET, "/api/admin/boutiques", &token, None)
+        .await;
+    assert_eq!(works.status, StatusCode::OK);
+    let (ok, said, _) = caisse(&["revoke-admin-token", "--id", &id]);
+    assert!(ok);
+    assert_eq!(said, format!("administration token {id} revoked\n"));
+    assert_eq!(
+        app.admin(Method::GET, "/api/admin/boutiques", &token, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (ok, _, said) = caisse(&["revoke-admin-token", "--id", "999999"]);
+    assert!(!ok);
+    assert!(said.contains("no administration token 999999"), "{said}");
+}

@@ -105,7 +105,7 @@ impl From<BoutiqueBody> for BoutiqueFields {
     path = "/api/admin/boutiques",
     operation_id = "admin_list_boutiques",
     tag = "Administration",
-    summary = "Every shop",
+    summary = "Every shop (a merchant's token: that merchant's)",
     responses(
         (status = 200, description = "The shops", body = AdminBoutiquesResponse),
         crate::http::openapi::refusals::AdminList,
@@ -114,9 +114,9 @@ impl From<BoutiqueBody> for BoutiqueFields {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    _: Admin,
+    admin: Admin,
 ) -> Result<Json<AdminBoutiquesResponse>, ApiError> {
-    let boutiques: Vec<BoutiqueView> = boutiques::list(&state.pool, None)
+    let boutiques: Vec<BoutiqueView> = boutiques::list_of(&state.pool, None, admin.commercant_id)
         .await?
         .into_iter()
         .map(BoutiqueView::from)
@@ -163,10 +163,14 @@ pub async fn show(
 )]
 pub async fn create(
     State(state): State<AppState>,
-    _: Admin,
+    admin: Admin,
     Body(body): Body<BoutiqueBody>,
 ) -> Result<(StatusCode, Json<BoutiqueResponse>), ApiError> {
     let id = boutiques::create(&state.pool, &body.into()).await?;
+    // A token of one merchant creates that merchant's shops.
+    if let Some(merchant) = admin.commercant_id {
+        boutiques::set_owner(&state.pool, id, merchant).await?;
+    }
     Ok((
         StatusCode::CREATED,
         Json(BoutiqueResponse::of(&state, id).await?),

@@ -15,6 +15,7 @@ pub mod review;
 pub mod sales;
 pub mod stock;
 pub mod terminals;
+pub mod tokens;
 
 use super::AppState;
 use super::error::{ApiError, BOUTIQUE_MISSING, missing};
@@ -32,6 +33,8 @@ use std::collections::HashMap;
 pub struct Admin {
     pub id: i64,
     pub nom: String,
+    /// The one merchant whose shops the token reaches; `None`: every merchant's.
+    pub commercant_id: Option<i64>,
 }
 
 impl Admin {
@@ -52,6 +55,7 @@ impl FromRequestParts<AppState> for Admin {
         Ok(Admin {
             id: found.id,
             nom: found.nom,
+            commercant_id: found.commercant_id,
         })
     }
 }
@@ -95,6 +99,12 @@ impl FromRequestParts<AppState> for AdminShop {
         let shop = crate::boutiques::find(&state.pool, id)
             .await?
             .ok_or_else(|| missing(BOUTIQUE_MISSING))?;
+        // Another merchant's shop, for a token of one merchant: as if it did not exist.
+        if let Some(merchant) = admin.commercant_id
+            && crate::boutiques::owner(&state.pool, shop.id).await? != Some(merchant)
+        {
+            return Err(missing(BOUTIQUE_MISSING));
+        }
         Ok(AdminShop { admin, shop, path })
     }
 }
@@ -185,6 +195,8 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
             "/boutiques/{boutique_id}/mouvements-stock",
             get(stock::movements),
         ),
+        ("/jetons", get(tokens::list)),
+        ("/jetons/{jeton_id}", axum::routing::delete(tokens::revoke)),
         ("/ventes-rejetees", get(review::list_rejections)),
         (
             "/boutiques/{boutique_id}/ventes-rejetees/{id}/resoudre",

@@ -192,6 +192,9 @@ pub async fn set_for_merchant(
     Body(body): Body<RateBody>,
 ) -> Result<Json<MerchantRateResponse>, ApiError> {
     let commercant_id = super::path_id(&commercant_id, "Commerçant introuvable")?;
+    if admin.commercant_id.is_some_and(|m| m != commercant_id) {
+        return Err(crate::http::error::missing("Commerçant introuvable"));
+    }
     let rate = body.rate()?.ok_or_else(|| {
         ApiError::bad_request(
             Code::InvalidFormat,

@@ -277,11 +277,12 @@ fn code_filter(params: &Params) -> Result<Option<String>, ApiError> {
 )]
 pub async fn list_rejections(
     State(state): State<AppState>,
-    _: Admin,
+    admin: Admin,
     params: Params,
 ) -> Result<Json<RejectionsResponse>, ApiError> {
     let filter = RejectionFilter {
         boutique_id: params.id("boutique_id")?,
+        commercant_id: admin.commercant_id,
         code: code_filter(&params)?,
         resolue: params.flag("resolue")?,
         since: None,
@@ -365,14 +366,21 @@ pub async fn resolve_rejection(
 )]
 pub async fn list_stock_alerts(
     State(state): State<AppState>,
-    _: Admin,
+    admin: Admin,
     params: Params,
 ) -> Result<Json<StockAlertsResponse>, ApiError> {
     let boutique_id = params.id("boutique_id")?;
     let fermee = params.flag("fermee")?;
     let (limit, offset) = (params.limit(50, 500)?, params.offset()?);
-    let (rows, total) =
-        review::stock_alerts(&state.pool, boutique_id, fermee, limit, offset).await?;
+    let (rows, total) = review::stock_alerts(
+        &state.pool,
+        boutique_id,
+        admin.commercant_id,
+        fermee,
+        limit,
+        offset,
+    )
+    .await?;
     let alertes_stock: Vec<StockAlertView> = rows.into_iter().map(StockAlertView::from).collect();
     Ok(Json(StockAlertsResponse {
         success: true,

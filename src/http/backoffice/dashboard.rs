@@ -170,7 +170,7 @@ pub async fn shop(
     let now = Utc::now();
     let s = summary(pool, shop, &state.backoffice, now).await?;
     let low_stock = crate::catalogue::low_stock(pool, shop.id, shop.alerte_stock_bas, 100).await?;
-    let (alerts, _) = review::stock_alerts(pool, Some(shop.id), Some(false), 50, 0).await?;
+    let (alerts, _) = review::stock_alerts(pool, Some(shop.id), None, Some(false), 50, 0).await?;
     let (refused, _) = review::rejections(
         pool,
         &RejectionFilter {

@@ -112,6 +112,8 @@ pub const UI_PATH: &str = "/api/docs";
         super::admin::review::resolve_rejection,
         super::admin::review::list_stock_alerts,
         super::admin::review::close_stock_alert,
+        super::admin::tokens::list,
+        super::admin::tokens::revoke,
         super::monitoring::live,
         super::monitoring::ready,
         super::monitoring::scrape,

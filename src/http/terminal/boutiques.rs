@@ -12,7 +12,8 @@ use axum::http::request::Parts;
 
 /// Who is asking: a till (by its serial), or the holder of an administration token.
 pub enum Caller {
-    Admin,
+    /// With the one merchant its token reaches, if it is limited to one.
+    Admin(Option<i64>),
     Terminal(Box<Terminal>),
 }
 
@@ -28,7 +29,7 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer_token(&parts.headers).ok_or_else(|| admin_token_refused(false))?;
         crate::accounts::admin_token(&state.pool, token)
             .await?
-            .map(|_| Caller::Admin)
+            .map(|token| Caller::Admin(token.commercant_id))
             .ok_or_else(|| admin_token_refused(true))
     }
 }
@@ -39,7 +40,7 @@ impl FromRequestParts<AppState> for Caller {
     operation_id = "boutiques_for_caller",
     tag = "Terminal",
     summary = "The shops the caller may see",
-    description = "With an administration token, every shop; with a till's serial, its own.",
+    description = "With an administration token, every shop (a merchant's token: that merchant's); with a till's serial, its own.",
     responses(
         (status = 200, description = "The shops", body = BoutiqueListView),
         crate::http::openapi::refusals::BoutiquesForCaller,
@@ -50,10 +51,11 @@ pub async fn for_caller(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<BoutiqueListView>, ApiError> {
-    let only = match caller {
-        Caller::Admin => None,
-        Caller::Terminal(terminal) => Some(terminal.boutique.id),
+    let boutiques = match caller {
+        Caller::Admin(merchant) => boutiques::list_of(&state.pool, None, merchant).await?,
+        Caller::Terminal(terminal) => {
+            boutiques::list(&state.pool, Some(terminal.boutique.id)).await?
+        }
     };
-    let boutiques = boutiques::list(&state.pool, only).await?;
     Ok(Json(BoutiqueListView::new(boutiques)))
 }
