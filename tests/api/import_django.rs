@@ -432,14 +432,7 @@ async fn a_dry_run_reports_the_same_and_writes_nothing() {
 async fn an_import_into_a_database_already_in_use_is_refused() {
     let (_django, django_url) = django("django-d0").await;
     let app = TestApp::spawn().await;
-    let url = app.pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        url.get_username(),
-        url.get_host(),
-        url.get_port(),
-        url.get_database().unwrap()
-    );
+    let url = crate::common::url_of(&app.pool);
     let before = app.fingerprint().await;
 
     let run = import(&url, &django_url, false);

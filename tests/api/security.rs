@@ -576,18 +576,6 @@ async fn a_server_with_the_published_demo_passwords_stays_on_this_machine() {
     );
 }
 
-/// The URL of the test's database, for the operator's commands.
-fn database_url(app: &TestApp) -> String {
-    let options = app.pool.connect_options();
-    format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap()
-    )
-}
-
 #[tokio::test]
 async fn a_merchants_token_reaches_that_merchants_shops_only_and_expires_or_is_revoked() {
     let app = TestApp::spawn().await;
@@ -761,7 +749,7 @@ async fn a_merchants_token_reaches_that_merchants_shops_only_and_expires_or_is_r
 #[tokio::test]
 async fn an_admin_token_is_printed_once_alone_and_listed_and_revoked_from_the_command_line() {
     let app = TestApp::spawn().await;
-    let url = database_url(&app);
+    let url = crate::common::url_of(&app.pool);
     let caisse = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_caisse"))
             .args(args)

@@ -58,17 +58,7 @@ impl TestApp {
             caisse::telemetry::init("info", caisse::config::LogFormat::Text);
         }
         let (database, _) = fresh_database().await;
-        let mut config = Config::from_lookup(|name| match name {
-            "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
-            "CAISSE_DB_POOL_SIZE" => Some("8".into()),
-            // Tests of other subjects fire many requests, and many bad serials, from one
-            // address: the brakes are tested with their limits by `security`.
-            "CAISSE_IDENTIFICATION_FAILURES" | "CAISSE_TILL_REQUESTS_PER_SECOND" => {
-                Some("1000000".into())
-            }
-            _ => None,
-        })
-        .expect("test configuration");
+        let mut config = test_config();
         adjust(&mut config);
         // The test's own queries use their own connections, not the server's.
         let pool = PgPool::connect_with(database)
@@ -79,17 +69,7 @@ impl TestApp {
 
     /// The server with its default settings over the database `options` names.
     pub async fn spawn_on(options: PgConnectOptions) -> TestApp {
-        let config = Config::from_lookup(|name| match name {
-            "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
-            "CAISSE_DB_POOL_SIZE" => Some("8".into()),
-            // Tests of other subjects fire many requests, and many bad serials, from one
-            // address: the brakes are tested with their limits by `security`.
-            "CAISSE_IDENTIFICATION_FAILURES" | "CAISSE_TILL_REQUESTS_PER_SECOND" => {
-                Some("1000000".into())
-            }
-            _ => None,
-        })
-        .expect("test configuration");
+        let config = test_config();
         let pool = PgPool::connect_with(options)
             .await
             .expect("connect to the test database");
@@ -99,17 +79,7 @@ impl TestApp {
     /// Another server over the same database, with the same settings: a second instance
     /// of a deployment behind a load balancer.
     pub async fn another_instance(&self) -> TestApp {
-        let config = Config::from_lookup(|name| match name {
-            "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
-            "CAISSE_DB_POOL_SIZE" => Some("8".into()),
-            // Tests of other subjects fire many requests, and many bad serials, from one
-            // address: the brakes are tested with their limits by `security`.
-            "CAISSE_IDENTIFICATION_FAILURES" | "CAISSE_TILL_REQUESTS_PER_SECOND" => {
-                Some("1000000".into())
-            }
-            _ => None,
-        })
-        .expect("test configuration");
+        let config = test_config();
         let pool = PgPool::connect_with((*self.pool.connect_options()).clone())
             .await
             .expect("connect to the test database");
@@ -405,6 +375,33 @@ pub async fn fresh_database() -> (PgConnectOptions, String) {
     .await;
     admin.close().await.ok();
     (options.database(&name), database_url(&base, &name))
+}
+
+/// The tests' settings: a random port, a small pool, and brakes loose enough for tests of
+/// other subjects, which fire many requests and many bad serials from one address (the
+/// brakes are tested with their limits by `security`).
+fn test_config() -> Config {
+    Config::from_lookup(|name| match name {
+        "CAISSE_ADDR" => Some("127.0.0.1:0".into()),
+        "CAISSE_DB_POOL_SIZE" => Some("8".into()),
+        "CAISSE_IDENTIFICATION_FAILURES" | "CAISSE_TILL_REQUESTS_PER_SECOND" => {
+            Some("1000000".into())
+        }
+        _ => None,
+    })
+    .expect("test configuration")
+}
+
+/// The URL of the database `pool` reaches, for the operator's commands.
+pub fn url_of(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    )
 }
 
 /// A new, empty database on the test server, named `<prefix>_<random>`: its options and URL.
