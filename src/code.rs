@@ -46,6 +46,8 @@ pub enum Code {
     AlreadyCancelled,
     CancelWindowExpired,
     ReturnExceedsSale,
+    /// Two other tills of the shop each have a sale of the invoice number a till cancels.
+    AmbiguousInvoice,
     // The 2026 tills' own codes (API-D1.md).
     CancellationTimeout,
     VenteNotFound,
@@ -101,6 +103,7 @@ impl Code {
             Code::AlreadyCancelled => "ALREADY_CANCELLED",
             Code::CancelWindowExpired => "CANCEL_WINDOW_EXPIRED",
             Code::ReturnExceedsSale => "RETURN_EXCEEDS_SALE",
+            Code::AmbiguousInvoice => "AMBIGUOUS_INVOICE",
             Code::CancellationTimeout => "CANCELLATION_TIMEOUT",
             Code::VenteNotFound => "VENTE_NOT_FOUND",
             Code::MissingNumeroFacture => "MISSING_NUMERO_FACTURE",

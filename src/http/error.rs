@@ -267,11 +267,20 @@ impl ApiError {
                 "date_annulation",
                 date_annulation.map(|at| shop.timestamp(at)),
             ),
-            GiveBackError::WindowExpired => ApiError::new(
+            GiveBackError::WindowExpired { .. } => ApiError::new(
                 StatusCode::FORBIDDEN,
                 Code::CancelWindowExpired,
                 "Le délai d'annulation ou de retour depuis le terminal est dépassé : demandez à un gestionnaire",
             ),
+            GiveBackError::Ambiguous { tills } => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::AmbiguousInvoice,
+                format!(
+                    "Plusieurs terminaux ({}) ont une vente de ce numéro : annulez-la depuis le terminal qui l'a faite",
+                    tills.join(", ")
+                ),
+            )
+            .with("terminaux", tills),
             GiveBackError::TooMany {
                 article_id,
                 asked,

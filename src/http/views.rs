@@ -348,10 +348,50 @@ impl BoutiqueListView {
 pub struct GivenBackView {
     #[schema(example = true)]
     pub success: bool,
+    #[schema(example = "Vente annulée : le stock est restauré")]
+    pub message: &'static str,
     #[schema(example = 1)]
     pub boutique_id: i64,
+    pub boutique: ShopName,
     pub vente: GivenBackSale,
     pub mouvements: Vec<AppliedView>,
+    /// The units back on the shelf, per movement (the 2026 tills' view of `mouvements`).
+    pub stock_restaure: Vec<RestoredView>,
+}
+
+/// A shop by id and name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShopName {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "Ma Boutique")]
+    pub nom: String,
+}
+
+impl From<&Shop> for ShopName {
+    fn from(shop: &Shop) -> Self {
+        ShopName {
+            id: shop.id,
+            nom: shop.nom.clone(),
+        }
+    }
+}
+
+/// Units given back to stock by one movement.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RestoredView {
+    #[schema(example = 1)]
+    pub article_id: i64,
+    #[schema(example = "CHG-001")]
+    pub code: String,
+    #[schema(example = "Chargeur USB-C 25 W")]
+    pub nom: String,
+    #[schema(example = 2)]
+    pub quantite_restauree: i32,
+    #[schema(example = 98)]
+    pub stock_avant: i32,
+    #[schema(example = 100)]
+    pub stock_apres: i32,
 }
 
 /// The sale now.
@@ -362,10 +402,18 @@ pub struct GivenBackSale {
     #[schema(example = "WEB-0001")]
     pub numero_facture: String,
     pub montant_total: Money,
+    /// The currency of `montant_total`.
+    #[schema(example = "CDF")]
+    pub devise: String,
+    #[schema(schema_with = crate::http::openapi::schemas::timestamp)]
+    pub date_vente: String,
     #[schema(example = true)]
     pub annulee: bool,
     #[schema(schema_with = crate::http::openapi::schemas::nullable_timestamp)]
     pub date_annulation: Option<String>,
+    /// Why it was cancelled, or the articles returned.
+    #[schema(example = "Erreur de saisie")]
+    pub motif: Option<String>,
 }
 
 /// A stock change as applied: the movement written and the stock before and after.
@@ -404,17 +452,39 @@ impl From<&crate::stock::Applied> for AppliedView {
 
 impl GivenBackView {
     pub fn new(done: GivenBack, shop: &Shop) -> Self {
+        let annulee = done.date_annulation.is_some();
         GivenBackView {
             success: true,
+            message: if annulee {
+                "Vente annulée : le stock est restauré"
+            } else {
+                "Articles retournés : le stock est restauré"
+            },
             boutique_id: shop.id,
+            boutique: ShopName::from(shop),
             vente: GivenBackSale {
                 id: done.vente_id,
                 numero_facture: done.numero_facture,
                 montant_total: Money::from(done.montant_total),
-                annulee: done.date_annulation.is_some(),
+                devise: done.devise,
+                date_vente: shop.timestamp(done.date_vente),
+                annulee,
                 date_annulation: done.date_annulation.map(|at| shop.timestamp(at)),
+                motif: done.motif,
             },
             mouvements: done.movements.iter().map(AppliedView::from).collect(),
+            stock_restaure: done
+                .movements
+                .iter()
+                .map(|a| RestoredView {
+                    article_id: a.article_id,
+                    code: a.code.clone(),
+                    nom: a.nom.clone(),
+                    quantite_restauree: a.stock_apres - a.stock_avant,
+                    stock_avant: a.stock_avant,
+                    stock_apres: a.stock_apres,
+                })
+                .collect(),
         }
     }
 }

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
 
-/// Which sale: by id, or by the invoice number of a till.
+/// Which sale: by id, by the invoice number of a till, or by an invoice number of the shop
+/// as a till reads it on its cancel screen (which lists the whole shop).
 #[derive(Debug, Clone)]
 pub enum SaleRef {
     Id(i64),
@@ -20,6 +21,21 @@ pub enum SaleRef {
         terminal_id: i64,
         numero_facture: String,
     },
+    /// The calling till's own sale of that number if it has one; else the shop's only sale
+    /// of that number (two other tills' sales of one number are [`GiveBackError::Ambiguous`]).
+    ShopInvoice {
+        terminal_id: i64,
+        numero_facture: String,
+    },
+}
+
+/// From when a till's window runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowStart {
+    /// The sale's `date_vente` (after the clock correction): the cancel screen's hour.
+    SaleDate,
+    /// When the server received the sale.
+    Reception,
 }
 
 /// Who gives back, and what they may do.
@@ -27,11 +43,11 @@ pub enum SaleRef {
 pub struct Actor {
     /// As signed in the stock journal (a till's name, or `admin:<name>`).
     pub signature: String,
-    /// A till may only touch its own sales; an administrator any sale of the shop.
+    /// Set: only this till's own sales (a till's return); `None`: any sale of the shop (a
+    /// manager, or a till cancelling).
     pub terminal_id: Option<i64>,
-    /// How long after the server received a sale its till may cancel it or return some of
-    /// it (`None`: always, a manager's act).
-    pub cancel_window: Option<Duration>,
+    /// How long a till may cancel or return, and from when (`None`: always, a manager's act).
+    pub cancel_window: Option<(Duration, WindowStart)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +61,13 @@ pub enum GiveBackError {
         date_annulation: Option<DateTime<Utc>>,
     },
     #[error("the sale can no longer be cancelled from the till")]
-    WindowExpired,
+    WindowExpired {
+        date_vente: DateTime<Utc>,
+        elapsed_minutes: i64,
+        window_minutes: i64,
+    },
+    #[error("tills {tills:?} each have a sale of this number")]
+    Ambiguous { tills: Vec<String> },
     #[error("article {article_id}: {asked} to return, {returnable} returnable")]
     TooMany {
         article_id: i64,
@@ -64,7 +86,10 @@ pub struct GivenBack {
     pub vente_id: i64,
     pub numero_facture: String,
     pub montant_total: rust_decimal::Decimal,
+    pub devise: String,
+    pub date_vente: DateTime<Utc>,
     pub date_annulation: Option<DateTime<Utc>>,
+    pub motif: Option<String>,
     pub movements: Vec<Applied>,
 }
 
@@ -73,7 +98,9 @@ struct LockedSale {
     terminal_id: i64,
     numero_facture: String,
     montant_total: rust_decimal::Decimal,
+    devise: String,
     annulee: bool,
+    date_vente: DateTime<Utc>,
     date_annulation: Option<DateTime<Utc>>,
     date_reception: DateTime<Utc>,
 }
@@ -82,6 +109,36 @@ struct Line {
     id: i64,
     article_id: i64,
     remaining: i32,
+}
+
+/// The id of a sale named by a shop's invoice number: the till's own first, else the only
+/// one of the shop.
+async fn sale_of_shop(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    terminal_id: i64,
+    numero_facture: &str,
+) -> Result<i64, GiveBackError> {
+    let found = sqlx::query!(
+        r#"SELECT v.id, v.terminal_id, t.nom_terminal
+           FROM ventes v JOIN terminaux t ON t.id = v.terminal_id
+           WHERE v.boutique_id = $1 AND v.numero_facture = $2
+           ORDER BY (v.terminal_id = $3) DESC, v.id
+           LIMIT 10"#,
+        shop.id,
+        numero_facture,
+        terminal_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    match found.as_slice() {
+        [] => Err(GiveBackError::SaleNotFound),
+        [only] => Ok(only.id),
+        [first, ..] if first.terminal_id == terminal_id => Ok(first.id),
+        several => Err(GiveBackError::Ambiguous {
+            tills: several.iter().map(|s| s.nom_terminal.clone()).collect(),
+        }),
+    }
 }
 
 async fn lock_sale(
@@ -96,11 +153,19 @@ async fn lock_sale(
             terminal_id,
             numero_facture,
         } => (None, Some(*terminal_id), Some(numero_facture.as_str())),
+        SaleRef::ShopInvoice {
+            terminal_id,
+            numero_facture,
+        } => (
+            Some(sale_of_shop(conn, shop, *terminal_id, numero_facture).await?),
+            None,
+            None,
+        ),
     };
     let sale = sqlx::query_as!(
         LockedSale,
-        r#"SELECT id, terminal_id, numero_facture, montant_total, annulee, date_annulation,
-                  date_reception
+        r#"SELECT id, terminal_id, numero_facture, montant_total, devise, annulee, date_vente,
+                  date_annulation, date_reception
            FROM ventes
            WHERE boutique_id = $1
              AND ($2::int8 IS NULL OR id = $2)
@@ -117,10 +182,18 @@ async fn lock_sale(
     if actor.terminal_id.is_some_and(|t| t != sale.terminal_id) {
         return Err(GiveBackError::OtherTerminal);
     }
-    if let Some(window) = actor.cancel_window {
-        let age = Utc::now() - sale.date_reception;
+    if let Some((window, start)) = actor.cancel_window {
+        let from = match start {
+            WindowStart::SaleDate => sale.date_vente,
+            WindowStart::Reception => sale.date_reception,
+        };
+        let age = Utc::now() - from;
         if age.to_std().is_ok_and(|age| age > window) {
-            return Err(GiveBackError::WindowExpired);
+            return Err(GiveBackError::WindowExpired {
+                date_vente: sale.date_vente,
+                elapsed_minutes: age.num_minutes(),
+                window_minutes: (window.as_secs() / 60) as i64,
+            });
         }
     }
     if sale.annulee {
@@ -224,7 +297,10 @@ pub async fn cancel(
         vente_id: sale.id,
         numero_facture: sale.numero_facture,
         montant_total: sale.montant_total,
+        devise: sale.devise,
+        date_vente: sale.date_vente,
         date_annulation: Some(date_annulation),
+        motif: reason,
         movements,
     })
 }
@@ -285,7 +361,10 @@ pub async fn return_articles(
         vente_id: sale.id,
         numero_facture: sale.numero_facture,
         montant_total: sale.montant_total,
+        devise: sale.devise,
+        date_vente: sale.date_vente,
         date_annulation: None,
+        motif: reason,
         movements,
     })
 }

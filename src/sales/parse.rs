@@ -44,6 +44,15 @@ pub fn simple_key(key: &str) -> String {
         .collect()
 }
 
+/// The value of a field by its simple name ([`simple_key`]), if present and not `null`.
+pub fn simple_field<'a>(object: &'a Map<String, Value>, simple: &str) -> Option<&'a Value> {
+    object
+        .iter()
+        .find(|(k, _)| simple_key(k) == simple)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
 fn fields<'a>(
     object: &'a Map<String, Value>,
     name: fn(&str) -> Option<&'static str>,

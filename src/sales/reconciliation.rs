@@ -17,6 +17,7 @@ pub struct Present {
     pub id: i64,
     pub numero_facture: String,
     pub montant_total: Decimal,
+    pub devise: String,
     pub date_vente: DateTime<Utc>,
     pub annulee: bool,
 }
@@ -43,6 +44,9 @@ pub struct Reconciliation {
     pub rejected: Vec<Refused>,
     /// Stored for the till in the period, not named.
     pub unknown: Vec<Present>,
+    /// The till's sales the server holds for the comparison: those dated in the period when
+    /// both ends are given (cancelled included), else the named ones stored.
+    pub held: Vec<Present>,
 }
 
 /// Reconciles the numbers the till `terminal_id` names with what the boutique holds; the
@@ -56,7 +60,7 @@ pub async fn reconcile(
 ) -> Result<Reconciliation, sqlx::Error> {
     let present = sqlx::query_as!(
         Present,
-        r#"SELECT id, numero_facture, montant_total, date_vente, annulee FROM ventes
+        r#"SELECT id, numero_facture, montant_total, devise, date_vente, annulee FROM ventes
            WHERE boutique_id = $1 AND terminal_id = $2 AND numero_facture = ANY($3)
            ORDER BY date_vente, id"#,
         boutique_id,
@@ -89,25 +93,31 @@ pub async fn reconcile(
     .into_iter()
     .map(|r| (r.numero_facture.clone(), r))
     .collect();
-    let unknown = match period {
+    let held = match period {
         (Some(start), Some(end)) => {
             sqlx::query_as!(
                 Present,
-                r#"SELECT id, numero_facture, montant_total, date_vente, annulee FROM ventes
+                r#"SELECT id, numero_facture, montant_total, devise, date_vente, annulee
+                   FROM ventes
                    WHERE boutique_id = $1 AND terminal_id = $2 AND date_vente >= $3
-                     AND date_vente < $4 AND NOT (numero_facture = ANY($5))
+                     AND date_vente < $4
                    ORDER BY date_vente, id"#,
                 boutique_id,
                 terminal_id,
                 start,
-                end,
-                numbers
+                end
             )
             .fetch_all(pool)
             .await?
         }
-        _ => Vec::new(),
+        _ => present.clone(),
     };
+    let named: HashSet<&str> = numbers.iter().map(String::as_str).collect();
+    let unknown = held
+        .iter()
+        .filter(|v| !named.contains(v.numero_facture.as_str()))
+        .cloned()
+        .collect();
     let revenue = present
         .iter()
         .filter(|v| !v.annulee)
@@ -122,5 +132,6 @@ pub async fn reconcile(
         missing,
         rejected,
         unknown,
+        held,
     })
 }

@@ -349,7 +349,7 @@ async fn an_unchanged_catalogue_is_a_304_and_answers_are_compressed() {
 }
 
 #[tokio::test]
-async fn a_till_cancels_its_own_recent_sale_once() {
+async fn a_till_cancels_a_recent_sale_of_its_shop_once() {
     let app = TestApp::spawn_with(|c| c.cancel_window = Duration::from_millis(1500)).await;
     let cable = app.article("BTQ-009", "CAB-001").await;
     let charger = app.article("BTQ-009", "CHG-001").await;
@@ -378,6 +378,32 @@ async fn a_till_cancels_its_own_recent_sale_once() {
     assert_eq!(done.status, 200, "{:#}", done.body);
     assert_eq!(done.body["vente"]["annulee"], true);
     assert_eq!(done.body["vente"]["montant_total"], "40000.00");
+    // The 2026 tills' keys (API-D1.md §5).
+    assert_eq!(done.body["vente"]["devise"], "CDF");
+    assert_eq!(done.body["vente"]["motif"], "Client parti");
+    assert!(
+        done.body["vente"]["date_vente"]
+            .as_str()
+            .unwrap()
+            .ends_with("+01:00")
+    );
+    assert_eq!(
+        done.body["message"],
+        "Vente annulée : le stock est restauré"
+    );
+    assert_eq!(
+        done.body["boutique"],
+        json!({"id": cable.boutique_id, "nom": "Ma Boutique"})
+    );
+    assert_eq!(
+        done.body["stock_restaure"],
+        json!([
+            {"article_id": cable.id, "code": "CAB-001", "nom": cable.nom,
+             "quantite_restauree": 3, "stock_avant": cable.stock - 5, "stock_apres": cable.stock - 2},
+            {"article_id": charger.id, "code": "CHG-001", "nom": charger.nom,
+             "quantite_restauree": 1, "stock_avant": charger.stock - 1, "stock_apres": charger.stock},
+        ])
+    );
     assert_eq!(app.stock(cable.id).await, cable.stock - 2);
     assert_eq!(app.stock(charger.id).await, charger.stock);
     let returns: Vec<(String, i32, String, Option<i64>)> = sqlx::query_as(
@@ -413,8 +439,8 @@ async fn a_till_cancels_its_own_recent_sale_once() {
 
     // Twice: a clear error, nothing moves.
     let footprint = app.footprint().await;
-    let again = cancel(json!({"numero_facture": "C-1"}), DEMO_SERIAL).await;
-    again.assert_error(409, "ALREADY_CANCELLED");
+    let again = cancel(json!({"NumeroFacture": "C-1"}), DEMO_SERIAL).await;
+    again.assert_error(400, "ALREADY_CANCELLED");
     // When it was cancelled, as the first answer said it: in the shop's time zone.
     assert_eq!(
         again.body["date_annulation"],
@@ -432,13 +458,22 @@ async fn a_till_cancels_its_own_recent_sale_once() {
     let id = done.body["vente"]["id"].clone();
     cancel(json!({"id": id}), OTHER_SERIAL)
         .await
-        .assert_error(404, "SALE_NOT_FOUND");
-    cancel(json!({"numero_facture": "NOPE"}), DEMO_SERIAL)
+        .assert_error(404, "VENTE_NOT_FOUND");
+    cancel(json!({"numero_facture": "C-2"}), OTHER_SERIAL)
         .await
-        .assert_error(404, "SALE_NOT_FOUND");
-    cancel(json!({}), DEMO_SERIAL)
+        .assert_error(404, "VENTE_NOT_FOUND");
+    cancel(json!({"reference": "NOPE"}), DEMO_SERIAL)
         .await
-        .assert_error(400, "INVALID_FORMAT");
+        .assert_error(404, "VENTE_NOT_FOUND");
+    cancel(json!({"motif": "x"}), DEMO_SERIAL)
+        .await
+        .assert_error(400, "MISSING_NUMERO_FACTURE");
+    cancel(
+        json!({"numero_facture": "C-2", "boutique_id": 2}),
+        DEMO_SERIAL,
+    )
+    .await
+    .assert_error(403, "BOUTIQUE_MISMATCH");
     assert_eq!(app.footprint().await, footprint);
 
     // With a key, a retry of a cancellation is the same answer, not an error.
@@ -458,9 +493,11 @@ async fn a_till_cancels_its_own_recent_sale_once() {
 
     // Past the window, only a manager can.
     tokio::time::sleep(Duration::from_millis(1600)).await;
-    cancel(json!({"numero_facture": "C-3"}), DEMO_SERIAL)
-        .await
-        .assert_error(403, "CANCEL_WINDOW_EXPIRED");
+    let late = cancel(json!({"numero_facture": "C-3"}), DEMO_SERIAL).await;
+    late.assert_error(400, "CANCELLATION_TIMEOUT");
+    assert_eq!(late.body["temps_ecoule_minutes"], 0);
+    assert_eq!(late.body["delai_max_minutes"], 0);
+    assert!(late.body["date_vente"].as_str().is_some());
     let token = app.admin_token().await;
     let c3: i64 = sqlx::query_scalar("SELECT id FROM ventes WHERE numero_facture = 'C-3'")
         .fetch_one(&app.pool)
@@ -479,6 +516,92 @@ async fn a_till_cancels_its_own_recent_sale_once() {
         .await;
     assert_eq!(by_admin.status, 200, "{:#}", by_admin.body);
     assert_eq!(app.stock(cable.id).await, cable.stock);
+    app.assert_invariants().await;
+}
+
+/// Any till of the shop cancels (the cancel screen lists the whole shop); its own sale of a
+/// number first, and never a guess between two other tills' sales of one number. The hour
+/// runs from the sale's date, not from when a late sync brought it.
+#[tokio::test]
+async fn any_till_of_the_shop_cancels_within_the_hour_of_the_sale() {
+    let app = TestApp::spawn().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let b = cable.boutique_id;
+    app.add_till(b, "TILL-2", "Caisse 2").await;
+    app.add_till(b, "TILL-3", "Caisse 3").await;
+    app.sync(DEMO_SERIAL, &json!([sale("S-1", &[(cable.id, 1, 5000.0)])]))
+        .await;
+    app.sync("TILL-2", &json!([sale("S-2", &[(cable.id, 1, 5000.0)])]))
+        .await;
+    app.sync("TILL-3", &json!([sale("S-2", &[(cable.id, 2, 5000.0)])]))
+        .await;
+    let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let mut old = sale("S-OLD", &[(cable.id, 1, 5000.0)]);
+    old["date_vente"] = json!(two_hours_ago);
+    app.sync(DEMO_SERIAL, &json!([old])).await;
+    assert_eq!(app.stock(cable.id).await, cable.stock - 5);
+
+    // Another till of the shop cancels the demo till's sale.
+    let done = app
+        .post(
+            "/api/v2/simple/ventes/annuler",
+            Some("TILL-2"),
+            &json!({"NumeroFacture": "S-1", "Motif": "Doublon"}),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{:#}", done.body);
+    let by: (bool, String, String) = sqlx::query_as(
+        "SELECT annulee, annulee_par, motif_annulation FROM ventes WHERE numero_facture = 'S-1'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(by, (true, "Caisse 2".to_owned(), "Doublon".to_owned()));
+
+    // S-2 exists on TILL-2 and TILL-3: each cancels its own, the demo till cannot choose.
+    let footprint = app.footprint().await;
+    let ambiguous = app
+        .post(
+            "/api/v2/simple/ventes/annuler/",
+            Some(DEMO_SERIAL),
+            &json!({"numero_facture": "S-2"}),
+        )
+        .await;
+    ambiguous.assert_error(409, "AMBIGUOUS_INVOICE");
+    assert_eq!(ambiguous.body["terminaux"], json!(["Caisse 2", "Caisse 3"]));
+    assert_eq!(app.footprint().await, footprint);
+    let own = app
+        .post(
+            "/api/v2/simple/ventes/annuler/",
+            Some("TILL-3"),
+            &json!({"numero_facture": "S-2"}),
+        )
+        .await;
+    assert_eq!(own.status, 200, "{:#}", own.body);
+    assert_eq!(own.body["stock_restaure"][0]["quantite_restauree"], 2);
+    assert_eq!(own.body["vente"]["motif"], "Annulée depuis la caisse");
+    // Now the shop has one open S-2 besides the cancelled one: still two, still refused.
+    app.post(
+        "/api/v2/simple/ventes/annuler/",
+        Some(DEMO_SERIAL),
+        &json!({"numero_facture": "S-2"}),
+    )
+    .await
+    .assert_error(409, "AMBIGUOUS_INVOICE");
+
+    // Made two hours ago, synced just now: past the till's hour.
+    let late = app
+        .post(
+            "/api/v2/simple/ventes/annuler/",
+            Some(DEMO_SERIAL),
+            &json!({"numero_facture": "S-OLD"}),
+        )
+        .await;
+    late.assert_error(400, "CANCELLATION_TIMEOUT");
+    assert_eq!(late.body["delai_max_minutes"], 60);
+    let elapsed = late.body["temps_ecoule_minutes"].as_i64().unwrap();
+    assert!((119..=121).contains(&elapsed), "{elapsed}");
+    assert_eq!(app.stock(cable.id).await, cable.stock - 2);
     app.assert_invariants().await;
 }
 
@@ -606,6 +729,42 @@ async fn reconciliation_tells_the_till_what_to_send_again() {
     assert_eq!(reply.body["rejetees"][0]["numero_facture"], "J-3");
     assert_eq!(reply.body["rejetees"][0]["code"], "INSUFFICIENT_STOCK");
     assert_eq!(reply.body["inconnues"][0]["numero_facture"], "J-9");
+    // D1's comparison beside it: J-1, J-2 (cancelled) and J-9 on the server for the day.
+    assert_eq!(reply.body["terminal"], "Terminal MAUI");
+    assert_eq!(reply.body["terminal_info"]["numero_serie"], DEMO_SERIAL);
+    assert_eq!(reply.body["boutique"], "Ma Boutique");
+    assert_eq!(reply.body["coherent"], false);
+    assert_eq!(
+        reply.body["stats"],
+        json!({"ventes_django": 3, "ventes_maui": 4, "en_commun": 2,
+               "total_django": 10000.0, "total_django_usd": 0.0})
+    );
+    assert_eq!(
+        reply.body["differences"]["dans_django_pas_maui"],
+        json!(["J-9"])
+    );
+    assert_eq!(
+        reply.body["differences"]["dans_maui_pas_django"],
+        json!(["J-3", "J-4"])
+    );
+    let detail = &reply.body["differences"]["ventes_manquantes_details"];
+    assert_eq!(detail[0]["reference"], "J-9");
+    assert_eq!(detail[0]["montant"], 5000.0);
+    assert_eq!(detail[0]["devise"], "CDF");
+    assert!(detail[0]["date"].as_str().unwrap().ends_with("+01:00"));
+
+    // As the 2026 tills send it: PascalCase, `ReferencesMaui`.
+    let d1 = app
+        .post(
+            "/api/v2/simple/ventes/reconciliation",
+            Some(DEMO_SERIAL),
+            &json!({"ReferencesMaui": ["J-1", "J-2", "J-9"], "DateDebut": day, "DateFin": day}),
+        )
+        .await;
+    assert_eq!(d1.status, 200, "{:#}", d1.body);
+    assert_eq!(d1.body["coherent"], true);
+    assert_eq!(d1.body["stats"]["en_commun"], 3);
+    assert_eq!(d1.body["manquantes"], json!([]));
     // Another till's reconciliation sees none of it.
     let other = app
         .post(

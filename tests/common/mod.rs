@@ -211,6 +211,20 @@ impl TestApp {
         }
     }
 
+    /// Adds a serial-only till to a boutique.
+    pub async fn add_till(&self, boutique_id: i64, serial: &str, nom: &str) {
+        sqlx::query(
+            "INSERT INTO terminaux (boutique_id, numero_serie, nom_terminal, cle_api_hash, cle_requise)
+             VALUES ($1, $2, $3, 'x', false)",
+        )
+        .bind(boutique_id)
+        .bind(serial)
+        .bind(nom)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
     pub async fn stock(&self, article_id: i64) -> i32 {
         sqlx::query_scalar("SELECT quantite_stock FROM articles WHERE id = $1")
             .bind(article_id)

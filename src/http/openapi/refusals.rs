@@ -221,10 +221,9 @@ refusals!(OnlineSale, Terminal, true, {
     422 => [IdempotencyKeyReused, Other],
 });
 refusals!(Cancel, Terminal, true, {
-    400 => [InvalidFormat, InvalidIdempotencyKey],
-    403 => [SaleOfAnotherTerminal, CancelWindowExpired],
-    404 => [SaleNotFound],
-    409 => [AlreadyCancelled, IdempotencyKeyInProgress],
+    400 => [InvalidFormat, MissingNumeroFacture, AlreadyCancelled, CancellationTimeout, InvalidIdempotencyKey],
+    404 => [VenteNotFound],
+    409 => [AmbiguousInvoice, IdempotencyKeyInProgress],
     422 => [IdempotencyKeyReused],
 });
 refusals!(Return, Terminal, true, {

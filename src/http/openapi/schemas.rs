@@ -75,6 +75,15 @@ pub struct ApiErrorBody {
     /// `ALREADY_CANCELLED`: when the sale was cancelled.
     #[schema(schema_with = nullable_timestamp)]
     pub date_annulation: Option<String>,
+    /// `CANCELLATION_TIMEOUT`: when the sale was made, minutes since, minutes a till has.
+    #[schema(schema_with = nullable_timestamp)]
+    pub date_vente: Option<String>,
+    #[schema(example = 75)]
+    pub temps_ecoule_minutes: Option<i64>,
+    #[schema(example = 60)]
+    pub delai_max_minutes: Option<i64>,
+    /// `AMBIGUOUS_INVOICE`: the tills that each have a sale of the number.
+    pub terminaux: Option<Vec<String>>,
     /// `POS_*` (`pos/status/`): `error` again, under the name the 2026 tills read.
     pub message: Option<String>,
     /// `NOTIFICATION_NOT_FOUND`: `error` again, where the 2026 tills read it.

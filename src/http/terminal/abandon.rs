@@ -10,7 +10,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Body;
 use crate::review::{self, Abandon};
-use crate::sales::parse::simple_key;
+use crate::sales::parse::simple_field as get;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -56,14 +56,6 @@ pub struct Trace {
     nom: String,
     quantite_tentee: i64,
     stock_actuel: i32,
-}
-
-fn get<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object
-        .iter()
-        .find(|(k, _)| simple_key(k) == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 #[utoipa::path(

@@ -288,6 +288,21 @@ impl Terminal {
         }
     }
 
+    /// Refuses a body read by hand whose `boutique_id`/`boutiqueId` is another boutique's.
+    pub fn own_boutique_in(
+        &self,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        match crate::sales::parse::simple_field(body, "boutiqueid") {
+            None => Ok(()),
+            Some(value) => {
+                self.own_boutique(Some(sent_id(value).map(NamedBoutique).ok_or_else(
+                    || ApiError::invalid_field("boutique_id", "un entier est attendu"),
+                )?))
+            }
+        }
+    }
+
     /// What the sale parser needs to know of the request, and who sells: every sale a till
     /// sends (online or in a batch) is read and recorded with these.
     pub fn sale_context(&self) -> (ParseContext, Arc<Seller>) {

@@ -1,32 +1,44 @@
-//! Cancelling a sale and returning articles: `POST ventes/annuler/` and `POST ventes/retour/`
-//! for the till that made the sale (cancelling within `CAISSE_CANCEL_WINDOW`). The body
-//! names the sale (the till's own invoice number, or the id) and, for a return, the units;
-//! they are checked here for form, and [`give_back`] refuses a line given back beyond what
-//! it sold. Both answer with the sale as it now is ([`GivenBackView`]).
+//! Cancelling a sale and returning articles: `POST ventes/annuler/` and `POST ventes/retour/`.
+//! Any till of the shop cancels a sale of the shop within `CAISSE_CANCEL_WINDOW` of its
+//! `date_vente` (the 2026 tills' cancel screen lists the whole shop, API-D1.md §3.4, with
+//! their codes); a return is for the till that made the sale, within the window of its
+//! arrival. The body names the sale (an invoice number, or the id) and, for a return, the
+//! units; they are checked here for form, and [`give_back`] refuses a line given back beyond
+//! what it sold. Both answer with the sale as it now is ([`GivenBackView`]).
 
 use super::gate::Terminal;
+use crate::boutiques::Shop;
+use crate::code::Code;
 use crate::field;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Body;
 use crate::http::views::GivenBackView;
-use crate::sales::give_back::{self, Actor, SaleRef};
+use crate::sales::give_back::{self, Actor, GiveBackError, SaleRef, WindowStart};
+use crate::sales::parse::simple_field;
 use crate::sales::{MAX_LINES_PER_SALE, MAX_QUANTITY};
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
-/// The sale a till cancels: its own invoice number, or the sale's id.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+/// The sale a till cancels, for the OpenAPI document only (read by hand: snake_case or
+/// PascalCase keys).
+#[derive(utoipa::ToSchema)]
 pub struct CancelRequest {
-    /// The till's invoice number of the sale (or give `id`).
+    /// The sale's invoice number (also `reference`): this till's sale of that number, else
+    /// the shop's only one. Or give `id`.
     #[schema(example = "WEB-0001")]
-    numero_facture: Option<String>,
-    id: Option<i64>,
+    pub numero_facture: Option<String>,
+    pub id: Option<i64>,
+    /// Default "Annulée depuis la caisse".
     #[schema(example = "Erreur de saisie")]
-    motif: Option<String>,
+    pub motif: Option<String>,
 }
+
+/// What a cancellation is given when the till says no reason.
+const CANCELLED_AT_THE_TILL: &str = "Annulée depuis la caisse";
 
 /// Articles a till takes back, from a sale named as for a cancellation.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -108,11 +120,82 @@ fn units(lines: &[ReturnLineRequest]) -> Result<Vec<(i64, i32)>, ApiError> {
         .collect()
 }
 
-fn till(terminal: &Terminal, state: &AppState) -> Actor {
-    Actor {
-        signature: terminal.nom_terminal.clone(),
-        terminal_id: Some(terminal.id),
-        cancel_window: Some(state.limits.cancel_window),
+/// The sale a cancellation names, and why.
+fn cancel_request(
+    body: &Map<String, Value>,
+    terminal: &Terminal,
+) -> Result<(SaleRef, Option<String>), ApiError> {
+    let text = |value: &Value| match value {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let numero = simple_field(body, "numerofacture")
+        .or_else(|| simple_field(body, "reference"))
+        .and_then(text);
+    let sale = match (numero, simple_field(body, "id")) {
+        (Some(numero), _) => {
+            let numero_facture =
+                field::optional_text("numero_facture", Some(&numero), 100)?.unwrap_or_default();
+            SaleRef::ShopInvoice {
+                terminal_id: terminal.id,
+                numero_facture,
+            }
+        }
+        (None, Some(id)) => match id.as_i64() {
+            Some(id) => SaleRef::Id(field::int("id", id, 1, i64::MAX)?),
+            None => return Err(ApiError::invalid_field("id", "un entier est attendu")),
+        },
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                Code::MissingNumeroFacture,
+                "Champ 'numero_facture' obligatoire : le numéro de facture de la vente à annuler",
+            )
+            .with("champ", "numero_facture"));
+        }
+    };
+    let motif = match simple_field(body, "motif") {
+        None => None,
+        Some(Value::String(m)) => reason(Some(m))?,
+        Some(_) => return Err(ApiError::invalid_field("motif", "un texte est attendu")),
+    };
+    Ok((
+        sale,
+        Some(motif.unwrap_or_else(|| CANCELLED_AT_THE_TILL.to_owned())),
+    ))
+}
+
+/// A refused cancellation under the 2026 tills' codes (API-D1.md §3.4).
+fn cancel_refused(error: GiveBackError, shop: &Shop) -> ApiError {
+    match error {
+        GiveBackError::SaleNotFound => ApiError::new(
+            StatusCode::NOT_FOUND,
+            Code::VenteNotFound,
+            "Vente introuvable dans cette boutique",
+        ),
+        GiveBackError::AlreadyCancelled { date_annulation } => ApiError::bad_request(
+            Code::AlreadyCancelled,
+            "Cette vente est déjà annulée",
+        )
+        .with(
+            "date_annulation",
+            date_annulation.map(|at| shop.timestamp(at)),
+        ),
+        GiveBackError::WindowExpired {
+            date_vente,
+            elapsed_minutes,
+            window_minutes,
+        } => ApiError::bad_request(
+            Code::CancellationTimeout,
+            format!(
+                "Délai d'annulation dépassé : la vente date de {elapsed_minutes} minutes, \
+                 le terminal peut l'annuler pendant {window_minutes} minutes ; demandez à un gestionnaire"
+            ),
+        )
+        .with("date_vente", shop.timestamp(date_vente))
+        .with("temps_ecoule_minutes", elapsed_minutes)
+        .with("delai_max_minutes", window_minutes),
+        other => ApiError::give_back(other, shop),
     }
 }
 
@@ -121,9 +204,11 @@ fn till(terminal: &Terminal, state: &AppState) -> Actor {
     path = "/api/v2/simple/ventes/annuler/",
     operation_id = "cancel_sale",
     tag = "Terminal",
-    summary = "Cancel a sale of this till",
-    description = "Within `CAISSE_CANCEL_WINDOW` of its arrival. Each line's units go back to \
-        stock (`RETOUR` movements); the sale stays, cancelled, out of every revenue.",
+    summary = "Cancel a sale of this shop",
+    description = "Any till of the shop, within `CAISSE_CANCEL_WINDOW` of the sale's \
+        `date_vente` (later, a manager cancels it through the administration API). A number \
+        names this till's sale of that number, else the shop's only one. Each line's units go \
+        back to stock (`RETOUR` movements); the sale stays, cancelled, out of every revenue.",
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "One key per request the till builds, sent again with each retry of it: a retry gets the first answer back (with `Idempotent-Replayed: true`) and changes nothing"),
     ),
@@ -137,14 +222,20 @@ fn till(terminal: &Terminal, state: &AppState) -> Actor {
 pub async fn cancel(
     State(state): State<AppState>,
     terminal: Terminal,
-    Body(request): Body<CancelRequest>,
+    Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<GivenBackView>, ApiError> {
-    let sale = sale_of_terminal(request.numero_facture.as_deref(), request.id, terminal.id)?;
-    let reason = reason(request.motif.as_deref())?;
+    terminal.own_boutique_in(&body)?;
+    let (sale, reason) = cancel_request(&body, &terminal)?;
     let shop = &terminal.boutique;
-    let done = give_back::cancel(&state.pool, shop, &sale, &till(&terminal, &state), reason)
+    // Any sale of the shop, within the window of its date.
+    let actor = Actor {
+        signature: terminal.nom_terminal.clone(),
+        terminal_id: None,
+        cancel_window: Some((state.limits.cancel_window, WindowStart::SaleDate)),
+    };
+    let done = give_back::cancel(&state.pool, shop, &sale, &actor, reason)
         .await
-        .map_err(|e| ApiError::give_back(e, shop))?;
+        .map_err(|e| cancel_refused(e, shop))?;
     Ok(Json(GivenBackView::new(done, shop)))
 }
 
@@ -178,7 +269,11 @@ pub async fn return_articles(
     let reason = reason(request.motif.as_deref())?;
     let shop = &terminal.boutique;
     // By the sale's own till, within the window: anything else is a manager's act.
-    let actor = till(&terminal, &state);
+    let actor = Actor {
+        signature: terminal.nom_terminal.clone(),
+        terminal_id: Some(terminal.id),
+        cancel_window: Some((state.limits.cancel_window, WindowStart::Reception)),
+    };
     let done = give_back::return_articles(&state.pool, shop, &sale, &actor, &units, reason)
         .await
         .map_err(|e| ApiError::give_back(e, shop))?;

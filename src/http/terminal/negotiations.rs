@@ -6,6 +6,7 @@ use super::gate::Terminal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Params, invalid};
+use crate::http::views::ShopName;
 use crate::money::Money;
 use crate::sales::history::{self, NegotiatedLine};
 use axum::Json;
@@ -17,16 +18,10 @@ use serde::Serialize;
 pub struct NegotiationsResponse {
     #[schema(example = true)]
     success: bool,
-    boutique: ShopRef,
+    boutique: ShopName,
     statistiques: NegotiationTotals,
     pagination: Pagination,
     negociations: Vec<NegotiationView>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ShopRef {
-    id: i64,
-    nom: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -161,10 +156,7 @@ pub async fn negotiations(
     let total_pages = (found.total_lines + limit - 1) / limit;
     Ok(Json(NegotiationsResponse {
         success: true,
-        boutique: ShopRef {
-            id: shop.id,
-            nom: shop.nom.clone(),
-        },
+        boutique: ShopName::from(shop),
         statistiques: NegotiationTotals {
             total_negociations: found.total_lines,
             total_reduction: found.reduction_cdf,
