@@ -10,7 +10,9 @@
 //! sales and the stock journal ([`crate::stock`]) change it.
 
 pub mod cache;
+pub mod live;
 
+use crate::events::{self, Channel, Event, SyncReason};
 use crate::field::{self, Invalid};
 use crate::money::{Currency, Money};
 use chrono::{DateTime, Utc};
@@ -509,7 +511,8 @@ pub async fn create_article(
     )? as i32;
     let devise = article_currency(new.devise.as_deref())?;
     check_category(pool, boutique_id, new.categorie_id).await?;
-    Ok(sqlx::query_scalar!(
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
         r#"INSERT INTO articles (boutique_id, code, nom, description, prix_vente, prix_achat,
                                  categorie_id, stock_initial, quantite_stock, est_actif, devise,
                                  prix_vente_usd, prix_achat_usd)
@@ -532,8 +535,11 @@ pub async fn create_article(
         new.prix_vente_usd.map(|m| m.amount()),
         new.prix_achat_usd.map(|m| m.amount())
     )
-    .fetch_one(pool)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    live::changed(&mut tx, boutique_id, id, None).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Changes the article `id` of the boutique; never its stock.
@@ -552,7 +558,11 @@ pub async fn change_article(
         .transpose()?;
     let devise = article_currency(changes.devise.as_deref())?;
     check_category(pool, boutique_id, changes.categorie_id.flatten()).await?;
-    let updated = sqlx::query!(
+    let mut tx = pool.begin().await?;
+    let before = live::before(&mut tx, boutique_id, id)
+        .await?
+        .ok_or(CatalogueError::ArticleNotFound)?;
+    sqlx::query!(
         r#"UPDATE articles SET
                code = COALESCE($3, code),
                nom = COALESCE($4, nom),
@@ -583,11 +593,10 @@ pub async fn change_article(
         changes.prix_achat_usd.is_some(),
         changes.prix_achat_usd.flatten().map(|m| m.amount())
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(CatalogueError::ArticleNotFound);
-    }
+    live::changed(&mut tx, boutique_id, id, Some(&before)).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -597,18 +606,21 @@ pub async fn withdraw_article(
     boutique_id: i64,
     id: i64,
 ) -> Result<(), CatalogueError> {
-    let updated = sqlx::query!(
+    let mut tx = pool.begin().await?;
+    let before = live::before(&mut tx, boutique_id, id)
+        .await?
+        .ok_or(CatalogueError::ArticleNotFound)?;
+    sqlx::query!(
         r#"UPDATE articles SET est_actif = FALSE, date_modification = now(),
                                   date_suppression = COALESCE(date_suppression, now())
            WHERE boutique_id = $1 AND id = $2"#,
         boutique_id,
         id
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(CatalogueError::ArticleNotFound);
-    }
+    live::changed(&mut tx, boutique_id, id, Some(&before)).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -747,15 +759,19 @@ pub async fn create_category(
     let description = description
         .map(|d| field::free_text("description", d, 2000))
         .transpose()?;
-    Ok(sqlx::query_scalar!(
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
         r#"INSERT INTO categories (boutique_id, nom, description)
            VALUES ($1, $2, COALESCE($3, '')) RETURNING id"#,
         boutique_id,
         nom,
         description
     )
-    .fetch_one(pool)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    live::category_changed(&mut tx, boutique_id, id).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Renames a category and/or changes its description.
@@ -770,6 +786,7 @@ pub async fn update_category(
     let description = description
         .map(|d| field::free_text("description", d, 2000))
         .transpose()?;
+    let mut tx = pool.begin().await?;
     let updated = sqlx::query!(
         r#"UPDATE categories SET nom = COALESCE($3, nom), description = COALESCE($4, description)
            WHERE boutique_id = $1 AND id = $2"#,
@@ -778,11 +795,13 @@ pub async fn update_category(
         nom,
         description
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
         return Err(CatalogueError::CategoryNotFound);
     }
+    live::category_changed(&mut tx, boutique_id, id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -821,6 +840,10 @@ pub async fn delete_category(
     )
     .execute(&mut *tx)
     .await?;
+    let reload = Event::SyncRequired {
+        reason: SyncReason::CategoryDeleted,
+    };
+    events::publish(&mut tx, boutique_id, Channel::Boutique, &reload).await?;
     tx.commit().await?;
     Ok(())
 }

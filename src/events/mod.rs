@@ -40,6 +40,7 @@
 //! HTTP API stays the truth.
 
 pub mod hub;
+pub mod publisher;
 
 use crate::money::Money;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -181,7 +182,8 @@ pub enum SyncReason {
     PayloadTooLarge,
     /// The server's listener lost its database connection for a while.
     ListenerReconnected,
-    /// The socket did not keep up: the events waiting for it were dropped.
+    /// Events were dropped: a socket did not keep up, or the server's own queue of events
+    /// to publish was full.
     QueueOverflow,
 }
 
@@ -334,15 +336,40 @@ pub async fn publish(
         event.channel().is_none_or(|c| c == channel),
         "{event:?} does not belong on {channel:?}"
     );
-    let payload = Published {
-        boutique_id,
-        canal: channel,
-        message: Message::now(event.clone()),
+    publish_all(conn, boutique_id, vec![(channel, event.clone())]).await
+}
+
+/// Articles one change may report one by one; past this, one `sync_required` instead
+/// (API-D1.md §6).
+pub const MAX_ARTICLE_EVENTS: usize = 50;
+
+/// [`publish`] for several events, in order, in one round trip.
+pub async fn publish_all(
+    conn: &mut PgConnection,
+    boutique_id: i64,
+    events: Vec<(Channel, Event)>,
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
     }
-    .payload();
-    sqlx::query!("SELECT FROM pg_notify($1, $2)", PG_CHANNEL, payload)
-        .execute(conn)
-        .await?;
+    let payloads: Vec<String> = events
+        .into_iter()
+        .map(|(canal, event)| {
+            Published {
+                boutique_id,
+                canal,
+                message: Message::now(event),
+            }
+            .payload()
+        })
+        .collect();
+    sqlx::query!(
+        "SELECT FROM unnest($2::text[]) AS e(p), LATERAL pg_notify($1, e.p)",
+        PG_CHANNEL,
+        &payloads
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -72,7 +72,12 @@ impl AppState {
         // the rest of the pool stays for other shops and for reads.
         let leaders_per_shop = (config.pool_size as usize / 4).max(1);
         AppState {
-            recorder: Batcher::new(pool.clone(), leaders_per_shop, config.max_batch),
+            recorder: Batcher::new(
+                pool.clone(),
+                crate::events::publisher::Publisher::start(pool.clone()),
+                leaders_per_shop,
+                config.max_batch,
+            ),
             catalogue: Arc::default(),
             pool,
             limits: Limits {

@@ -9,11 +9,15 @@
 //! them all: the busier the shop, the more sales each commit carries.
 //!
 //! The leader also reads the boutique's stock alerts and the stock of the articles the
-//! requests named once per batch, after the commit, instead of once per request.
+//! requests named once per batch, after the commit, instead of once per request; from them
+//! it hands the batch's live events to the [`Publisher`] (the stock of each article sold,
+//! low-stock alerts, refused sales), which publishes them outside the sales' transactions.
 
 use super::record::{StockAlerts, StockUpdate, record_sales, stock_report};
 use super::sale::{PendingSale, SaleOutcome};
 use crate::boutiques::Shop;
+use crate::events::publisher::Publisher;
+use crate::events::{Channel, Event};
 use sqlx::PgPool;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -47,6 +51,7 @@ struct ShopQueue {
 
 pub struct Batcher {
     pool: PgPool,
+    events: Publisher,
     queues: Mutex<HashMap<i64, ShopQueue>>,
     leaders_per_shop: usize,
     /// A leader stops taking requests once its batch holds this many sales.
@@ -54,9 +59,15 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    pub fn new(pool: PgPool, leaders_per_shop: usize, max_batch_sales: usize) -> Arc<Self> {
+    pub fn new(
+        pool: PgPool,
+        events: Publisher,
+        leaders_per_shop: usize,
+        max_batch_sales: usize,
+    ) -> Arc<Self> {
         Arc::new(Batcher {
             pool,
+            events,
             queues: Mutex::new(HashMap::new()),
             leaders_per_shop: leaders_per_shop.max(1),
             max_batch_sales: max_batch_sales.max(1),
@@ -145,6 +156,7 @@ impl Batcher {
         .await;
         match result {
             Ok((outcomes, alerts, updates)) => {
+                self.publish(&shop, &sales, &outcomes, &updates);
                 let mut outcomes = outcomes.into_iter();
                 for ((reply, named), size) in replies.into_iter().zip(sizes) {
                     let stock_updates = updates
@@ -164,6 +176,57 @@ impl Batcher {
                 for (reply, _) in replies {
                     let _ = reply.send(Err(Unavailable(error.to_string())));
                 }
+            }
+        }
+    }
+
+    /// The live events of a committed batch: each article sold, its new stock (and an
+    /// alert when it is at or below the shop's threshold); each sale refused but a
+    /// duplicate.
+    fn publish(
+        &self,
+        shop: &Shop,
+        sales: &[PendingSale],
+        outcomes: &[SaleOutcome],
+        updates: &[StockUpdate],
+    ) {
+        let mut sold = BTreeSet::new();
+        for (sale, outcome) in sales.iter().zip(outcomes) {
+            match outcome {
+                SaleOutcome::Created(created) => {
+                    sold.extend(created.lines.iter().map(|l| l.article_id));
+                }
+                SaleOutcome::Refused(refusal) => self.events.send(
+                    shop.id,
+                    Channel::Notifications,
+                    Event::VenteRejected {
+                        vente_uid: sale.draft.numero_facture.clone(),
+                        raison: refusal.code.as_str().to_owned(),
+                    },
+                ),
+                SaleOutcome::Duplicate { .. } => {}
+            }
+        }
+        for update in updates.iter().filter(|u| sold.contains(&u.article_id)) {
+            self.events.send(
+                shop.id,
+                Channel::Boutique,
+                Event::StockUpdated {
+                    article_id: update.article_id,
+                    new_stock: update.stock_actuel.into(),
+                },
+            );
+            if update.est_actif && update.stock_actuel <= shop.alerte_stock_bas {
+                self.events.send(
+                    shop.id,
+                    Channel::Notifications,
+                    Event::StockAlert {
+                        article_id: update.article_id,
+                        article_nom: update.nom.clone(),
+                        stock_actuel: update.stock_actuel.into(),
+                        seuil_alerte: shop.alerte_stock_bas.into(),
+                    },
+                );
             }
         }
     }

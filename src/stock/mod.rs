@@ -1,10 +1,12 @@
 //! Stock changes other than sales (deliveries, counts, corrections): the same discipline as
 //! the sale path. The articles are locked `FOR UPDATE` in ascending id order, each change
 //! writes a movement with the stock before and after, and the stock and its movements are
-//! written in one transaction. The journal of those movements is in [`journal`].
+//! written in one transaction, with the live event of each article's new stock (published
+//! on commit). The journal of those movements is in [`journal`].
 
 pub mod journal;
 
+use crate::events::{self, Channel, Event, SyncReason};
 use crate::field::{self, Invalid};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -183,6 +185,35 @@ pub async fn apply(
             movement_id,
         });
     }
+    // The tills of the shop hear of each article's stock now, on commit.
+    let mut moved: Vec<(i64, i32)> = applied
+        .iter()
+        .map(|a| (a.article_id, articles[&a.article_id].2))
+        .collect();
+    moved.sort_unstable();
+    moved.dedup();
+    let events = if moved.len() > events::MAX_ARTICLE_EVENTS {
+        vec![(
+            Channel::Boutique,
+            Event::SyncRequired {
+                reason: SyncReason::BulkChange,
+            },
+        )]
+    } else {
+        moved
+            .into_iter()
+            .map(|(article_id, stock)| {
+                (
+                    Channel::Boutique,
+                    Event::StockUpdated {
+                        article_id,
+                        new_stock: stock.into(),
+                    },
+                )
+            })
+            .collect()
+    };
+    events::publish_all(conn, boutique_id, events).await?;
     Ok(applied)
 }
 

@@ -279,6 +279,117 @@ fn stock_alert() -> Event {
     }
 }
 
+/// What the server itself publishes: a sale made through one instance, a refused sale, a
+/// price change and a delivery reach the tills of the shop on both instances, and nothing of
+/// it reaches another shop's till.
+#[tokio::test]
+async fn sales_refusals_and_catalogue_changes_reach_the_shops_tills_on_every_instance() {
+    let app = TestApp::spawn().await;
+    let (second, _) = instance_beside(&app, |_| {}, std::future::pending()).await;
+    let (a, b) = shops(&app.pool).await;
+    add_second_till(&app.pool, a).await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let (mut a1, _) = till(&host(&app), &format!("/ws/boutique/{a}/"), DEMO_SERIAL).await;
+    let (mut a2, _) = till(&second, &format!("/ws/boutique/{a}/"), SECOND_SERIAL).await;
+    let (mut a2_notifications, _) =
+        till(&second, &format!("/ws/notifications/{a}/"), SECOND_SERIAL).await;
+    let (mut b1, _) = till(&host(&app), &format!("/ws/boutique/{b}/"), OTHER_SERIAL).await;
+
+    // An online sale through the second instance.
+    let sold = reqwest::Client::new()
+        .post(format!("http://{second}/api/v2/simple/ventes/"))
+        .header("X-Device-Serial", DEMO_SERIAL)
+        .json(&json!({"numero_facture": "LIVE-1", "mode_paiement": "CASH",
+                      "lignes": [{"article_id": cable.id, "quantite": 2, "prix_unitaire": 5000}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sold.status(), 201);
+    for socket in [&mut a1, &mut a2] {
+        let event = next(socket).await;
+        assert_eq!(
+            (&event["type"], &event["article_id"], &event["new_stock"]),
+            (
+                &json!("stock_updated"),
+                &json!(cable.id),
+                &json!(cable.stock - 2)
+            ),
+            "{event}"
+        );
+    }
+
+    // A sale refused for stock, synced through the first: its till's shop hears why.
+    let refused = app
+        .sync(
+            DEMO_SERIAL,
+            &json!([sale("LIVE-2", &[(cable.id, 1_000_000, 5000.0)])]),
+        )
+        .await;
+    assert_eq!(refused.status, 201, "{:#}", refused.body);
+    let event = next(&mut a2_notifications).await;
+    assert_eq!(
+        (&event["type"], &event["vente_uid"], &event["raison"]),
+        (
+            &json!("vente_rejected"),
+            &json!("LIVE-2"),
+            &json!("INSUFFICIENT_STOCK")
+        ),
+        "{event}"
+    );
+
+    // A manager changes the price, then receives goods.
+    let token = app.admin_token().await;
+    let path = format!("/api/admin/boutiques/{a}/articles/{}", cable.id);
+    let changed = app
+        .admin(
+            reqwest::Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"prix_vente": "5500.00"})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{:#}", changed.body);
+    for socket in [&mut a1, &mut a2] {
+        let updated = next(socket).await;
+        assert_eq!(updated["type"], "article_updated", "{updated}");
+        assert_eq!(updated["article"]["id"], cable.id);
+        assert_eq!(updated["article"]["prix_vente"], "5500.00");
+        assert_eq!(updated["article"]["quantite_stock"], cable.stock - 2);
+        let price = next(socket).await;
+        assert_eq!(
+            (&price["type"], &price["new_price"], &price["devise"]),
+            (&json!("price_updated"), &json!("5500.00"), &json!("CDF")),
+            "{price}"
+        );
+    }
+    let received = app
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/admin/boutiques/{a}/entrees"),
+            &token,
+            Some(&json!({"reference_document": "BL-LIVE",
+                         "lignes": [{"article_id": cable.id, "quantite": 10}]})),
+        )
+        .await;
+    assert_eq!(received.status, 201, "{:#}", received.body);
+    for socket in [&mut a1, &mut a2] {
+        let event = next(socket).await;
+        assert_eq!(
+            (&event["type"], &event["new_stock"]),
+            (&json!("stock_updated"), &json!(cable.stock + 8)),
+            "{event}"
+        );
+    }
+
+    // The other shop's till heard none of it: its next frame is the first meant for it.
+    publish(&app.pool, b, Channel::Boutique, stock(7, 3)).await;
+    let event = next(&mut b1).await;
+    assert_eq!(
+        (&event["article_id"], &event["new_stock"]),
+        (&json!(7), &json!(3))
+    );
+}
+
 #[tokio::test]
 async fn a_till_pings_and_nothing_else_it_sends_is_acted_on() {
     let app = TestApp::spawn().await;

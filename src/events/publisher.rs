@@ -1,0 +1,97 @@
+//! Events of the sale path, published after their transaction committed, by one task per
+//! server instance.
+//!
+//! A transaction that notifies takes PostgreSQL's notification lock at commit and holds it
+//! until its commit is flushed: every notifying commit of the database waits its turn. The
+//! sales' transactions must not queue behind each other for that, so the batcher hands the
+//! events of a committed batch to [`Publisher::send`] (which never waits) and this task sends
+//! whatever has gathered in one statement, in one transaction of its own that does not wait
+//! for the disk (`synchronous_commit = off`: an event lost in a crash is what `sync_required`
+//! covers). Events keep the order they were handed in. Were the queue ever full (the database
+//! unreachable for long), events are dropped and each shop concerned gets one
+//! `sync_required` once the queue drains.
+
+use super::{Channel, Event, Message, PG_CHANNEL, Published, SyncReason};
+use sqlx::PgPool;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Events waiting to be published, at most.
+const QUEUE: usize = 50_000;
+/// Events one statement publishes, at most.
+const PER_STATEMENT: usize = 500;
+
+/// The sending side; cheap to clone. The task stops when every clone is dropped.
+#[derive(Clone)]
+pub struct Publisher {
+    queue: mpsc::Sender<Published>,
+    /// Shops whose events were dropped since the queue was last drained.
+    dropped: Arc<Mutex<BTreeSet<i64>>>,
+}
+
+impl Publisher {
+    /// Starts the task that publishes on `pool`.
+    pub fn start(pool: PgPool) -> Publisher {
+        let (queue, events) = mpsc::channel(QUEUE);
+        let dropped = Arc::new(Mutex::new(BTreeSet::new()));
+        tokio::spawn(run(pool, events, Arc::clone(&dropped)));
+        Publisher { queue, dropped }
+    }
+
+    /// Queues `event` for the `channel` sockets of `boutique_id`; never waits.
+    pub fn send(&self, boutique_id: i64, channel: Channel, event: Event) {
+        let published = Published {
+            boutique_id,
+            canal: channel,
+            message: Message::now(event),
+        };
+        if self.queue.try_send(published).is_err() {
+            let mut dropped = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
+            if dropped.insert(boutique_id) {
+                tracing::warn!(boutique_id, "live events dropped: the queue is full");
+            }
+        }
+    }
+}
+
+async fn run(
+    pool: PgPool,
+    mut events: mpsc::Receiver<Published>,
+    dropped: Arc<Mutex<BTreeSet<i64>>>,
+) {
+    let mut batch = Vec::with_capacity(PER_STATEMENT);
+    while events.recv_many(&mut batch, PER_STATEMENT).await > 0 {
+        let lost = std::mem::take(&mut *dropped.lock().unwrap_or_else(|e| e.into_inner()));
+        for boutique_id in lost {
+            for canal in [Channel::Boutique, Channel::Notifications] {
+                batch.push(Published {
+                    boutique_id,
+                    canal,
+                    message: Message::now(Event::SyncRequired {
+                        reason: SyncReason::QueueOverflow,
+                    }),
+                });
+            }
+        }
+        let payloads: Vec<String> = batch.drain(..).map(|p| p.payload()).collect();
+        if let Err(error) = notify(&pool, &payloads).await {
+            tracing::warn!(%error, events = payloads.len(), "live events not published");
+        }
+    }
+}
+
+async fn notify(pool: &PgPool, payloads: &[String]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "SELECT FROM unnest($2::text[]) AS e(p), LATERAL pg_notify($1, e.p)",
+        PG_CHANNEL,
+        payloads
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
