@@ -44,6 +44,9 @@ const scenario = [
     ["articles"],
     ["articles_of_terminal", { path: { numero_serie: "{{serial}}" } }],
     ["deleted_articles"],
+    ["pending_sendings"],
+    // Nothing was sent to the demo shop: the same answer, nothing moves.
+    ["refuse_sending", { body: { article_id: "{{article_id}}" } }],
     ["variants"],
     ["categories"],
     ["sync_sales", {
@@ -120,6 +123,10 @@ const scenario = [
     ["admin_show_article", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}" } }],
     ["admin_update_article", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}" }, body: { prix_vente: "1600" } }],
     ["admin_receive_delivery", { path: { boutique_id: "{{new_boutique_id}}" }, body: { reference_document: `BL-${run}`, lignes: [{ article_id: "{{new_article_id}}", quantite: 24 }] } }],
+    // Goods sent to the new shop enter its stock when its till confirms them.
+    ["admin_send_to_shop", { path: { boutique_id: "{{new_boutique_id}}" }, body: { lignes: [{ article_id: "{{new_article_id}}", quantite: 6 }] } }],
+    ["pending_sendings", { serial: `PM-TILL-${run}`, key: "{{new_terminal_key}}", name: "Sendings awaiting the new shop's till" }],
+    ["confirm_sending", { serial: `PM-TILL-${run}`, key: "{{new_terminal_key}}", body: { article_id: "{{new_article_id}}", quantite_validee: 6 } }],
     ["admin_adjust_stock", { path: { boutique_id: "{{new_boutique_id}}" }, body: { article_id: "{{new_article_id}}", quantite_stock: 20, motif: "Inventaire" } }],
     // The new shop's till sells more than the stock: recorded, with a stock alert.
     ["sync_sales", {

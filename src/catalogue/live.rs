@@ -43,7 +43,7 @@ pub async fn changed(
     let now = sqlx::query!(
         r#"SELECT a.id, a.code, a.nom, a.prix_vente, a.prix_vente_usd, a.devise,
                   a.quantite_stock, a.est_actif, a.categorie_id, c.nom AS "categorie_nom?",
-                  a.date_creation, a.last_updated, a.version
+                  a.date_creation, a.last_updated, a.version, a.est_valide_client
            FROM articles a LEFT JOIN categories c ON c.id = a.categorie_id
            WHERE a.boutique_id = $1 AND a.id = $2"#,
         boutique_id,
@@ -65,6 +65,8 @@ pub async fn changed(
     };
     let mut sent = Vec::new();
     match before {
+        // Sent to the shop and not confirmed yet: it enters the catalogue when confirmed.
+        None if !now.est_valide_client => {}
         None => sent.push(Event::ArticleCreated {
             article: CreatedArticle {
                 fields,

@@ -432,6 +432,9 @@ pub struct NewArticle {
     pub prix_achat: Option<Money>,
     pub categorie_id: Option<i64>,
     pub quantite_stock: Option<i64>,
+    /// Units sent with the article, awaiting the shop's confirmation: it starts with no
+    /// stock, off the catalogue (`est_valide_client` false) until a till confirms.
+    pub quantite_envoyee: Option<i64>,
     pub est_actif: Option<bool>,
     /// `CDF` or `USD`; default the shop's (CDF unless the shop is in USD).
     pub devise: Option<String>,
@@ -509,18 +512,32 @@ pub async fn create_article(
         0,
         MAX_STOCK,
     )? as i32;
+    let envoyee = field::int(
+        "quantite_envoyee",
+        new.quantite_envoyee.unwrap_or(0),
+        0,
+        crate::stock::MAX_RECEIVED,
+    )? as i32;
+    if envoyee > 0 && stock > 0 {
+        return Err(Invalid::new(
+            "quantite_envoyee",
+            "un article envoyé commence sans stock : quantite_stock ou quantite_envoyee, pas les deux",
+        )
+        .into());
+    }
     let devise = article_currency(new.devise.as_deref())?;
     check_category(pool, boutique_id, new.categorie_id).await?;
     let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO articles (boutique_id, code, nom, description, prix_vente, prix_achat,
                                  categorie_id, stock_initial, quantite_stock, est_actif, devise,
-                                 prix_vente_usd, prix_achat_usd)
+                                 prix_vente_usd, prix_achat_usd, quantite_envoyee,
+                                 est_valide_client, date_envoi)
            VALUES ($1, $2, $3, COALESCE($4, ''), $5, COALESCE($6::numeric, 0), $7, $8, $8, COALESCE($9, TRUE),
                    -- Unless given, in the shop's currency when it is one an article can have.
                    COALESCE($10, (SELECT CASE WHEN devise = 'USD' THEN 'USD' ELSE 'CDF' END
                                   FROM boutiques WHERE id = $1)),
-                   $11, $12)
+                   $11, $12, $13, $13 = 0, CASE WHEN $13 > 0 THEN now() END)
            RETURNING id"#,
         boutique_id,
         code,
@@ -533,7 +550,8 @@ pub async fn create_article(
         new.est_actif,
         devise,
         new.prix_vente_usd.map(|m| m.amount()),
-        new.prix_achat_usd.map(|m| m.amount())
+        new.prix_achat_usd.map(|m| m.amount()),
+        envoyee
     )
     .fetch_one(&mut *tx)
     .await?;

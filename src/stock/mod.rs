@@ -5,6 +5,7 @@
 //! on commit). The journal of those movements is in [`journal`].
 
 pub mod journal;
+pub mod sendings;
 
 use crate::events::{self, Channel, Event, SyncReason};
 use crate::field::{self, Invalid};

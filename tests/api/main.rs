@@ -18,5 +18,6 @@ mod offline;
 mod openapi;
 mod operations;
 mod security;
+mod sendings;
 mod sync;
 mod terminal_api;

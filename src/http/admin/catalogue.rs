@@ -167,6 +167,12 @@ pub struct ArticleCreate {
     #[serde(default, deserialize_with = "given")]
     #[schema(example = 24)]
     quantite_stock: Option<i64>,
+    /// Units sent to the shop with the article: it starts with no stock and off the
+    /// catalogue until a till of the shop confirms receipt (`POST articles/valider/`).
+    /// Not with `quantite_stock`.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(example = json!(null))]
+    quantite_envoyee: Option<i64>,
     /// `CDF` or `USD`, the currency of `prix_vente` and `prix_achat`; default the shop's.
     #[serde(default)]
     #[schema(example = "CDF")]
@@ -191,6 +197,7 @@ impl From<ArticleCreate> for NewArticle {
             prix_achat: body.prix_achat,
             categorie_id: body.categorie_id,
             quantite_stock: body.quantite_stock,
+            quantite_envoyee: body.quantite_envoyee,
             est_actif: body.est_actif,
             devise: body.devise,
             prix_vente_usd: body.prix_vente_usd,

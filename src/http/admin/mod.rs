@@ -181,6 +181,7 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
             axum::routing::put(rates::set_for_merchant),
         ),
         ("/boutiques/{boutique_id}/entrees", post(stock::receive)),
+        ("/boutiques/{boutique_id}/envois", post(stock::send)),
         ("/boutiques/{boutique_id}/ajustements", post(stock::adjust)),
         ("/boutiques/{boutique_id}/ventes", get(sales::list)),
         (

@@ -6,6 +6,7 @@ use super::{AdminShop, given};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Params};
+use crate::http::terminal::sendings::PendingView;
 use crate::http::views::{AppliedView, MovementView};
 use crate::stock::journal::{self, MovementFilter};
 use crate::stock::{self, Count, Delivery, MovementType};
@@ -48,6 +49,24 @@ pub struct DeliveryResponse {
     #[schema(example = "BL-2026-001")]
     reference_document: String,
     mouvements: Vec<AppliedView>,
+}
+
+/// Units sent to the shop, to be confirmed by one of its tills.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendingRequest {
+    /// 1 to 1,000 lines.
+    lignes: Vec<DeliveryLine>,
+}
+
+/// The articles sent, as they now await the shop's confirmation.
+#[derive(Serialize, ToSchema)]
+pub struct SendingResponse {
+    #[schema(example = true)]
+    success: bool,
+    #[schema(example = 1)]
+    boutique_id: i64,
+    articles: Vec<PendingView>,
 }
 
 /// An article's stock as counted.
@@ -94,6 +113,49 @@ pub struct AdminMovementsResponse {
     #[schema(example = 1)]
     count: usize,
     mouvements: Vec<MovementView>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/admin/boutiques/{boutique_id}/envois",
+    operation_id = "admin_send_to_shop",
+    tag = "Administration",
+    summary = "Send goods to a shop, to be confirmed by its tills",
+    description = "Adds to each article's `quantite_envoyee` (sendings add up) and stamps \
+        `date_envoi`; the stock does not move until a till of the shop confirms \
+        (`POST articles/valider/`) or refuses (`POST articles/refuser/`). All or nothing; \
+        active articles of the shop only.",
+    params(("boutique_id" = i64, Path, description = "The boutique", example = 1)),
+    request_body = SendingRequest,
+    responses(
+        (status = 201, description = "Sent", body = SendingResponse),
+        crate::http::openapi::refusals::AdminStock,
+    ),
+    security(("admin_token" = []))
+)]
+pub async fn send(
+    State(state): State<AppState>,
+    at: AdminShop,
+    Body(body): Body<SendingRequest>,
+) -> Result<(StatusCode, Json<SendingResponse>), ApiError> {
+    let shop = &at.shop;
+    let lines: Vec<(i64, i64)> = body
+        .lignes
+        .iter()
+        .map(|line| (line.article_id, line.quantite))
+        .collect();
+    let sent = stock::sendings::send(&state.pool, shop.id, &lines).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SendingResponse {
+            success: true,
+            boutique_id: shop.id,
+            articles: sent
+                .into_iter()
+                .map(|p| PendingView::new(p, shop))
+                .collect(),
+        }),
+    ))
 }
 
 /// A delivery: several articles received under one delivery note, one `ENTREE` movement

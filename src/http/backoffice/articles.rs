@@ -223,6 +223,7 @@ impl ArticleForm {
             prix_achat: self.prix_achat.amount("prix_achat")?,
             categorie_id: self.categorie_id.id("categorie_id")?,
             quantite_stock: self.quantite_stock.count("quantite_stock")?,
+            quantite_envoyee: None,
             est_actif: Some(self.est_actif),
             devise: None,
             prix_vente_usd: None,

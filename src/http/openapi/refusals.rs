@@ -209,6 +209,19 @@ refusals!(Regularise, Terminal, true, {
     409 => [IdempotencyKeyInProgress],
     422 => [IdempotencyKeyReused],
 });
+refusals!(Pending, Terminal, false, {});
+refusals!(ConfirmSending, Terminal, true, {
+    400 => [InvalidFormat, MissingArticleId, MissingQuantite, InvalidIdempotencyKey],
+    404 => [ArticleNotFound],
+    409 => [IdempotencyKeyInProgress],
+    422 => [IdempotencyKeyReused],
+});
+refusals!(RefuseSending, Terminal, true, {
+    400 => [InvalidFormat, MissingArticleId, InvalidIdempotencyKey],
+    404 => [ArticleNotFound],
+    409 => [IdempotencyKeyInProgress],
+    422 => [IdempotencyKeyReused],
+});
 refusals!(SetStock, Terminal, true, {
     400 => [InvalidFormat],
     404 => [ArticleNotFound],

@@ -25,6 +25,7 @@ pub mod reconciliation;
 pub mod records;
 pub mod sale_body;
 pub mod sales;
+pub mod sendings;
 pub mod statistics;
 pub mod status;
 pub mod stock;
@@ -59,6 +60,8 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ventes/notifier-rejet", post(abandon::abandon)),
         ("/ventes/annuler", post(give_back::cancel)),
         ("/ventes/retour", post(give_back::return_articles)),
+        ("/articles/valider", post(sendings::confirm)),
+        ("/articles/refuser", post(sendings::refuse)),
     ]
 }
 
@@ -73,6 +76,7 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(catalogue::articles_of_terminal),
         ),
         ("/articles/deleted", get(catalogue::deleted_articles)),
+        ("/articles/pending", get(sendings::pending)),
         ("/articles/{article_id}/stock", put(stock::set_stock)),
         ("/categories", get(catalogue::categories)),
         ("/variantes", get(catalogue::variants)),
