@@ -73,6 +73,8 @@ const scenario = [
     ["negotiated_prices"],
     ["record_returned_goods", { body: { code_article: "CHG-001", montant_retourne: 25000, date_operation: "2026-11-26T09:00:00+01:00", reference_vente: `PM-${run}-1` } }],
     ["returned_goods"],
+    ["record_cash_report", { body: { detail: `Achat de sachets ${run}`, depense: "5000", date_rapport: "2026-11-25T18:00:00+01:00" } }],
+    ["cash_reports", { query: { par_terminal: "true" } }],
     ["stock_movements", { query: { article_id: "{{article_id}}" } }],
     ["set_stock", { body: { quantite_stock: 100, commentaire: "Inventaire Postman" } }],
     ["regularise_stock", { body: { article_id: "{{article_id}}", quantite_ajout: 1, notes: "Carton retrouvé" } }],

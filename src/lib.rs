@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod boutiques;
+pub mod cash_reports;
 pub mod catalogue;
 pub mod cli;
 pub mod code;

@@ -220,6 +220,14 @@ impl Params {
             .transpose()
     }
 
+    /// A yes-or-no parameter as the 2026 backend read it: `1`, `true`, `yes`, `on` (and
+    /// `oui`) are yes; anything else, or nothing, is no.
+    pub fn lenient_flag(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| {
+            ["1", "true", "yes", "on", "oui"].contains(&v.to_ascii_lowercase().as_str())
+        })
+    }
+
     /// `date_debut` and `date_fin`: `YYYY-MM-DD` is that whole day in the shop's zone (so
     /// `date_fin=2026-11-25` includes all of the 25th); a full ISO 8601 timestamp is that
     /// instant (without an offset, in the shop's zone).

@@ -6,6 +6,7 @@ mod common;
 
 mod admin_api;
 mod backoffice;
+mod cash_reports;
 mod failover;
 mod faults;
 mod import_django;

@@ -70,6 +70,8 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::notifications::detail,
         super::terminal::notifications::mark_as_read,
         super::terminal::notifications::mark_all_as_read,
+        super::terminal::cash_reports::record,
+        super::terminal::cash_reports::list,
         super::terminal::sendings::pending,
         super::terminal::sendings::confirm,
         super::terminal::sendings::refuse,

@@ -210,6 +210,12 @@ refusals!(Regularise, Terminal, true, {
     422 => [IdempotencyKeyReused],
 });
 refusals!(Pending, Terminal, false, {});
+refusals!(CashReport, Terminal, true, {
+    400 => [InvalidFormat, InvalidIdempotencyKey],
+    409 => [IdempotencyKeyInProgress],
+    422 => [IdempotencyKeyReused],
+});
+refusals!(CashReports, Terminal, false, { 400 => [InvalidDateFormat] });
 refusals!(ConfirmSending, Terminal, true, {
     400 => [InvalidFormat, MissingArticleId, MissingQuantite, InvalidIdempotencyKey],
     404 => [ArticleNotFound],

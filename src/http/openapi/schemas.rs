@@ -86,11 +86,27 @@ pub struct ApiErrorBody {
     pub terminaux: Option<Vec<String>>,
     /// `POS_*` (`pos/status/`): `error` again, under the name the 2026 tills read.
     pub message: Option<String>,
-    /// `NOTIFICATION_NOT_FOUND`: `error` again, where the 2026 tills read it.
+    /// `NOTIFICATION_NOT_FOUND`: `error` again, where the 2026 tills read it. A refused
+    /// `rapports-caisse/` whose `detail` is at fault: its messages (as `depense`, `devise`,
+    /// `date_rapport` for theirs).
+    #[schema(schema_with = text_or_messages)]
     pub detail: Option<String>,
+    pub depense: Option<Vec<String>>,
+    pub devise: Option<Vec<String>>,
+    pub date_rapport: Option<Vec<String>>,
     /// `POS_BOUTIQUE_INACTIVE`: the till's boutique.
     #[schema(example = 1)]
     pub boutique_id: Option<i64>,
+}
+
+/// A text, or a list of messages.
+pub fn text_or_messages() -> utoipa::openapi::schema::OneOfBuilder {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(
+            utoipa::openapi::schema::ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String)),
+        )
 }
 
 /// For `#[schema(schema_with = …)]` on an `Option<String>` timestamp.

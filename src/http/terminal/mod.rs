@@ -11,6 +11,7 @@
 
 pub mod abandon;
 pub mod boutiques;
+pub mod cash_reports;
 pub mod catalogue;
 pub mod etag;
 pub mod gate;
@@ -62,6 +63,7 @@ fn keyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ventes/retour", post(give_back::return_articles)),
         ("/articles/valider", post(sendings::confirm)),
         ("/articles/refuser", post(sendings::refuse)),
+        ("/rapports-caisse", post(cash_reports::record)),
     ]
 }
 
@@ -77,6 +79,7 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/articles/deleted", get(catalogue::deleted_articles)),
         ("/articles/pending", get(sendings::pending)),
+        ("/rapports-caisse", get(cash_reports::list)),
         ("/articles/{article_id}/stock", put(stock::set_stock)),
         ("/categories", get(catalogue::categories)),
         ("/variantes", get(catalogue::variants)),

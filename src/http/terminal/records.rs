@@ -318,10 +318,7 @@ async fn history(
     nature: Nature,
 ) -> Result<Json<RecordsResponse>, ApiError> {
     let limit = params.limit(100, MAX_LISTED)?;
-    // As the 2026 backend read it: `1`, `true`, `yes`, `on` (and `oui`); anything else is no.
-    let par_terminal = params.get("par_terminal").is_some_and(|v| {
-        ["1", "true", "yes", "on", "oui"].contains(&v.to_ascii_lowercase().as_str())
-    });
+    let par_terminal = params.lenient_flag("par_terminal");
     let records = till_records::list(
         &state.pool,
         terminal.boutique.id,
