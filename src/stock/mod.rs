@@ -4,6 +4,7 @@
 //! written in one transaction, with the live event of each article's new stock (published
 //! on commit). The journal of those movements is in [`journal`].
 
+pub mod analysis;
 pub mod journal;
 pub mod sendings;
 

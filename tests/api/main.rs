@@ -5,6 +5,7 @@
 mod common;
 
 mod admin_api;
+mod analysis;
 mod backoffice;
 mod cash_reports;
 mod failover;

@@ -70,6 +70,7 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::notifications::detail,
         super::terminal::notifications::mark_as_read,
         super::terminal::notifications::mark_all_as_read,
+        super::terminal::analysis::analyse,
         super::terminal::cash_reports::record,
         super::terminal::cash_reports::list,
         super::terminal::sendings::pending,

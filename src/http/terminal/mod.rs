@@ -10,6 +10,7 @@
 //! ([`super::idempotency`]), keyed per till.
 
 pub mod abandon;
+pub mod analysis;
 pub mod boutiques;
 pub mod cash_reports;
 pub mod catalogue;
@@ -80,6 +81,7 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/articles/deleted", get(catalogue::deleted_articles)),
         ("/articles/pending", get(sendings::pending)),
         ("/rapports-caisse", get(cash_reports::list)),
+        ("/analyse/mouvements", get(analysis::analyse)),
         ("/articles/{article_id}/stock", put(stock::set_stock)),
         ("/categories", get(catalogue::categories)),
         ("/variantes", get(catalogue::variants)),
