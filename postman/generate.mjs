@@ -125,6 +125,13 @@ const scenario = [
     ["admin_list_articles", { path: { boutique_id: "{{new_boutique_id}}" }, query: { recherche: "jus" } }],
     ["admin_show_article", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}" } }],
     ["admin_update_article", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}" }, body: { prix_vente: "1600" } }],
+    ["admin_create_variant", {
+      path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}" },
+      body: { code_barre: `PM-${run}-EAN`, nom_variante: "Sans pulpe", type_attribut: "PARFUM" },
+      save: { new_variante_id: "json.article.variantes[0].id" },
+    }],
+    ["admin_update_variant", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}", variante_id: "{{new_variante_id}}" }, body: { nom_variante: "Avec pulpe" } }],
+    ["admin_withdraw_variant", { path: { boutique_id: "{{new_boutique_id}}", article_id: "{{new_article_id}}", variante_id: "{{new_variante_id}}" } }],
     ["admin_receive_delivery", { path: { boutique_id: "{{new_boutique_id}}" }, body: { reference_document: `BL-${run}`, lignes: [{ article_id: "{{new_article_id}}", quantite: 24 }] } }],
     // Goods sent to the new shop enter its stock when its till confirms them.
     ["admin_send_to_shop", { path: { boutique_id: "{{new_boutique_id}}" }, body: { lignes: [{ article_id: "{{new_article_id}}", quantite: 6 }] } }],

@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod live;
+pub mod variants;
 
 use crate::events::{self, Channel, Event, SyncReason};
 use crate::field::{self, Invalid};
@@ -112,6 +113,8 @@ pub enum CatalogueError {
     ArticleNotFound,
     #[error("no such category in this boutique")]
     CategoryNotFound,
+    #[error("no such variant of this article")]
+    VariantNotFound,
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("{field}: value already used")]
@@ -125,6 +128,9 @@ impl From<sqlx::Error> for CatalogueError {
         match crate::db::unique_violation(&error) {
             Some("articles_boutique_id_code_key") => CatalogueError::Duplicate { field: "code" },
             Some("categories_boutique_id_nom_key") => CatalogueError::Duplicate { field: "nom" },
+            Some("variantes_articles_boutique_id_code_barre_key") => CatalogueError::Duplicate {
+                field: "code_barre",
+            },
             _ => CatalogueError::Database(error),
         }
     }

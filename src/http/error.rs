@@ -199,6 +199,7 @@ impl From<crate::catalogue::CatalogueError> for ApiError {
         match error {
             CatalogueError::ArticleNotFound => missing(ARTICLE_MISSING),
             CatalogueError::CategoryNotFound => missing(CATEGORY_MISSING),
+            CatalogueError::VariantNotFound => missing("Variante introuvable pour cet article"),
             CatalogueError::Invalid(invalid) => invalid.into(),
             CatalogueError::Duplicate { field } => duplicate(field),
             CatalogueError::Database(e) => e.into(),

@@ -871,3 +871,142 @@ async fn articles_priced_in_either_currency() {
             .unwrap();
     assert_eq!(stored, None);
 }
+
+/// An article's variants, managed by a manager: seen by the shop's tills at once, sold as
+/// their article, withdrawn without touching the sales that name them.
+#[tokio::test]
+async fn variants_are_added_changed_and_withdrawn_and_the_tills_see_them() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let b = charger.boutique_id;
+    let base = format!("/api/admin/boutiques/{b}/articles/{}/variantes", charger.id);
+    let version: i64 = sqlx::query_scalar("SELECT version FROM articles WHERE id = $1")
+        .bind(charger.id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    let added = app
+        .admin(
+            Method::POST,
+            &base,
+            &token,
+            Some(
+                &json!({"code_barre": "6001", "nom_variante": "Noir", "type_attribut": "couleur"}),
+            ),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{:#}", added.body);
+    let variant = &added.body["article"]["variantes"][0];
+    let id = variant["id"].as_i64().unwrap();
+    assert_eq!(variant["nom_complet"], format!("{} - Noir", charger.nom));
+    assert_eq!(variant["type_attribut"], "COULEUR");
+    assert_eq!(variant["quantite_stock"], charger.stock);
+    assert_eq!(variant["prix_vente"], "25000.00");
+    // The till's delta by version brings the article again.
+    let delta = app
+        .get(
+            &format!("/api/v2/simple/articles/?version={version}"),
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert!(
+        delta.body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == charger.id)
+    );
+    let seen = app
+        .get("/api/v2/simple/variantes/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(seen.body["count"], 1);
+    assert_eq!(seen.body["variantes"][0]["code_barre"], "6001");
+
+    // Refused: a barcode already used in the shop, an unknown kind, another shop's article.
+    let footprint = app.footprint().await;
+    let on_cable = format!("/api/admin/boutiques/{b}/articles/{}/variantes", cable.id);
+    app.admin(
+        Method::POST,
+        &on_cable,
+        &token,
+        Some(&json!({"code_barre": "6001", "nom_variante": "x"})),
+    )
+    .await
+    .assert_error(409, "ALREADY_EXISTS");
+    app.admin(
+        Method::POST,
+        &on_cable,
+        &token,
+        Some(&json!({"code_barre": "6002", "nom_variante": "x", "type_attribut": "ODEUR"})),
+    )
+    .await
+    .assert_error(400, "INVALID_FORMAT");
+    let foreign = app.article("BTQ-010", "RIZ-005").await;
+    app.admin(
+        Method::POST,
+        &format!("/api/admin/boutiques/{b}/articles/{}/variantes", foreign.id),
+        &token,
+        Some(&json!({"code_barre": "6003", "nom_variante": "x"})),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+    app.admin(
+        Method::PATCH,
+        &format!("{on_cable}/{id}"),
+        &token,
+        Some(&json!({"nom_variante": "x"})),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+    assert_eq!(app.footprint().await, footprint);
+
+    let changed = app
+        .admin(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            &token,
+            Some(&json!({"nom_variante": "Blanc"})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{:#}", changed.body);
+    assert_eq!(
+        changed.body["article"]["variantes"][0]["nom_complet"],
+        format!("{} - Blanc", charger.nom)
+    );
+
+    // Sold as its article.
+    let line = |numero: &str| {
+        json!([{"numero_facture": numero, "lignes": [
+        {"article_id": charger.id, "quantite": 1, "prix_unitaire": 25000, "variante_id": id}]}])
+    };
+    app.sync(DEMO_SERIAL, &line("V-1")).await;
+    assert_eq!(app.stock(charger.id).await, charger.stock - 1);
+
+    let withdrawn = app
+        .admin(Method::DELETE, &format!("{base}/{id}"), &token, None)
+        .await;
+    assert_eq!(withdrawn.status, 200, "{:#}", withdrawn.body);
+    assert_eq!(withdrawn.body["article"]["variantes"], json!([]));
+    let seen = app
+        .get("/api/v2/simple/variantes/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(seen.body["count"], 0);
+    // A sale naming it now sells the article, its line without the variant.
+    app.sync(DEMO_SERIAL, &line("V-2")).await;
+    let variants: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT v.numero_facture, l.variante_id FROM lignes_vente l JOIN ventes v ON v.id = l.vente_id
+         WHERE v.numero_facture LIKE 'V-%' ORDER BY v.numero_facture",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        variants,
+        [("V-1".to_owned(), Some(id)), ("V-2".to_owned(), None)]
+    );
+    assert_eq!(app.stock(charger.id).await, charger.stock - 2);
+    app.assert_invariants().await;
+}

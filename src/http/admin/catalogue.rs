@@ -132,7 +132,7 @@ pub struct ArticleResponse {
 }
 
 impl ArticleResponse {
-    async fn of(state: &AppState, shop: &Shop, id: i64) -> Result<Self, ApiError> {
+    pub(super) async fn of(state: &AppState, shop: &Shop, id: i64) -> Result<Self, ApiError> {
         Ok(ArticleResponse {
             success: true,
             article: ArticleView::new(catalogue::article(&state.pool, shop.id, id).await?, shop),

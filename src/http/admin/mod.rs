@@ -16,6 +16,7 @@ pub mod sales;
 pub mod stock;
 pub mod terminals;
 pub mod tokens;
+pub mod variants;
 
 use super::AppState;
 use super::error::{ApiError, BOUTIQUE_MISSING, missing};
@@ -182,6 +183,14 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
         ),
         ("/boutiques/{boutique_id}/entrees", post(stock::receive)),
         ("/boutiques/{boutique_id}/envois", post(stock::send)),
+        (
+            "/boutiques/{boutique_id}/articles/{article_id}/variantes",
+            post(variants::create),
+        ),
+        (
+            "/boutiques/{boutique_id}/articles/{article_id}/variantes/{variante_id}",
+            axum::routing::patch(variants::update).delete(variants::withdraw),
+        ),
         ("/boutiques/{boutique_id}/ajustements", post(stock::adjust)),
         ("/boutiques/{boutique_id}/ventes", get(sales::list)),
         (

@@ -103,9 +103,9 @@ fn already_used(field: &str) -> String {
 impl Refusal for CatalogueError {
     fn sentence(self) -> Result<String, PageError> {
         match self {
-            CatalogueError::ArticleNotFound | CatalogueError::CategoryNotFound => {
-                Err(PageError::NotFound)
-            }
+            CatalogueError::ArticleNotFound
+            | CatalogueError::CategoryNotFound
+            | CatalogueError::VariantNotFound => Err(PageError::NotFound),
             CatalogueError::Invalid(invalid) => Ok(invalid.to_string()),
             CatalogueError::Duplicate { field } => Ok(already_used(field)),
             CatalogueError::Database(e) => Err(e.into()),
