@@ -7,7 +7,8 @@
 //! events of a committed batch to [`Publisher::send`] (which never waits) and this task sends
 //! whatever has gathered in one statement, in one transaction of its own that does not wait
 //! for the disk (`synchronous_commit = off`: an event lost in a crash is what `sync_required`
-//! covers). Events keep the order they were handed in. Were the queue ever full (the database
+//! covers). Events keep the order they were handed in (of several `stock_updated` of one
+//! article gathered together, only the last is sent). Were the queue ever full (the database
 //! unreachable for long), events are dropped and each shop concerned gets one
 //! `sync_required` once the queue drains.
 
@@ -86,6 +87,7 @@ async fn run(
                 });
             }
         }
+        latest_stock_only(&mut batch);
         let payloads: Vec<String> = batch.drain(..).map(|p| p.payload()).collect();
         if let Err(error) = notify(&pool, &payloads).await {
             tracing::warn!(%error, events = payloads.len(), "live events not published");
@@ -95,6 +97,23 @@ async fn run(
 
 /// One statement, its own transaction: `set_config(…, true)` lasts until its commit, which
 /// then does not wait for the disk.
+/// Of several `stock_updated` of one article in a drain, only the last says something: the
+/// others are dropped, the order of the rest kept.
+fn latest_stock_only(batch: &mut Vec<Published>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut keep: Vec<bool> = batch
+        .iter()
+        .rev()
+        .map(|p| match p.message.event {
+            Event::StockUpdated { article_id, .. } => seen.insert((p.boutique_id, article_id)),
+            _ => true,
+        })
+        .collect();
+    keep.reverse();
+    let mut flags = keep.into_iter();
+    batch.retain(|_| flags.next().unwrap_or(true));
+}
+
 async fn notify(pool: &PgPool, payloads: &[String]) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"SELECT FROM set_config('synchronous_commit', 'off', true),
@@ -105,4 +124,47 @@ async fn notify(pool: &PgPool, payloads: &[String]) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stock(boutique_id: i64, article_id: i64, new_stock: i64) -> Published {
+        Published {
+            boutique_id,
+            canal: Channel::Boutique,
+            message: Message::now(Event::StockUpdated {
+                article_id,
+                new_stock,
+            }),
+        }
+    }
+
+    #[test]
+    fn only_the_last_stock_of_an_article_is_sent() {
+        let reload = Published {
+            message: Message::now(Event::SyncRequired {
+                reason: SyncReason::BulkChange,
+            }),
+            ..stock(1, 0, 0)
+        };
+        let mut batch = vec![
+            stock(1, 7, 10),
+            stock(2, 7, 5),
+            reload.clone(),
+            stock(1, 7, 9),
+            stock(1, 8, 3),
+        ];
+        latest_stock_only(&mut batch);
+        let left: Vec<(i64, Event)> = batch
+            .into_iter()
+            .map(|p| (p.boutique_id, p.message.event))
+            .collect();
+        let expected: Vec<(i64, Event)> = [stock(2, 7, 5), reload, stock(1, 7, 9), stock(1, 8, 3)]
+            .into_iter()
+            .map(|p| (p.boutique_id, p.message.event))
+            .collect();
+        assert_eq!(left, expected);
+    }
 }

@@ -180,9 +180,9 @@ impl Batcher {
         }
     }
 
-    /// The live events of a committed batch: each article sold, its new stock (and an
-    /// alert when it is at or below the shop's threshold); each sale refused but a
-    /// duplicate.
+    /// The live events of a committed batch: each article sold, its new stock (one
+    /// `sync_required` past 50 articles) and an alert when it is at or below the shop's
+    /// threshold; each sale refused but a duplicate.
     fn publish(
         &self,
         shop: &Shop,
@@ -207,15 +207,23 @@ impl Batcher {
                 SaleOutcome::Duplicate { .. } => {}
             }
         }
+        // A batch that moved many articles (a till back online with its day) is one reload
+        // for the tills rather than an event per article (API-D1.md §6).
+        let bulk = sold.len() > crate::events::MAX_ARTICLE_EVENTS;
+        if bulk {
+            let reload = Event::SyncRequired {
+                reason: crate::events::SyncReason::BulkChange,
+            };
+            self.events.send(shop.id, Channel::Boutique, reload);
+        }
         for update in updates.iter().filter(|u| sold.contains(&u.article_id)) {
-            self.events.send(
-                shop.id,
-                Channel::Boutique,
-                Event::StockUpdated {
+            if !bulk {
+                let event = Event::StockUpdated {
                     article_id: update.article_id,
                     new_stock: update.stock_actuel.into(),
-                },
-            );
+                };
+                self.events.send(shop.id, Channel::Boutique, event);
+            }
             if update.est_actif && update.stock_actuel <= shop.alerte_stock_bas {
                 self.events.send(
                     shop.id,
