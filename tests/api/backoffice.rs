@@ -1754,3 +1754,94 @@ async fn accounts_as_the_command_line_makes_them() {
     );
     Browser::logged_in(&app, "gerante@kivu.example", "second mot de passe").await;
 }
+
+/// A manager sets the dollar rate, stops and reopens the tills, and changes the shop's
+/// currency from the back-office; the tills read each change through their API.
+#[tokio::test]
+async fn the_shops_rate_its_tills_and_its_currency_from_the_settings_page() {
+    let app = spawn().await;
+    let ma = Browser::logged_in(&app, MA, MA_PASSWORD).await;
+    let b = shop_id(&app, "BTQ-009").await;
+    let url = |path: &str| format!("/backoffice/boutiques/{b}{path}");
+    ma.get(&url("/reglages"))
+        .await
+        .assert_ok()
+        .assert_contains("Réglages de vente")
+        .assert_contains("ouvertes")
+        .assert_contains("2 800 CDF");
+
+    ma.post(&url("/reglages/taux"), &[("taux_dollar", "2 850,50")])
+        .await
+        .assert_redirect(&url("/reglages?fait=taux"));
+    let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    assert_eq!(catalogue.body["taux_dollar"], "2850.50");
+    ma.get(&url("/reglages"))
+        .await
+        .assert_contains("2 850,50")
+        .assert_contains("taux propre à la boutique")
+        .assert_contains("Historique");
+    let refused = ma
+        .post(&url("/reglages/taux"), &[("taux_dollar", "-3")])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    refused.assert_contains("taux_dollar");
+    // Blank: the merchant's rate applies again.
+    ma.post(&url("/reglages/taux"), &[("taux_dollar", "")])
+        .await
+        .assert_redirect(&url("/reglages?fait=taux"));
+    let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    assert_eq!(catalogue.body["taux_dollar"], "2800.00");
+
+    ma.post(&url("/reglages/caisses"), &[("ouvertes", "0")])
+        .await
+        .assert_redirect(&url("/reglages?fait=caisses-arretees"));
+    let status = app
+        .get("/api/v2/simple/pos/status/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(
+        (
+            status.body["pos_allowed"].clone(),
+            status.body["code"].clone()
+        ),
+        (json!(false), json!("POS_DISABLED"))
+    );
+    ma.get(&url("/reglages")).await.assert_contains("arrêtées");
+    ma.post(&url("/reglages/caisses"), &[("ouvertes", "1")])
+        .await
+        .assert_redirect(&url("/reglages?fait=caisses-ouvertes"));
+    let status = app
+        .get("/api/v2/simple/pos/status/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(status.body["code"], "POS_OK");
+
+    ma.post(&url("/reglages/devise"), &[("devise", "USD")])
+        .await
+        .assert_redirect(&url("/reglages?fait=devise"));
+    let devise: String = sqlx::query_scalar("SELECT devise FROM boutiques WHERE id = $1")
+        .bind(b)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(devise, "USD");
+    let refused = ma
+        .post(&url("/reglages/devise"), &[("devise", "EUR")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Another merchant's manager cannot reach these settings.
+    let autre = Browser::logged_in(&app, AUTRE, AUTRE_PASSWORD).await;
+    autre.get(&url("/reglages")).await.assert_not_found();
+    autre
+        .post(&url("/reglages/caisses"), &[("ouvertes", "0")])
+        .await
+        .assert_not_found();
+    let status = app
+        .get("/api/v2/simple/pos/status/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(status.body["code"], "POS_OK");
+}

@@ -18,6 +18,7 @@ pub enum Section {
     Sales,
     Rejections,
     Journal,
+    Settings,
 }
 
 const MENU: &[(Section, &str, &str)] = &[
@@ -29,6 +30,7 @@ const MENU: &[(Section, &str, &str)] = &[
     (Section::Sales, "/ventes", "Ventes"),
     (Section::Rejections, "/ventes-rejetees", "Ventes refusées"),
     (Section::Journal, "/mouvements", "Journal du stock"),
+    (Section::Settings, "/reglages", "Réglages"),
 ];
 
 /// What the frame of a page shows: who is logged in, and the boutique whose page it is.

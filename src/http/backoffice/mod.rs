@@ -42,6 +42,7 @@ pub mod paths;
 pub mod sales;
 pub mod session;
 pub mod settings;
+pub mod shop_settings;
 pub mod stock;
 pub mod terminals;
 
@@ -118,6 +119,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(sales::resolve),
         )
         .route(&shop("/mouvements"), get(journal::list))
+        .route(&shop("/reglages"), get(shop_settings::show))
+        .route(&shop("/reglages/taux"), post(shop_settings::set_rate))
+        .route(&shop("/reglages/caisses"), post(shop_settings::set_tills))
+        .route(&shop("/reglages/devise"), post(shop_settings::set_currency))
         .route(&shop("/mouvements.csv"), get(journal::export))
         .route(
             &format!("{BASE}/{{*rest}}"),

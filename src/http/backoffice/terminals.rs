@@ -294,7 +294,7 @@ pub async fn set_key_required(
 }
 
 /// A switch of a button's form: `1` on, `0` off.
-fn switch(name: &str, value: &Typed) -> Result<bool, PageError> {
+pub(super) fn switch(name: &str, value: &Typed) -> Result<bool, PageError> {
     match value.text() {
         "1" => Ok(true),
         "0" => Ok(false),
