@@ -23,6 +23,9 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
+/// How often a shop's figures are pushed at most.
+const FIGURES_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What a request gets back: its sales' outcomes, in order, and the stock as it is after
 /// the batch (the boutique's alert counts, and the articles the request named).
 pub struct Recorded {
@@ -52,6 +55,8 @@ struct ShopQueue {
 pub struct Batcher {
     pool: PgPool,
     events: Publisher,
+    /// Shops whose figures will be pushed (`dashboard_stats_updated`) within the second.
+    figures_due: Arc<Mutex<std::collections::HashSet<i64>>>,
     queues: Mutex<HashMap<i64, ShopQueue>>,
     leaders_per_shop: usize,
     /// A leader stops taking requests once its batch holds this many sales.
@@ -68,6 +73,7 @@ impl Batcher {
         Arc::new(Batcher {
             pool,
             events,
+            figures_due: Arc::default(),
             queues: Mutex::new(HashMap::new()),
             leaders_per_shop: leaders_per_shop.max(1),
             max_batch_sales: max_batch_sales.max(1),
@@ -157,6 +163,12 @@ impl Batcher {
         match result {
             Ok((outcomes, alerts, updates)) => {
                 self.publish(&shop, &sales, &outcomes, &updates);
+                if outcomes
+                    .iter()
+                    .any(|o| matches!(o, SaleOutcome::Created(_)))
+                {
+                    self.figures_changed(&shop);
+                }
                 let mut outcomes = outcomes.into_iter();
                 for ((reply, named), size) in replies.into_iter().zip(sizes) {
                     let stock_updates = updates
@@ -237,5 +249,35 @@ impl Batcher {
                 );
             }
         }
+    }
+
+    /// The shop's figures changed (a sale stored or cancelled): they are pushed to its
+    /// notifications sockets within the second, once for all the changes of that second, so
+    /// that a busy shop reads its month's sales once a second at most.
+    pub fn figures_changed(&self, shop: &Shop) {
+        let due = Arc::clone(&self.figures_due);
+        if !due
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(shop.id)
+        {
+            return;
+        }
+        let (pool, events, shop) = (self.pool.clone(), self.events.clone(), shop.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(FIGURES_EVERY).await;
+            // Cleared before reading: a change committed from now on is read again.
+            due.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&shop.id);
+            match super::history::dashboard_figures(&pool, &shop, chrono::Utc::now()).await {
+                Ok(stats) => events.send(
+                    shop.id,
+                    Channel::Notifications,
+                    Event::DashboardStatsUpdated { stats },
+                ),
+                Err(error) => tracing::warn!(%error, boutique_id = shop.id, "figures not pushed"),
+            }
+        });
     }
 }

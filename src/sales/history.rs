@@ -222,6 +222,55 @@ pub async fn totals_between(
     })
 }
 
+/// The shop's figures as its dashboards show them live (`dashboard_stats_updated`): paid
+/// sales not cancelled, today and this month in its time zone, per currency, the CDF revenue
+/// net of the cash-report expenses a manager applied.
+pub async fn dashboard_figures(
+    pool: &PgPool,
+    shop: &crate::boutiques::Shop,
+    now: DateTime<Utc>,
+) -> Result<crate::events::DashboardStats, sqlx::Error> {
+    let (today, month) = shop.today_and_month(now);
+    let row = sqlx::query!(
+        r#"WITH sales AS (
+               SELECT count(*) FILTER (WHERE date_vente >= $2) AS nb_jour,
+                      count(*) AS nb_mois,
+                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF' AND date_vente >= $2), 0) AS cdf_jour,
+                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD' AND date_vente >= $2), 0) AS usd_jour,
+                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS cdf_mois,
+                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS usd_mois
+               FROM ventes
+               WHERE boutique_id = $1 AND paye AND NOT annulee
+                 AND date_vente >= $3 AND date_vente < $4
+           ), expenses AS (
+               SELECT COALESCE(sum(depense) FILTER (WHERE date_rapport >= $2), 0) AS jour,
+                      COALESCE(sum(depense), 0) AS mois
+               FROM rapports_caisse
+               WHERE boutique_id = $1 AND depense_appliquee AND devise = 'CDF'
+                 AND date_rapport >= $3 AND date_rapport < $4
+           )
+           SELECT s.nb_jour AS "nb_jour!", s.nb_mois AS "nb_mois!",
+                  s.cdf_jour - e.jour AS "cdf_jour!", s.usd_jour AS "usd_jour!",
+                  s.cdf_mois - e.mois AS "cdf_mois!", s.usd_mois AS "usd_mois!"
+           FROM sales s, expenses e"#,
+        shop.id,
+        today.start,
+        month.start,
+        month.end
+    )
+    .fetch_one(pool)
+    .await?;
+    let number = |amount: rust_decimal::Decimal| Money::from(amount).to_f64();
+    Ok(crate::events::DashboardStats {
+        ca_jour: number(row.cdf_jour),
+        ca_jour_usd: number(row.usd_jour),
+        ca_mois: number(row.cdf_mois),
+        ca_mois_usd: number(row.usd_mois),
+        nb_ventes_jour: row.nb_jour,
+        nb_ventes_mois: row.nb_mois,
+    })
+}
+
 /// The negotiated lines of a period (non-cancelled sales): how many, and the reduction
 /// granted on the CDF lines (catalogue price less price charged, times the quantity).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -326,7 +326,11 @@ async fn sales_refusals_and_catalogue_changes_reach_the_shops_tills_on_every_ins
         )
         .await;
     assert_eq!(refused.status, 201, "{:#}", refused.body);
-    let event = next(&mut a2_notifications).await;
+    // (The shop's figures may come first, within the second of the sale.)
+    let mut event = next(&mut a2_notifications).await;
+    while event["type"] == "dashboard_stats_updated" {
+        event = next(&mut a2_notifications).await;
+    }
     assert_eq!(
         (&event["type"], &event["vente_uid"], &event["raison"]),
         (
@@ -387,6 +391,49 @@ async fn sales_refusals_and_catalogue_changes_reach_the_shops_tills_on_every_ins
     assert_eq!(
         (&event["article_id"], &event["new_stock"]),
         (&json!(7), &json!(3))
+    );
+}
+
+/// The shop's figures reach its notifications sockets within the second of a sale or a
+/// cancellation: paid sales not cancelled, per currency.
+#[tokio::test]
+async fn the_shops_figures_follow_its_sales_and_cancellations() {
+    let app = TestApp::spawn().await;
+    let (a, _) = shops(&app.pool).await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let (mut notifications, _) =
+        till(&host(&app), &format!("/ws/notifications/{a}/"), DEMO_SERIAL).await;
+    let mut unpaid = sale("F-3", &[(cable.id, 1, 5000.0)]);
+    unpaid["paye"] = json!(false);
+    app.sync(
+        DEMO_SERIAL,
+        &json!([
+            sale("F-1", &[(cable.id, 2, 5000.0)]),
+            sale("F-2", &[(cable.id, 1, 5000.0)]),
+            unpaid
+        ]),
+    )
+    .await;
+    let figures = |event: Value| {
+        assert_eq!(event["type"], "dashboard_stats_updated", "{event}");
+        event["stats"].clone()
+    };
+    let first = figures(next(&mut notifications).await);
+    assert_eq!(
+        first,
+        json!({"ca_jour": 15000.0, "ca_jour_usd": 0.0, "ca_mois": 15000.0, "ca_mois_usd": 0.0,
+               "nb_ventes_jour": 2, "nb_ventes_mois": 2})
+    );
+    app.post(
+        "/api/v2/simple/ventes/annuler/",
+        Some(DEMO_SERIAL),
+        &json!({"numero_facture": "F-2"}),
+    )
+    .await;
+    let after = figures(next(&mut notifications).await);
+    assert_eq!(
+        (after["ca_jour"].clone(), after["nb_ventes_jour"].clone()),
+        (json!(10000.0), json!(1))
     );
 }
 

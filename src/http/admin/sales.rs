@@ -199,6 +199,7 @@ pub async fn cancel(
     )
     .await
     .map_err(|e| ApiError::give_back(e, shop))?;
+    state.recorder.figures_changed(shop);
     Ok(Json(GivenBackView::new(done, shop)))
 }
 

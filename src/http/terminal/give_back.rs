@@ -236,6 +236,7 @@ pub async fn cancel(
     let done = give_back::cancel(&state.pool, shop, &sale, &actor, reason)
         .await
         .map_err(|e| cancel_refused(e, shop))?;
+    state.recorder.figures_changed(shop);
     Ok(Json(GivenBackView::new(done, shop)))
 }
 
