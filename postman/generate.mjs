@@ -76,6 +76,7 @@ const scenario = [
     ["record_cash_report", { body: { detail: `Achat de sachets ${run}`, depense: "5000", date_rapport: "2026-11-25T18:00:00+01:00" } }],
     ["cash_reports", { query: { par_terminal: "true" } }],
     ["analyse_movements", { query: { mode: "complet" } }],
+    ["stock_value_journal", { query: { limit: "30" } }],
     ["stock_movements", { query: { article_id: "{{article_id}}" } }],
     ["set_stock", { body: { quantite_stock: 100, commentaire: "Inventaire Postman" } }],
     ["regularise_stock", { body: { article_id: "{{article_id}}", quantite_ajout: 1, notes: "Carton retrouvé" } }],

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod journal;
 pub mod sendings;
+pub mod value_journal;
 
 use crate::events::{self, Channel, Event, SyncReason};
 use crate::field::{self, Invalid};

@@ -2,6 +2,7 @@
 //! movements and alerts, and never another shop's.
 
 use crate::common::*;
+use reqwest::Method;
 use serde_json::json;
 
 const PATH: &str = "/api/v2/simple/analyse/mouvements/";
@@ -151,4 +152,111 @@ async fn the_analysis_reads_the_shops_sales_movements_and_alerts() {
             .await
             .assert_error(400, "INVALID_PARAMETER");
     }
+}
+
+/// `GET journal-valeur-stock` (API-D1.md §3.8): each day's value of the stock and what
+/// moved it, derived from the journal, the sales and the price history.
+#[tokio::test]
+async fn the_stock_value_journal_tells_each_day_what_moved_the_value() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let b = cable.boutique_id;
+    let value_now = || async {
+        sqlx::query_scalar::<_, rust_decimal::Decimal>(
+            "SELECT COALESCE(sum(GREATEST(quantite_stock, 0) * prix_vente), 0) FROM articles
+             WHERE boutique_id = $1 AND est_actif AND devise = 'CDF'",
+        )
+        .bind(b)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let money = |d: rust_decimal::Decimal| format!("{:.2}", d.round_dp(2));
+    let v0 = value_now().await;
+
+    // Yesterday: 10 cables received.
+    let received = app
+        .admin(Method::POST, &format!("/api/admin/boutiques/{b}/entrees"), &token,
+               Some(&json!({"reference_document": "BL-J", "lignes": [{"article_id": cable.id, "quantite": 10}]})))
+        .await;
+    assert_eq!(received.status, 201, "{:#}", received.body);
+    sqlx::query("UPDATE mouvements_stock SET date_mouvement = now() - interval '1 day' WHERE reference_document = 'BL-J'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Today: 2 chargers fewer counted, 2 cables sold at 4,500 rather than 5,000, then the
+    // cable's price raised to 5,500.
+    app.admin(Method::POST, &format!("/api/admin/boutiques/{b}/ajustements"), &token,
+              Some(&json!({"article_id": charger.id, "quantite_stock": charger.stock - 2, "motif": "Inventaire"})))
+        .await;
+    app.sync(DEMO_SERIAL, &json!([sale("J-1", &[(cable.id, 2, 4500.0)])]))
+        .await;
+    app.admin(
+        Method::PATCH,
+        &format!("/api/admin/boutiques/{b}/articles/{}", cable.id),
+        &token,
+        Some(&json!({"prix_vente": "5500"})),
+    )
+    .await;
+
+    let reply = app
+        .get("/api/v2/simple/journal-valeur-stock/", Some(DEMO_SERIAL))
+        .await;
+    assert_eq!(reply.status, 200, "{:#}", reply.body);
+    assert_eq!(
+        (
+            reply.body["boutique_id"].clone(),
+            reply.body["total"].clone()
+        ),
+        (json!(b), json!(2))
+    );
+    let today = &reply.body["journal"][0];
+    let yesterday = &reply.body["journal"][1];
+    let d = rust_decimal::Decimal::from;
+    assert_eq!(yesterday["valeur_stock_precedent"], money(v0));
+    assert_eq!(yesterday["valeur_stock_ajoute"], "50000.00");
+    assert_eq!(yesterday["valeur_stock_reel"], money(v0 + d(50_000)));
+    assert_eq!(yesterday["valeur_stock_restant"], money(v0 + d(50_000)));
+    assert_eq!(today["valeur_stock_precedent"], money(v0 + d(50_000)));
+    assert_eq!(today["montant_inventaire"], "-50000.00");
+    assert_eq!(today["valeur_ventes"], "9000.00");
+    // The raise applied to the 10,008 cables left.
+    let cables = i64::from(cable.stock) + 8;
+    assert_eq!(today["impact_modification_prix"], money(d(500 * cables)));
+    let now = value_now().await;
+    assert_eq!(today["valeur_stock_reel"], money(now));
+    // The 1,000 granted off the catalogue price is the gap between what the day's changes
+    // lead to and what the shelf is worth.
+    assert_eq!(today["valeur_stock_restant"], money(now + d(1_000)));
+    assert_eq!(today["valeur_stock_sorti"], "0.00");
+    assert_eq!(today["date"].as_str().unwrap().len(), 10);
+
+    let one = app
+        .get(
+            "/api/v2/simple/journal-valeur-stock/?limit=1",
+            Some(DEMO_SERIAL),
+        )
+        .await;
+    assert_eq!(one.body["total"], 1);
+    for query in [
+        "limit=beaucoup",
+        "date_debut=2026-02-01&date_fin=2026-01-01",
+        "date_fin=demain",
+        "date_debut=2020-01-01&date_fin=2026-01-01",
+    ] {
+        app.get(
+            &format!("/api/v2/simple/journal-valeur-stock/?{query}"),
+            Some(DEMO_SERIAL),
+        )
+        .await
+        .assert_error(400, "INVALID_PARAMETER");
+    }
+    // The other shop's journal: only its today, none of these values.
+    let other = app
+        .get("/api/v2/simple/journal-valeur-stock/", Some(OTHER_SERIAL))
+        .await;
+    assert_eq!(other.body["total"], 1);
+    assert_eq!(other.body["journal"][0]["valeur_ventes"], "0.00");
 }

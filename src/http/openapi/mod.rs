@@ -71,6 +71,7 @@ pub const UI_PATH: &str = "/api/docs";
         super::terminal::notifications::mark_as_read,
         super::terminal::notifications::mark_all_as_read,
         super::terminal::analysis::analyse,
+        super::terminal::value_journal::journal,
         super::terminal::cash_reports::record,
         super::terminal::cash_reports::list,
         super::terminal::sendings::pending,

@@ -32,6 +32,7 @@ pub mod statistics;
 pub mod status;
 pub mod stock;
 pub mod sync;
+pub mod value_journal;
 
 use super::AppState;
 use super::idempotency;
@@ -82,6 +83,7 @@ fn unkeyed() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/articles/pending", get(sendings::pending)),
         ("/rapports-caisse", get(cash_reports::list)),
         ("/analyse/mouvements", get(analysis::analyse)),
+        ("/journal-valeur-stock", get(value_journal::journal)),
         ("/articles/{article_id}/stock", put(stock::set_stock)),
         ("/categories", get(catalogue::categories)),
         ("/variantes", get(catalogue::variants)),
