@@ -220,6 +220,16 @@ impl Params {
             .transpose()
     }
 
+    /// A day `YYYY-MM-DD` (in the shop's time zone, for the caller to place).
+    pub fn day(&self, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+        self.get(name)
+            .map(|v| {
+                chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| invalid(name, "une date AAAA-MM-JJ est attendue"))
+            })
+            .transpose()
+    }
+
     /// A yes-or-no parameter as the 2026 backend read it: `1`, `true`, `yes`, `on` (and
     /// `oui`) are yes; anything else, or nothing, is no.
     pub fn lenient_flag(&self, name: &str) -> bool {

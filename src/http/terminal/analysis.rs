@@ -11,7 +11,7 @@ use crate::http::views::ShopName;
 use crate::stock::analysis::{self, Analysis, Tally, number};
 use axum::Json;
 use axum::extract::State;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, Utc};
 use serde::Serialize;
 
 /// Days one analysis may cover at most.
@@ -201,17 +201,6 @@ pub struct DetailView {
     alerte_stock: bool,
 }
 
-/// A day as the till names it, in the shop's time zone.
-fn day(params: &Params, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    params
-        .get(name)
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| invalid(name, "une date AAAA-MM-JJ est attendue"))
-        })
-        .transpose()
-}
-
 #[utoipa::path(
     get,
     path = "/api/v2/simple/analyse/mouvements/",
@@ -240,8 +229,10 @@ pub async fn analyse(
 ) -> Result<Json<AnalysisResponse>, ApiError> {
     let shop = &terminal.boutique;
     let today = Utc::now().with_timezone(&shop.time_zone).date_naive();
-    let fin = day(&params, "fin")?.unwrap_or(today);
-    let debut = day(&params, "debut")?.unwrap_or(fin.with_day(1).unwrap_or(fin));
+    let fin = params.day("fin")?.unwrap_or(today);
+    let debut = params
+        .day("debut")?
+        .unwrap_or(fin.with_day(1).unwrap_or(fin));
     let nb_jours = (fin - debut).num_days() + 1;
     if nb_jours < 1 {
         return Err(invalid("fin", "elle doit suivre debut"));

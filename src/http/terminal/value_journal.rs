@@ -10,7 +10,7 @@ use crate::money::Money;
 use crate::stock::value_journal::{self, Day};
 use axum::Json;
 use axum::extract::State;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, Utc};
 use serde::Serialize;
 
 /// The longest period one answer covers, in days.
@@ -68,16 +68,6 @@ impl From<Day> for DayView {
     }
 }
 
-fn day(params: &Params, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    params
-        .get(name)
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| invalid(name, "une date AAAA-MM-JJ est attendue"))
-        })
-        .transpose()
-}
-
 #[utoipa::path(
     get,
     path = "/api/v2/simple/journal-valeur-stock/",
@@ -112,11 +102,11 @@ pub async fn journal(
             .clamp(1, 365) as usize,
     };
     let today = Utc::now().with_timezone(&shop.time_zone).date_naive();
-    let last = day(&params, "date_fin")?.unwrap_or(today);
+    let last = params.day("date_fin")?.unwrap_or(today);
     let earliest = last
         .checked_sub_days(Days::new(MAX_SPAN - 1))
         .unwrap_or(last);
-    let first = day(&params, "date_debut")?.unwrap_or(earliest);
+    let first = params.day("date_debut")?.unwrap_or(earliest);
     if first > last {
         return Err(invalid("date_fin", "elle doit suivre date_debut"));
     }
