@@ -1343,3 +1343,85 @@ async fn a_till_gives_up_a_refused_sale_and_the_manager_still_sees_it() {
         .unwrap();
     assert_eq!(kept, 2);
 }
+
+/// The answers of the routes the 2026 tills call that the 2025 ones did not (API-D1.md),
+/// pinned whole: their names and JSON types are what the tills' C# models read.
+#[tokio::test]
+async fn the_2026_tills_routes_answers() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let cable = app.article("BTQ-009", "CAB-001").await;
+    let b = cable.boutique_id;
+    let ts = timestamp;
+    app.admin(
+        Method::POST,
+        &format!("/api/admin/boutiques/{b}/envois"),
+        &token,
+        Some(&json!({"lignes": [{"article_id": cable.id, "quantite": 6}]})),
+    )
+    .await;
+    let pending = app
+        .get("/api/v2/simple/articles/pending/", Some(DEMO_SERIAL))
+        .await;
+    assert_json_snapshot!("d1_pending", pending.body, {
+        ".articles_pending[].date_envoi" => ts(), ".articles_pending[].date_creation" => ts()
+    });
+    let confirmed = app
+        .post(
+            "/api/v2/simple/articles/valider/",
+            Some(DEMO_SERIAL),
+            &json!({"articleId": cable.id, "quantiteValidee": 6}),
+        )
+        .await;
+    assert_json_snapshot!("d1_confirm", confirmed.body, {".article.date_validation" => ts()});
+
+    app.sync(
+        DEMO_SERIAL,
+        &json!([sale("D1-1", &[(cable.id, 2, 5000.0)])]),
+    )
+    .await;
+    let cancelled = app
+        .post(
+            "/api/v2/simple/ventes/annuler",
+            Some(DEMO_SERIAL),
+            &json!({"NumeroFacture": "D1-1", "Motif": "Erreur"}),
+        )
+        .await;
+    assert_json_snapshot!("d1_cancel", cancelled.body, {
+        ".vente.id" => "[id]", ".vente.date_vente" => ts(), ".vente.date_annulation" => ts(),
+        ".mouvements[].mouvement_id" => "[id]"
+    });
+    let reconciled = app
+        .post(
+            "/api/v2/simple/ventes/reconciliation/",
+            Some(DEMO_SERIAL),
+            &json!({"ReferencesMaui": ["D1-1", "D1-9"]}),
+        )
+        .await;
+    assert_json_snapshot!("d1_reconciliation", reconciled.body, {
+        ".presentes[].id" => "[id]", ".presentes[].date_vente" => ts(),
+        ".rejetees[].date_rejet" => ts()
+    });
+    let report = app
+        .post(
+            "/api/v2/simple/rapports-caisse/",
+            Some(DEMO_SERIAL),
+            &json!({"detail": "Sachets", "depense": 1500, "date_rapport": "2026-11-25T18:00:00+01:00"}),
+        )
+        .await;
+    assert_json_snapshot!("d1_cash_report", report.body, {
+        ".id" => "[id]", ".terminal_id" => "[id]", ".created_at" => ts(), ".updated_at" => ts()
+    });
+    let analysis = app
+        .get("/api/v2/simple/analyse/mouvements/", Some(DEMO_SERIAL))
+        .await;
+    assert_json_snapshot!("d1_analysis", analysis.body, {
+        ".periode" => "[period]", ".analyse_ia.rotation_stock_annuelle" => "[rotation]",
+        ".analyse_ia.score_sante_stock" => "[score]", ".analyse_ia.niveau_sante" => "[level]",
+        ".analyse_ia.insights" => "[insights]", ".analyse_ia.recommandations" => "[advice]"
+    });
+    let journal = app
+        .get("/api/v2/simple/journal-valeur-stock/", Some(DEMO_SERIAL))
+        .await;
+    assert_json_snapshot!("d1_value_journal", journal.body, {".journal[].date" => "[day]"});
+}
