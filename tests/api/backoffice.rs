@@ -1796,6 +1796,22 @@ async fn the_shops_rate_its_tills_and_its_currency_from_the_settings_page() {
         .assert_redirect(&url("/reglages?fait=taux"));
     let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
     assert_eq!(catalogue.body["taux_dollar"], "2800.00");
+    // The merchant's rate, for its shops without one of their own.
+    ma.post(
+        &url("/reglages/taux-commercant"),
+        &[("taux_dollar", "2900")],
+    )
+    .await
+    .assert_redirect(&url("/reglages?fait=taux"));
+    let catalogue = app.get("/api/v2/simple/articles/", Some(DEMO_SERIAL)).await;
+    assert_eq!(catalogue.body["taux_dollar"], "2900.00");
+    ma.get(&url("/reglages"))
+        .await
+        .assert_contains("taux du commerçant");
+    let refused = ma
+        .post(&url("/reglages/taux-commercant"), &[("taux_dollar", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     ma.post(&url("/reglages/caisses"), &[("ouvertes", "0")])
         .await
@@ -1838,6 +1854,10 @@ async fn the_shops_rate_its_tills_and_its_currency_from_the_settings_page() {
     autre.get(&url("/reglages")).await.assert_not_found();
     autre
         .post(&url("/reglages/caisses"), &[("ouvertes", "0")])
+        .await
+        .assert_not_found();
+    autre
+        .post(&url("/reglages/taux-commercant"), &[("taux_dollar", "1")])
         .await
         .assert_not_found();
     let status = app

@@ -121,6 +121,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(&shop("/mouvements"), get(journal::list))
         .route(&shop("/reglages"), get(shop_settings::show))
         .route(&shop("/reglages/taux"), post(shop_settings::set_rate))
+        .route(
+            &shop("/reglages/taux-commercant"),
+            post(shop_settings::set_merchant_rate),
+        )
         .route(&shop("/reglages/caisses"), post(shop_settings::set_tills))
         .route(&shop("/reglages/devise"), post(shop_settings::set_currency))
         .route(&shop("/mouvements.csv"), get(journal::export))

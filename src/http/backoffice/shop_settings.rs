@@ -1,5 +1,6 @@
 //! A boutique's selling settings: `/backoffice/boutiques/<id>/reglages`. The dollar rate its
-//! tills sell at (its own, or its merchant's) with the history of the rates that covered it,
+//! tills sell at (its own, or its merchant's, which is set here too for all the merchant's
+//! shops without a rate of their own) with the history of the rates that covered it,
 //! the currency it sells in by default, and whether its tills may sell at all
 //! (`pos/status/`). Changed through the same domain functions as the administration API's.
 
@@ -65,6 +66,7 @@ async fn settings_page(
         .await
         .map_err(Refusal::page)?;
     let zone = shop.time_zone;
+    let merchant = boutiques::owner(&state.pool, shop.id).await?;
     let body = html! {
         h1 { "Réglages de vente" }
         @if let Some((kind, text)) = message { (notice(kind, text)) }
@@ -106,6 +108,18 @@ async fn settings_page(
                           placeholder="2850,00";
                 }
                 button type="submit" { "Enregistrer le taux" }
+            }
+            @if merchant.is_some() {
+                form.stacked method="post" action=(shop_url(shop.id, "/reglages/taux-commercant")) {
+                    (csrf_field(&access.session))
+                    label {
+                        "Taux du commerçant (CDF pour 1 USD)"
+                        span.hint { "Pour toutes ses boutiques qui n'ont pas de taux propre." }
+                        input type="text" name="taux_dollar" inputmode="decimal" maxlength="20"
+                              required placeholder="2850,00";
+                    }
+                    button.secondary type="submit" { "Enregistrer le taux du commerçant" }
+                }
             }
         }
         @if !rate.historique.is_empty() {
@@ -185,24 +199,52 @@ pub struct RateForm {
     taux_dollar: Typed,
 }
 
+/// The rate typed: `Ok(None)` when blank, `Err` with the sentence when unreadable.
+fn typed_rate(form: &RateForm) -> Result<Option<crate::money::Rate>, String> {
+    match form.taux_dollar.amount("taux_dollar") {
+        Err(invalid) => Err(invalid.to_string()),
+        Ok(None) => Ok(None),
+        Ok(Some(money)) => rates::checked(money.amount())
+            .map(Some)
+            .ok_or_else(|| "Champ 'taux_dollar' invalide : un taux positif est attendu".to_owned()),
+    }
+}
+
 /// `POST /backoffice/boutiques/<id>/reglages/taux`: the shop's own rate, or none (blank).
 pub async fn set_rate(
     State(state): State<AppState>,
     access: ShopAccess,
     Form(form): Form<RateForm>,
 ) -> Result<Response, PageError> {
-    let rate = match form.taux_dollar.amount("taux_dollar") {
-        Err(invalid) => return refused(&state, &access, &invalid.to_string()).await,
-        Ok(None) => None,
-        Ok(Some(money)) => match rates::checked(money.amount()) {
-            Some(rate) => Some(rate),
-            None => {
-                let text = "Champ 'taux_dollar' invalide : un taux positif est attendu";
-                return refused(&state, &access, text).await;
-            }
-        },
+    let rate = match typed_rate(&form) {
+        Ok(rate) => rate,
+        Err(text) => return refused(&state, &access, &text).await,
     };
     rates::set_for_shop(&state.pool, access.shop.id, rate, &access.signature())
+        .await
+        .map_err(Refusal::page)?;
+    Ok(done(&access, "taux"))
+}
+
+/// `POST /backoffice/boutiques/<id>/reglages/taux-commercant`: the rate of the shop's
+/// merchant, for its shops without a rate of their own.
+pub async fn set_merchant_rate(
+    State(state): State<AppState>,
+    access: ShopAccess,
+    Form(form): Form<RateForm>,
+) -> Result<Response, PageError> {
+    let Some(merchant) = boutiques::owner(&state.pool, access.shop.id).await? else {
+        return Err(PageError::NotFound);
+    };
+    let rate = match typed_rate(&form) {
+        Ok(Some(rate)) => rate,
+        Ok(None) => {
+            let text = "Champ 'taux_dollar' invalide : un taux est attendu";
+            return refused(&state, &access, text).await;
+        }
+        Err(text) => return refused(&state, &access, &text).await,
+    };
+    rates::set_for_merchant(&state.pool, merchant, rate, &access.signature())
         .await
         .map_err(Refusal::page)?;
     Ok(done(&access, "taux"))
