@@ -95,7 +95,15 @@ struct Registry {
     topics: HashMap<(i64, Channel), Vec<Arc<Mailbox>>>,
     /// Each caller's sockets, oldest first.
     owners: HashMap<Owner, VecDeque<Arc<Mailbox>>>,
+    /// When an event for each shop and channel was last relayed.
+    last_event: HashMap<(i64, Channel), std::time::Instant>,
+    /// When each caller's last socket of a shop and channel closed on this instance.
+    left: HashMap<(Owner, (i64, Channel)), std::time::Instant>,
 }
+
+/// Callers remembered as having left, at most (beyond, the oldest memories are dropped:
+/// those callers are then not told to reload when they come back).
+const REMEMBERED: usize = 100_000;
 
 /// One socket's queue.
 struct Mailbox {
@@ -194,6 +202,23 @@ impl Hub {
         if self.inner.stopping.load(Ordering::SeqCst) {
             mailbox.close(Closing::ShuttingDown);
         }
+        // Back after a socket of this instance closed, with events relayed since: what it
+        // shows may be out of date.
+        let missed = registry
+            .left
+            .remove(&(owner.clone(), mailbox.topic))
+            .is_some_and(|left| {
+                registry
+                    .last_event
+                    .get(&mailbox.topic)
+                    .is_some_and(|event| *event > left)
+            });
+        if missed {
+            let reload = Message::now(Event::SyncRequired {
+                reason: SyncReason::MissedWhileAway,
+            });
+            mailbox.push(reload.render(zone).into(), self.inner.settings.queue);
+        }
         registry
             .topics
             .entry(mailbox.topic)
@@ -242,12 +267,12 @@ impl Inner {
     }
 
     fn relay(&self, published: &Published) {
-        let targets = self
-            .registry()
-            .topics
-            .get(&(published.boutique_id, published.canal))
-            .cloned()
-            .unwrap_or_default();
+        let topic = (published.boutique_id, published.canal);
+        let targets = {
+            let mut registry = self.registry();
+            registry.last_event.insert(topic, std::time::Instant::now());
+            registry.topics.get(&topic).cloned().unwrap_or_default()
+        };
         // The sockets of one shop share its zone: the frame is written once.
         let mut written: Option<(Tz, Arc<str>)> = None;
         for mailbox in targets {
@@ -273,6 +298,13 @@ impl Inner {
 
     fn unsubscribe(&self, mailbox: &Mailbox) {
         let mut registry = self.registry();
+        if registry.left.len() >= REMEMBERED {
+            registry.left.clear();
+        }
+        registry.left.insert(
+            (mailbox.owner.clone(), mailbox.topic),
+            std::time::Instant::now(),
+        );
         if let Some(list) = registry.topics.get_mut(&mailbox.topic) {
             list.retain(|m| m.id != mailbox.id);
             if list.is_empty() {

@@ -182,6 +182,9 @@ pub enum SyncReason {
     PayloadTooLarge,
     /// The server's listener lost its database connection for a while.
     ListenerReconnected,
+    /// The till (or page) is back on this instance after its socket closed, and events for
+    /// its shop were relayed in between.
+    MissedWhileAway,
     /// Events were dropped: a socket did not keep up, or the server's own queue of events
     /// to publish was full.
     QueueOverflow,

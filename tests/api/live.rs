@@ -437,6 +437,42 @@ async fn the_shops_figures_follow_its_sales_and_cancellations() {
     );
 }
 
+/// A till whose socket closed (a dropped link) and that comes back is told to reload when
+/// events for its shop went by meanwhile, and only then.
+#[tokio::test]
+async fn a_till_back_after_events_went_by_is_told_to_reload() {
+    let app = TestApp::spawn().await;
+    let (a, b) = shops(&app.pool).await;
+    let path = format!("/ws/boutique/{a}/");
+    let (mut first, _) = till(&host(&app), &path, DEMO_SERIAL).await;
+    publish(&app.pool, a, Channel::Boutique, stock(1, 10)).await;
+    assert_eq!(next(&mut first).await["new_stock"], 10);
+    first.close(None).await.unwrap();
+    // The server sees the socket go.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Away, nothing of its shop went by (another shop's event does not count): no reload.
+    publish(&app.pool, b, Channel::Boutique, stock(7, 1)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (mut second, _) = till(&host(&app), &path, DEMO_SERIAL).await;
+    publish(&app.pool, a, Channel::Boutique, stock(1, 9)).await;
+    assert_eq!(next(&mut second).await["new_stock"], 9);
+    second.close(None).await.unwrap();
+    // The server sees the socket go.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Away while its shop's stock moved: told to reload first thing.
+    publish(&app.pool, a, Channel::Boutique, stock(1, 8)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (mut third, _) = till(&host(&app), &path, DEMO_SERIAL).await;
+    let reload = next(&mut third).await;
+    assert_eq!(
+        (&reload["type"], &reload["reason"]),
+        (&json!("sync_required"), &json!("missed_while_away")),
+        "{reload}"
+    );
+}
+
 #[tokio::test]
 async fn a_till_pings_and_nothing_else_it_sends_is_acted_on() {
     let app = TestApp::spawn().await;
