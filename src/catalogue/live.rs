@@ -14,6 +14,8 @@ pub struct Before {
     pub prix_vente: Decimal,
     pub prix_vente_usd: Option<Decimal>,
     pub est_actif: bool,
+    /// Units sent to the shop and not yet confirmed.
+    pub quantite_envoyee: i32,
 }
 
 /// The article `id` as it is before a change, locked until the transaction ends.
@@ -24,7 +26,7 @@ pub async fn before(
 ) -> Result<Option<Before>, sqlx::Error> {
     sqlx::query_as!(
         Before,
-        r#"SELECT prix_vente, prix_vente_usd, est_actif FROM articles
+        r#"SELECT prix_vente, prix_vente_usd, est_actif, quantite_envoyee FROM articles
            WHERE boutique_id = $1 AND id = $2 FOR UPDATE"#,
         boutique_id,
         id

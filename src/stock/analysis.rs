@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use sqlx::PgPool;
 
 /// Articles `top_articles_vendus` names at most.
@@ -305,9 +304,10 @@ pub async fn analyse(
     Ok(analysis)
 }
 
-/// Money as the analysis writes it: a JSON number with two decimals.
+/// Money as the analysis writes it: a JSON number with two decimals, rounded as every
+/// amount is.
 pub fn number(amount: Decimal) -> f64 {
-    amount.round_dp(2).to_f64().unwrap_or(0.0)
+    crate::money::Money::new(amount).to_f64()
 }
 
 /// The health figures of an analysis over `days` days.

@@ -159,13 +159,7 @@ async fn lock(
         .await?
         .filter(|b| b.est_actif)
         .ok_or(StockError::ArticleNotFound(article_id))?;
-    let pending = sqlx::query_scalar!(
-        "SELECT quantite_envoyee FROM articles WHERE boutique_id = $1 AND id = $2",
-        boutique_id,
-        article_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let pending = before.quantite_envoyee;
     Ok((before, pending))
 }
 
