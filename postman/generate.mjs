@@ -139,6 +139,14 @@ const scenario = [
     ["pending_sendings", { serial: `PM-TILL-${run}`, key: "{{new_terminal_key}}", name: "Sendings awaiting the new shop's till" }],
     ["confirm_sending", { serial: `PM-TILL-${run}`, key: "{{new_terminal_key}}", body: { article_id: "{{new_article_id}}", quantite_validee: 6 } }],
     ["admin_adjust_stock", { path: { boutique_id: "{{new_boutique_id}}" }, body: { article_id: "{{new_article_id}}", quantite_stock: 20, motif: "Inventaire" } }],
+    // A count session: opened, counted, applied; a second one abandoned.
+    ["admin_open_count", { path: { boutique_id: "{{new_boutique_id}}" }, body: { commentaire: "Inventaire de fin de mois" }, save: { comptage_id: "json.comptage.id" } }],
+    ["admin_count_lines", { path: { boutique_id: "{{new_boutique_id}}", comptage_id: "{{comptage_id}}" }, body: { lignes: [{ article_id: "{{new_article_id}}", quantite: 19 }] } }],
+    ["admin_show_count", { path: { boutique_id: "{{new_boutique_id}}", comptage_id: "{{comptage_id}}" } }],
+    ["admin_apply_count", { path: { boutique_id: "{{new_boutique_id}}", comptage_id: "{{comptage_id}}" } }],
+    ["admin_open_count", { path: { boutique_id: "{{new_boutique_id}}" }, body: {}, save: { comptage_id: "json.comptage.id" }, name: "Open a second count session" }],
+    ["admin_abandon_count", { path: { boutique_id: "{{new_boutique_id}}", comptage_id: "{{comptage_id}}" } }],
+    ["admin_list_counts", { path: { boutique_id: "{{new_boutique_id}}" } }],
     // The new shop's till sells more than the stock: recorded, with a stock alert.
     ["sync_sales", {
       serial: `PM-TILL-${run}`,

@@ -63,6 +63,8 @@ pub enum Code {
     PosBoutiqueInactive,
     PosDisabled,
     PosOk,
+    // Counts.
+    CountClosed,
 }
 
 impl Code {
@@ -118,6 +120,7 @@ impl Code {
             Code::PosBoutiqueInactive => "POS_BOUTIQUE_INACTIVE",
             Code::PosDisabled => "POS_DISABLED",
             Code::PosOk => "POS_OK",
+            Code::CountClosed => "COUNT_CLOSED",
         }
     }
 }

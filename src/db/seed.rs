@@ -408,6 +408,10 @@ pub async fn remove_demo(pool: &PgPool) -> Result<u64, sqlx::Error> {
     )
     .execute(&mut *tx)
     .await?;
+    // A count session's lines go with it.
+    sqlx::query!("DELETE FROM comptages WHERE boutique_id = ANY($1)", &shops)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query!(
         "DELETE FROM idempotency_keys WHERE terminal_id IN (SELECT id FROM terminaux WHERE boutique_id = ANY($1))",
         &shops

@@ -193,6 +193,42 @@ impl From<crate::stock::StockError> for ApiError {
     }
 }
 
+impl From<crate::stock::counts::CountError> for ApiError {
+    fn from(error: crate::stock::counts::CountError) -> Self {
+        use crate::stock::counts::CountError;
+        match error {
+            CountError::NotFound(_) => missing("Comptage introuvable dans cette boutique"),
+            CountError::Closed { id, statut } => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::CountClosed,
+                match statut.as_str() {
+                    "APPLIQUE" => "Ce comptage est déjà appliqué",
+                    _ => "Ce comptage est abandonné",
+                },
+            )
+            .with("comptage_id", id)
+            .with("statut", statut),
+            CountError::AlreadyOpen(id) => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::AlreadyExists,
+                "Un comptage est déjà ouvert dans cette boutique : comptez dans celui-ci",
+            )
+            .with("comptage_id", id),
+            CountError::Empty => ApiError::bad_request(
+                Code::EmptyData,
+                "Aucun article n'a été compté dans ce comptage",
+            ),
+            CountError::Superseded(article_id) => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::CountClosed,
+                "Un comptage plus récent de cet article a déjà été appliqué",
+            )
+            .with("article_id", article_id),
+            CountError::Stock(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::catalogue::CatalogueError> for ApiError {
     fn from(error: crate::catalogue::CatalogueError) -> Self {
         use crate::catalogue::CatalogueError;

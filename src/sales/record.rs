@@ -109,6 +109,18 @@ async fn record_in_transaction(
 struct LockedArticle {
     entry: CatalogueEntry,
     stock: i32,
+    /// The article's last applied count: when it was counted, and the count session.
+    counted: Option<(DateTime<Utc>, i64)>,
+}
+
+impl LockedArticle {
+    /// The count session that already saw a sale made at `date_vente` missing from the
+    /// shelf: the article was counted after the sale was made (it reached the server late).
+    fn counted_after(&self, date_vente: DateTime<Utc>) -> Option<i64> {
+        self.counted
+            .filter(|(compte_a, _)| date_vente < *compte_a)
+            .map(|(_, comptage_id)| comptage_id)
+    }
 }
 
 /// What pricing a batch needs besides its articles: the rates of the sales dated before
@@ -186,7 +198,8 @@ async fn lock_articles(
         .into_iter()
         .collect();
     Ok(sqlx::query!(
-        r#"SELECT id, nom, code, prix_vente, quantite_stock, devise, prix_vente_usd
+        r#"SELECT id, nom, code, prix_vente, quantite_stock, devise, prix_vente_usd, compte_a,
+                  comptage_id
            FROM articles
            WHERE boutique_id = $1 AND id = ANY($2) AND est_actif
            ORDER BY id
@@ -207,6 +220,7 @@ async fn lock_articles(
                 prix_vente_usd: row.prix_vente_usd.map(Money::from),
             },
             stock: row.quantite_stock,
+            counted: row.compte_a.zip(row.comptage_id),
         };
         (row.id, article)
     })
@@ -431,7 +445,9 @@ struct Taken {
 
 /// Step 4: takes stock sale by sale in batch order: a sale that asks more than is left is
 /// refused (`INSUFFICIENT_STOCK`, its row to be removed) in a `STRICT` boutique, and
-/// recorded below zero with a stock alert in one that allows it.
+/// recorded below zero with a stock alert in one that allows it. A line of an article counted
+/// after the sale was made (the sale reached the server late) takes no stock: it is recorded,
+/// and its movement corrected (see [`crate::stock::counts`]).
 fn take_stock(
     shop: &Shop,
     sales: &[PendingSale],
@@ -448,9 +464,16 @@ fn take_stock(
         let Some(&vente_id) = inserted.get(&owned_key(sale)) else {
             continue; // stored before, settled above
         };
+        // A line of an article counted after the sale was made takes nothing: the count
+        // already found the units gone.
         let mut demand: BTreeMap<i64, i64> = BTreeMap::new();
         for line in &p.sale.lines {
-            *demand.entry(line.article_id).or_default() += i64::from(line.quantite);
+            if articles[&line.article_id]
+                .counted_after(sale.draft.date_vente)
+                .is_none()
+            {
+                *demand.entry(line.article_id).or_default() += i64::from(line.quantite);
+            }
         }
         let short: Vec<(i64, i64)> = demand
             .iter()
@@ -485,8 +508,11 @@ fn take_stock(
             .collect();
         for line in &p.sale.lines {
             let before = stock[&line.article_id];
-            stock.insert(line.article_id, before - line.quantite);
-            writes.push(vente_id, line, before, sale);
+            let counted = articles[&line.article_id].counted_after(sale.draft.date_vente);
+            if counted.is_none() {
+                stock.insert(line.article_id, before - line.quantite);
+            }
+            writes.push(vente_id, line, before, sale, counted);
         }
         writes.link(vente_id, sale);
         for alert in &stock_alerts {
@@ -517,8 +543,9 @@ fn take_stock(
 }
 
 /// Step 5: removes the rows of the sales refused for their stock, then writes every line, stock
-/// decrement and `VENTE` movement in one statement; with the stock alerts of the sales that
-/// went below zero, and the rejections that the sales now recorded correct.
+/// decrement and `VENTE` movement in one statement (each movement of a line already counted
+/// followed by its `AJUSTEMENT` correction); with the stock alerts of the sales that went
+/// below zero, and the rejections that the sales now recorded correct.
 async fn write_stock(
     conn: &mut PgConnection,
     shop: &Shop,
@@ -581,12 +608,19 @@ async fn write_stock(
            INSERT INTO mouvements_stock (boutique_id, article_id, vente_id, type_mouvement,
                                          quantite, stock_avant, stock_apres,
                                          reference_document, utilisateur, commentaire)
-           SELECT $1, m.article_id, m.vente_id, 'VENTE', -m.quantite, m.stock_avant,
-                  m.stock_avant - m.quantite, m.reference, m.utilisateur, m.commentaire
+           SELECT $1, m.article_id, m.vente_id, s.type_mouvement, s.quantite, s.stock_avant,
+                  s.stock_avant + s.quantite, s.reference, m.utilisateur, s.commentaire
            FROM unnest($2::int8[], $3::int8[], $4::int4[], $8::int4[], $9::text[],
-                       $10::text[], $11::text[])
+                       $10::text[], $11::text[], $26::text[]) WITH ORDINALITY
                 AS m(vente_id, article_id, quantite, stock_avant, reference, utilisateur,
-                     commentaire)"#,
+                     commentaire, inventaire, rang)
+           CROSS JOIN LATERAL (VALUES
+               (1, 'VENTE', -m.quantite, m.stock_avant, m.reference, m.commentaire),
+               (2, 'AJUSTEMENT', m.quantite, m.stock_avant - m.quantite, m.inventaire,
+                'Vente #' || m.reference || ' faite avant le comptage : déjà comptée'))
+                AS s(etape, type_mouvement, quantite, stock_avant, reference, commentaire)
+           WHERE s.etape = 1 OR m.inventaire IS NOT NULL
+           ORDER BY m.rang, s.etape"#,
         shop.id,
         &writes.vente_id,
         &writes.article_id,
@@ -612,6 +646,7 @@ async fn write_stock(
         &writes.prix_original,
         &writes.est_negocie,
         &writes.motif_reduction as &[Option<String>],
+        &writes.inventaire as &[Option<String>],
     )
     .execute(&mut *conn)
     .await?;
@@ -731,6 +766,8 @@ struct StockWrites {
     reference: Vec<String>,
     utilisateur: Vec<String>,
     commentaire: Vec<String>,
+    /// The reference of the count correction following the line's movement, if any.
+    inventaire: Vec<Option<String>>,
     alert_vente_id: Vec<i64>,
     alert_article_id: Vec<i64>,
     alert_manque: Vec<i32>,
@@ -742,7 +779,16 @@ struct StockWrites {
 }
 
 impl StockWrites {
-    fn push(&mut self, vente_id: i64, line: &RecordedLine, stock_avant: i32, sale: &PendingSale) {
+    /// A line and its `VENTE` movement; `counted`: the count session that already saw its
+    /// units gone, whose correction follows the movement.
+    fn push(
+        &mut self,
+        vente_id: i64,
+        line: &RecordedLine,
+        stock_avant: i32,
+        sale: &PendingSale,
+        counted: Option<i64>,
+    ) {
         let numero = &sale.draft.numero_facture;
         let devise = line.devise;
         self.vente_id.push(vente_id);
@@ -763,6 +809,8 @@ impl StockWrites {
             "Vente #{numero} - Prix: {} {devise}",
             line.prix_unitaire
         ));
+        self.inventaire
+            .push(counted.map(|comptage_id| format!("INVENTAIRE-{comptage_id}")));
     }
 
     /// A created sale, for linking it to the rejections it corrects.

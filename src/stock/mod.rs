@@ -5,6 +5,7 @@
 //! on commit). The journal of those movements is in [`journal`].
 
 pub mod analysis;
+pub mod counts;
 pub mod journal;
 pub mod sendings;
 pub mod value_journal;
@@ -132,7 +133,11 @@ pub async fn apply(
             Change::SetTo(value) => Some(value),
             Change::Add(delta) => before.checked_add(delta),
         }
-        .filter(|after| *after >= 0 || *after >= before)
+        // Nothing takes stock below zero but a count: what was counted plus what sold since
+        // may be less than nothing in a shop that sells beyond its stock.
+        .filter(|after| {
+            *after >= 0 || *after >= before || matches!(change.change, Change::SetTo(_))
+        })
         .filter(|after| after.checked_sub(before).is_some())
         .ok_or(StockError::OutOfRange {
             article_id: change.article_id,

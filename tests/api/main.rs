@@ -8,6 +8,7 @@ mod admin_api;
 mod analysis;
 mod backoffice;
 mod cash_reports;
+mod counts;
 mod failover;
 mod faults;
 mod import_django;

@@ -548,6 +548,18 @@ async fn a_server_with_the_published_demo_passwords_stays_on_this_machine() {
         "{said}"
     );
 
+    // A count recorded in a demo shop goes with it.
+    let (shop, article): (i64, i64) = sqlx::query_as(
+        "SELECT a.boutique_id, a.id FROM articles a JOIN boutiques b ON b.id = a.boutique_id
+         WHERE b.code_boutique = 'BTQ-009' ORDER BY a.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    caisse::stock::counts::count_now(&pool, shop, article, 5, "test", "Inventaire")
+        .await
+        .unwrap();
+
     // The demo data removed: shops, tills, catalogue, logins.
     let removed = std::process::Command::new(env!("CARGO_BIN_EXE_caisse"))
         .args(["seed-demo", "--remove"])

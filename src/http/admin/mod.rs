@@ -10,6 +10,7 @@
 
 pub mod boutiques;
 pub mod catalogue;
+pub mod counts;
 pub mod rates;
 pub mod review;
 pub mod sales;
@@ -192,6 +193,26 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
             axum::routing::patch(variants::update).delete(variants::withdraw),
         ),
         ("/boutiques/{boutique_id}/ajustements", post(stock::adjust)),
+        (
+            "/boutiques/{boutique_id}/comptages",
+            get(counts::list).post(counts::open),
+        ),
+        (
+            "/boutiques/{boutique_id}/comptages/{comptage_id}",
+            get(counts::show),
+        ),
+        (
+            "/boutiques/{boutique_id}/comptages/{comptage_id}/lignes",
+            post(counts::record),
+        ),
+        (
+            "/boutiques/{boutique_id}/comptages/{comptage_id}/appliquer",
+            post(counts::apply),
+        ),
+        (
+            "/boutiques/{boutique_id}/comptages/{comptage_id}/abandonner",
+            post(counts::abandon),
+        ),
         ("/boutiques/{boutique_id}/ventes", get(sales::list)),
         (
             "/boutiques/{boutique_id}/ventes/{vente_id}/annuler",

@@ -289,6 +289,11 @@ refusals!(AdminStock, Admin, true, {
     400 => [InvalidFormat],
     404 => [NotFound, ArticleNotFound],
 });
+refusals!(AdminCount, Admin, true, {
+    400 => [InvalidFormat, EmptyData],
+    404 => [NotFound, ArticleNotFound],
+    409 => [AlreadyExists, CountClosed],
+});
 refusals!(AdminGiveBack, Admin, true, {
     400 => [InvalidFormat],
     404 => [NotFound, SaleNotFound, ArticleNotFound],

@@ -94,6 +94,11 @@ pub struct ApiErrorBody {
     pub depense: Option<Vec<String>>,
     pub devise: Option<Vec<String>>,
     pub date_rapport: Option<Vec<String>>,
+    /// A count session: the one already open (`ALREADY_EXISTS`), or the closed one and how
+    /// it closed (`COUNT_CLOSED`: `APPLIQUE` or `ABANDONNE`).
+    #[schema(example = 3)]
+    pub comptage_id: Option<i64>,
+    pub statut: Option<String>,
     /// `POS_BOUTIQUE_INACTIVE`: the till's boutique.
     #[schema(example = 1)]
     pub boutique_id: Option<i64>,

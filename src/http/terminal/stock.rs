@@ -1,5 +1,5 @@
 //! The stock journal (`GET mouvements-stock/`) and a till's stock count
-//! (`PUT articles/<id>/stock/`), which [`stock::count`] applies under the article's lock.
+//! (`PUT articles/<id>/stock/`), a count of one line ([`counts::count_now`]).
 //! A `boutique_id` in the count's body is never a way into another shop.
 
 use super::gate::{NamedBoutique, Terminal};
@@ -8,8 +8,9 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, article_not_found};
 use crate::http::extract::{Body, Params};
 use crate::http::views::MovementView;
+use crate::stock::counts::{self, CountError};
 use crate::stock::journal::{self, MovementFilter};
-use crate::stock::{self, Applied, Count, MovementType, StockError};
+use crate::stock::{self, Applied, MovementType, StockError};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
@@ -132,12 +133,14 @@ impl From<Applied> for StockCountArticle {
 
 /// A refused count, naming the field as the tills do: the domain's `motif` is their
 /// `commentaire`.
-fn in_till_words(error: StockError) -> ApiError {
+fn in_till_words(error: CountError) -> ApiError {
     match error {
-        StockError::Invalid(invalid) if invalid.field == "motif" => ApiError::from(Invalid {
-            field: "commentaire".to_owned(),
-            ..invalid
-        }),
+        CountError::Stock(StockError::Invalid(invalid)) if invalid.field == "motif" => {
+            ApiError::from(Invalid {
+                field: "commentaire".to_owned(),
+                ..invalid
+            })
+        }
         error => error.into(),
     }
 }
@@ -156,7 +159,9 @@ fn article_id(raw: &str) -> Result<i64, ApiError> {
     operation_id = "set_stock",
     tag = "Terminal",
     summary = "A stock count from the till",
-    description = "The article is locked, its stock set, and an `AJUSTEMENT` movement written.",
+    description = "A count of one line, applied at once: the article is locked, its stock set, \
+        an `AJUSTEMENT` movement written under `INVENTAIRE-<n>`, and the count's instant kept: a \
+        sale made before it that reaches the server later does not take the article's stock again.",
     params(("article_id" = i64, Path, description = "The article", example = 1)),
     request_body = StockCountRequest,
     responses(
@@ -174,20 +179,19 @@ pub async fn set_stock(
     let article_id = article_id(&raw_id)?;
     terminal.own_boutique(count.boutique_id)?;
     let shop = &terminal.boutique;
-    let applied = stock::count(
+    // A one-line count: sales made before it that reach the server later do not take the
+    // article's stock again.
+    let applied = counts::count_now(
         &state.pool,
         shop.id,
-        &Count {
-            article_id,
-            quantite_stock: count.quantite_stock,
-            // A till that says nothing (or an empty comment) counted for an inventory.
-            motif: count
-                .commentaire
-                .filter(|c| !c.trim().is_empty())
-                .unwrap_or_else(|| "Inventaire depuis le terminal".to_owned()),
-            reference_document: None,
-            utilisateur: terminal.nom_terminal.clone(),
-        },
+        article_id,
+        count.quantite_stock,
+        &terminal.nom_terminal,
+        // A till that says nothing (or an empty comment) counted for an inventory.
+        &count
+            .commentaire
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| "Inventaire depuis le terminal".to_owned()),
     )
     .await
     .map_err(in_till_words)?;
@@ -237,7 +241,10 @@ mod tests {
         ] {
             assert_eq!(field_at_fault(body), field, "{body}");
         }
-        let too_long = StockError::Invalid(Invalid::new("motif", "500 caractères au plus"));
+        let too_long = CountError::Stock(StockError::Invalid(Invalid::new(
+            "motif",
+            "500 caractères au plus",
+        )));
         assert_eq!(in_till_words(too_long).extra["champ"], "commentaire");
     }
 }
