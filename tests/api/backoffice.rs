@@ -1865,3 +1865,79 @@ async fn the_shops_rate_its_tills_and_its_currency_from_the_settings_page() {
         .await;
     assert_eq!(status.body["code"], "POS_OK");
 }
+
+#[tokio::test]
+async fn a_count_from_the_back_office_with_a_late_offline_sale() {
+    let app = spawn().await;
+    let b = shop_id(&app, "BTQ-009").await;
+    let url = |path: &str| format!("/backoffice/boutiques/{b}{path}");
+    let chargeur = app.article("BTQ-009", "CHG-001").await;
+    let ma = Browser::logged_in(&app, MA, MA_PASSWORD).await;
+
+    ma.get(&url("/comptages"))
+        .await
+        .assert_ok()
+        .assert_contains("Aucun comptage pour l'instant.")
+        .assert_contains("était déjà sortie du rayon");
+    let opened = ma
+        .post(&url("/comptages"), &[("commentaire", "Inventaire du soir")])
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.text);
+    let session = opened.location.clone().unwrap();
+    let id: i64 = session.rsplit('/').next().unwrap().parse().unwrap();
+    // Counted on a phone: one article, one number.
+    let refused = ma
+        .post(
+            &format!("{session}/lignes"),
+            &[("article_id", &chargeur.id.to_string()), ("quantite", "-2")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("Le nombre compté doit être un entier");
+    ma.post(
+        &format!("{session}/lignes"),
+        &[("article_id", &chargeur.id.to_string()), ("quantite", "96")],
+    )
+    .await
+    .assert_redirect(&format!("{session}?fait=ligne"));
+    ma.get(&format!("{session}?fait=ligne"))
+        .await
+        .assert_ok()
+        .assert_contains("Article compté.")
+        .assert_contains("Chargeur USB-C 25 W (CHG-001)")
+        .assert_contains("<td class=\"num\">96</td>")
+        .assert_contains("Appliquer le comptage");
+    // A second count cannot start while this one is open: the manager is taken to it.
+    ma.post(&url("/comptages"), &[("commentaire", "")])
+        .await
+        .assert_redirect(&session);
+
+    ma.post(&format!("{session}/appliquer"), &[])
+        .await
+        .assert_redirect(&format!("{session}?fait=applique"));
+    assert_eq!(app.stock(chargeur.id).await, 96);
+    // A till offline since before the count sends its sale of 2: recorded, stock kept.
+    let made = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let mut late = sale("HORS-LIGNE-1", &[(chargeur.id, 2, 25000.0)]);
+    late["date_vente"] = json!(
+        made.with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    );
+    let reply = app.sync(DEMO_SERIAL, &json!([late])).await;
+    assert_eq!(reply.status, 201, "{:#}", reply.body);
+    assert_eq!(app.stock(chargeur.id).await, 96);
+    ma.get(&format!("{session}?fait=applique"))
+        .await
+        .assert_ok()
+        .assert_contains("Comptage appliqué")
+        .assert_contains("<td class=\"num\">100</td><td class=\"num\">96</td>");
+    ma.get(&url("/mouvements?type_mouvement=AJUSTEMENT"))
+        .await
+        .assert_ok()
+        .assert_contains(&format!("INVENTAIRE-{id}"));
+    app.assert_invariants().await;
+    // Another merchant's manager sees no such count.
+    let autre = Browser::logged_in(&app, AUTRE, AUTRE_PASSWORD).await;
+    assert_eq!(autre.get(&session).await.status, StatusCode::NOT_FOUND);
+}

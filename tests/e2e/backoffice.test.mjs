@@ -1,7 +1,7 @@
 // A shop's day in the back-office, in headless Chromium on a phone-sized screen: log in,
 // receive a delivery, a till syncs a sale through the API, the sale shows on the dashboard,
-// in the sales and in the stock journal, both exports download, and the article list
-// follows the stock by itself. Started by run.sh, which sets up the server and the user.
+// in the sales and in the stock journal, both exports download, the article list follows
+// the stock by itself, and a count is taken and applied before a late offline sale arrives. Started by run.sh, which sets up the server and the user.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,10 +160,43 @@ test("a shop's day in the back-office", async (t) => {
     await shot('articles-stock-a-jour');
   });
 
+  await t.test('count the shelf on a phone; a late offline sale does not take the stock twice', async () => {
+    await page.getByRole('link', { name: 'Comptages' }).click();
+    assert.match(await body(), /déjà sortie du rayon/);
+    await page.getByRole('button', { name: 'Commencer un comptage' }).click();
+    await page.waitForURL(/\/comptages\/\d+$/);
+    await page.locator('select[name=article_id]').selectOption(chargeur);
+    await page.getByLabel('Nombre sur le rayon').fill('118');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    assert.match(await body(), /Article compté\./);
+    assert.match(await body(), /Chargeur USB-C 25 W \(CHG-001\)\s+118/);
+    await shot('comptage-en-cours');
+    await page.getByRole('button', { name: 'Appliquer le comptage' }).click();
+    assert.match(await body(), /Comptage appliqué/);
+    assert.match(await body(), /121\s+118/);
+    await shot('comptage-applique');
+    // A till offline since before the count sends a sale made then (Kinshasa time, UTC+1).
+    const made = new Date(Date.now() - 5 * 60_000 + 3_600_000).toISOString().slice(0, 19);
+    const response = await fetch(`${base}/api/v2/simple/ventes/sync`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Device-Serial': DEMO_SERIAL },
+      body: JSON.stringify([{
+        numero_facture: 'FAC-E2E-HORS-LIGNE', mode_paiement: 'CASH', paye: true, date_vente: made,
+        lignes: [{ article_id: Number(chargeur), quantite: 1, prix_unitaire: 25000 }],
+      }]),
+    });
+    assert.equal(response.status, 201, await response.text());
+    await page.getByRole('link', { name: 'Journal du stock', exact: true }).click();
+    const journal = await body();
+    assert.match(journal, /Vente -1\s+FAC-E2E-HORS-LIGNE\s+118 → 117/);
+    assert.match(journal, /Ajustement \+1\s+INVENTAIRE-\d+\s+117 → 118/);
+    await shot('journal-vente-tardive');
+  });
+
   await t.test('on a desk, then log out', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('link', { name: 'Tableau de bord' }).click();
-    assert.match(await body(), /Aujourd'hui\s+75 000 CDF\s+2 vente\(s\)/);
+    assert.match(await body(), /Aujourd'hui\s+100 000 CDF\s+3 vente\(s\)/);
     await shot('tableau-de-bord-bureau');
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL(/\/backoffice\/login$/);

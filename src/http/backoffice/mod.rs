@@ -28,6 +28,7 @@
 pub mod access;
 pub mod articles;
 pub mod auth;
+pub mod counts;
 pub mod csv;
 pub mod dashboard;
 pub mod document;
@@ -94,6 +95,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &shop("/ajustements"),
             get(stock::adjustment_form).post(stock::adjust),
+        )
+        .route(&shop("/comptages"), get(counts::list).post(counts::open))
+        .route(&shop("/comptages/{comptage_id}"), get(counts::show))
+        .route(
+            &shop("/comptages/{comptage_id}/lignes"),
+            post(counts::record),
+        )
+        .route(
+            &shop("/comptages/{comptage_id}/appliquer"),
+            post(counts::apply),
+        )
+        .route(
+            &shop("/comptages/{comptage_id}/abandonner"),
+            post(counts::abandon),
         )
         .route(
             &shop("/terminaux"),

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 const DELIVERY_ROWS: usize = 5;
 
 /// The options of an article picker: active articles first, by name.
-fn article_options(list: &[Article], selected: &Typed) -> Markup {
+pub(super) fn article_options(list: &[Article], selected: &Typed) -> Markup {
     let selected = selected.chosen();
     html! {
         option value="" { "— Article —" }
