@@ -239,5 +239,6 @@ pub async fn return_articles(
     )
     .await
     .map_err(|e| ApiError::give_back(e, shop))?;
+    state.recorder.figures_changed(shop);
     Ok(Json(GivenBackView::new(done, shop)))
 }
