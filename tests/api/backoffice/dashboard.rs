@@ -130,9 +130,10 @@ async fn revenue_is_net_of_returns_and_cancellations_in_each_currency() {
     let ma = Browser::logged_in(&app, MA, MA_PASSWORD).await;
     let dashboard = ma.get(&format!("/backoffice/boutiques/{b}")).await;
     dashboard.assert_ok().assert_contains("30 000 CDF + 5 USD");
+    // Neither the totals sold nor the cancelled sales.
     dashboard
-        .assert_lacks("90 000 CDF")
-        .assert_lacks("60 000 CDF");
+        .assert_lacks("35 000 CDF + 7,50 USD")
+        .assert_lacks(">60 000 CDF");
     ma.get(&format!("/backoffice/boutiques/{b}/ventes"))
         .await
         .assert_ok()
@@ -238,4 +239,143 @@ async fn a_return_in_the_other_currency_counts_at_the_sales_rate() {
         "{}",
         violations[0].what
     );
+}
+
+/// `1234567` as the pages write it once no-break spaces are read as spaces: `1 234 567`.
+fn spaced(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn local_today(app: &TestApp, format: &str) -> String {
+    sqlx::query_scalar("SELECT to_char(now() AT TIME ZONE 'Africa/Kinshasa', $1)")
+        .bind(format)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_dashboard_draws_its_last_30_days_and_gives_their_numbers() {
+    let app = spawn().await;
+    sell_return_and_cancel(&app).await;
+    let b = shop_id(&app, "BTQ-009").await;
+    let (day, date) = (
+        local_today(&app, "DD/MM").await,
+        local_today(&app, "DD/MM/YYYY").await,
+    );
+    let stock_value: i64 = sqlx::query_scalar(
+        "SELECT sum(quantite_stock * prix_vente)::int8 FROM articles
+         WHERE boutique_id = $1 AND est_actif AND devise = 'CDF' AND quantite_stock > 0",
+    )
+    .bind(b)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    let ma = Browser::logged_in(&app, MA, MA_PASSWORD).await;
+    let page = ma.get(&format!("/backoffice/boutiques/{b}")).await;
+    page.assert_ok();
+    // Days in CDF and in USD, modes in CDF and in USD, articles, stock value, tills.
+    assert_eq!(page.text.matches("<svg ").count(), 7, "{}", page.text);
+    assert_eq!(page.text.matches("<table class=\"chart-data\">").count(), 5);
+    page.assert_lacks("style=").assert_lacks("<script>");
+    page.assert_contains(&format!("<title>{day} : 30 000 CDF</title>"))
+        .assert_contains(&format!("<title>{day} : 5 USD</title>"));
+    // Each table, row by row: what the pictures draw, net of the return and cancellations.
+    let row = |cells: &[&str]| {
+        let mut html = format!("<tr><th scope=\"row\">{}</th>", cells[0]);
+        for cell in &cells[1..] {
+            let numeric = cell.chars().next().is_some_and(|c| c.is_ascii_digit());
+            if numeric {
+                html.push_str(&format!("<td class=\"num\">{cell}</td>"));
+            } else {
+                html.push_str(&format!("<td>{cell}</td>"));
+            }
+        }
+        html + "</tr>"
+    };
+    page.assert_contains(&row(&[&date, "2", "30 000 CDF", "5 USD"]))
+        .assert_contains(&row(&["CASH", "CDF", "1", "30 000 CDF"]))
+        .assert_contains(&row(&["MOBILE", "USD", "1", "5 USD"]))
+        .assert_contains(&row(&[
+            "Câble USB-C 1 m",
+            "CAB-001",
+            "3",
+            "5 000 CDF",
+            "5 USD",
+        ]))
+        .assert_contains(&row(&[
+            "Chargeur USB-C 25 W",
+            "CHG-001",
+            "1",
+            "25 000 CDF",
+            "0 USD",
+        ]))
+        .assert_contains(&row(&[&date, &format!("{} CDF", spaced(stock_value))]));
+    // The till that sold, heard from a moment ago.
+    page.assert_contains("<tr><th scope=\"row\">Terminal MAUI</th><td>")
+        .assert_contains("(à l'instant)</td><td class=\"num\">2</td><td class=\"num\">30 000 CDF</td><td class=\"num\">5 USD</td></tr>");
+    // A day before the sales: nothing sold.
+    let yesterday: String = sqlx::query_scalar(
+        "SELECT to_char(now() AT TIME ZONE 'Africa/Kinshasa' - interval '1 day', 'DD/MM/YYYY')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    page.assert_contains(&row(&[&yesterday, "0", "0 CDF", "0 USD"]));
+
+    // The charts' colours come from the style sheet, which the policy allows.
+    let css_path = {
+        let start = page.text.find("/backoffice/static/caisse.css").unwrap();
+        page.text[start..][..page.text[start..].find('"').unwrap()].to_owned()
+    };
+    ma.get(&css_path)
+        .await
+        .assert_ok()
+        .assert_contains("figure.chart svg");
+
+    // Another merchant's manager finds no such page.
+    let autre = Browser::logged_in(&app, AUTRE, AUTRE_PASSWORD).await;
+    autre
+        .get(&format!("/backoffice/boutiques/{b}"))
+        .await
+        .assert_not_found()
+        .assert_lacks("<svg");
+}
+
+#[tokio::test]
+async fn an_empty_shops_dashboard_says_there_is_nothing_to_draw() {
+    let app = spawn().await;
+    let empty: i64 = sqlx::query_scalar(
+        "INSERT INTO boutiques (nom, code_boutique, commercant_id)
+         SELECT 'Boutique vide', 'BTQ-VIDE', commercant_id FROM boutiques WHERE code_boutique = 'BTQ-009'
+         RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let ma = Browser::logged_in(&app, MA, MA_PASSWORD).await;
+    let page = ma.get(&format!("/backoffice/boutiques/{empty}")).await;
+    page.assert_ok()
+        .assert_contains("En images")
+        .assert_contains("Aucune vente en CDF ces 30 derniers jours.")
+        .assert_contains("Aucune vente ces 30 derniers jours.")
+        .assert_contains("Aucun article vendu ces 30 derniers jours.")
+        .assert_contains("Aucun stock valorisé en CDF.")
+        .assert_contains("Aucune vente aujourd'hui.")
+        .assert_lacks("<svg");
+    // Its tables still list the 30 days, at zero.
+    let date = local_today(&app, "DD/MM/YYYY").await;
+    page.assert_contains(&format!(
+        "<tr><th scope=\"row\">{date}</th><td class=\"num\">0</td><td class=\"num\">0 CDF</td><td class=\"num\">0 USD</td></tr>"
+    ));
+    assert_eq!(page.text.matches("<th scope=\"row\">").count(), 30 + 30);
 }
