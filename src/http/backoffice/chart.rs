@@ -1,8 +1,9 @@
 //! Charts drawn on the server as inline SVG: no script, nothing fetched, no inline style
 //! (the pages' security policy forbids it; colours and sizes are classes of the style
 //! sheet). A chart has a `viewBox` and takes the width of its column, so it reads on a
-//! phone; it is a picture only (`role="img"` and its title): the numbers it draws follow it
-//! as a table ([`table`]) for screen readers, copying and exporting.
+//! phone; it is a picture only (`role="img"` and its title, also shown as its caption): the
+//! numbers it draws follow it as a table ([`table`]) for screen readers, copying and
+//! exporting.
 //!
 //! Three shapes: [`columns`] (a value per day, left to right), [`bars`] (ranked things,
 //! top to bottom, each with its label and value written out) and [`line`] (a level over
@@ -20,10 +21,11 @@ pub struct Point {
     pub shown: String,
 }
 
-const WIDTH: f64 = 640.0;
+/// Narrow enough that the text stays readable once a phone scales the chart down.
+const WIDTH: f64 = 420.0;
 const PLOT_HEIGHT: f64 = 180.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 8.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 18.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 28.0;
 
@@ -100,6 +102,7 @@ fn x_labels(points: &[Point], slot: f64, every: usize) -> Markup {
 fn frame(title: &str, class: &str, height: f64, inside: Markup) -> Markup {
     html! {
         figure.chart {
+            figcaption { (title) }
             svg class=(class) viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(title)
                 xmlns="http://www.w3.org/2000/svg" {
                 title { (title) }
@@ -137,8 +140,8 @@ pub fn columns(title: &str, class: &str, points: &[Point], if_empty: &str) -> Ma
 }
 
 const ROW: f64 = 30.0;
-const LABEL_WIDTH: f64 = 200.0;
-const VALUE_WIDTH: f64 = 150.0;
+const LABEL_WIDTH: f64 = 130.0;
+const VALUE_WIDTH: f64 = 95.0;
 
 /// A bar per point, top to bottom, its label before it and its value after it.
 pub fn bars(title: &str, class: &str, points: &[Point], if_empty: &str) -> Markup {
@@ -155,7 +158,7 @@ pub fn bars(title: &str, class: &str, points: &[Point], if_empty: &str) -> Marku
             @for (i, p) in points.iter().enumerate() {
                 @let y = ROW * i as f64 + 4.0;
                 @let w = scaled(p.value, top, length);
-                text.label x="0" y=(y + 17.0) { (shorten(&p.label, 26)) }
+                text.label x="0" y=(y + 17.0) { (shorten(&p.label, 16)) }
                 rect.bar x=(LABEL_WIDTH) y=(y) width=(w) height=(ROW - 8.0) {
                     title { (p.label) " : " (p.shown) }
                 }
@@ -308,7 +311,7 @@ mod tests {
             "",
         )
         .into_string();
-        assert!(drawn.contains(r#"viewBox="0 0 640 218""#), "{drawn}");
+        assert!(drawn.contains(r#"viewBox="0 0 420 218""#), "{drawn}");
         assert!(drawn.contains(r#"role="img" aria-label="Ventes par jour""#));
         // The top is 25 000: the first column is the plot's height, the third half of it.
         assert!(drawn.contains(r#"height="180""#), "{drawn}");
@@ -323,14 +326,14 @@ mod tests {
         let ranked =
             bars("Top", "cdf", &[point("Riz", 40.0), point("Sel", 10.0)], "").into_string();
         // The largest bar spans the whole length between the labels and the values.
-        assert!(ranked.contains(r#"width="290""#), "{ranked}");
-        assert!(ranked.contains(r#"width="72.5""#), "{ranked}");
+        assert!(ranked.contains(r#"width="195""#), "{ranked}");
+        assert!(ranked.contains(r#"width="48.75""#), "{ranked}");
         assert!(ranked.contains(">40 CDF</text>"), "{ranked}");
 
         let traced = line("Stock", "cdf", &[point("a", 0.0), point("b", 10.0)], "").into_string();
         // From the bottom of the plot (y = 190) to its top (y = 10).
         assert!(
-            traced.contains(r#"points="206.0,190.0 490.0,10.0""#),
+            traced.contains(r#"points="136.5,190.0 313.5,10.0""#),
             "{traced}"
         );
     }
