@@ -25,7 +25,7 @@ pub struct AdminSalesResponse {
     /// Sales matching the filters (cancelled ones left out), all pages.
     #[schema(example = 1)]
     total: i64,
-    /// Their revenue, all pages: the sales paid in CDF, in CDF.
+    /// Their revenue, all pages, net of returns: the sales paid in CDF, in CDF.
     chiffre_affaires: Money,
     /// The sales paid in USD, in USD (never added to the CDF revenue).
     chiffre_affaires_usd: Money,
