@@ -7,7 +7,9 @@
 //!   out exactly what its lines sold;
 //! - each boutique's stock alert counts are those of its articles;
 //! - what a sale line gave back (returns, cancellation) is what its `RETOUR` movements
-//!   restored (a line gives back at most what it sold: a CHECK).
+//!   restored (a line gives back at most what it sold: a CHECK);
+//! - what a sale standing (not cancelled) says its returns gave back (`montant_retourne`,
+//!   which revenue subtracts) is the value of its lines' given-back units.
 //!
 //! The one-sale-per-invoice and same-shop rules are enforced by the schema's keys.
 //!
@@ -159,6 +161,34 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
             what: format!(
                 "sale {} line {}: {} units given back, but its RETOUR movements restored {}",
                 row.vente_id, row.id, row.quantite_retournee, row.rendu
+            ),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT v.boutique_id, v.id, v.numero_facture, v.montant_retourne, l.rendu AS "rendu!"
+           FROM ventes v
+           -- Priced as `montant_total` is: the other currency at the sale's rate, per line.
+           JOIN LATERAL (
+               SELECT COALESCE(sum(CASE
+                          WHEN lv.devise = v.devise THEN lv.quantite_retournee * lv.prix_unitaire
+                          WHEN v.devise = 'CDF'
+                               THEN round(lv.quantite_retournee * lv.prix_unitaire * v.taux_dollar, 2)
+                          ELSE round(lv.quantite_retournee * lv.prix_unitaire / v.taux_dollar, 2)
+                      END), 0) AS rendu
+               FROM lignes_vente lv
+               WHERE lv.boutique_id = v.boutique_id AND lv.vente_id = v.id) l ON true
+           WHERE NOT v.reprise AND NOT v.annulee AND l.rendu <> v.montant_retourne
+           ORDER BY v.boutique_id, v.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.boutique_id,
+            what: format!(
+                "sale {} ({}) says its returns gave back {}, but its lines gave back {}",
+                row.id, row.numero_facture, row.montant_retourne, row.rendu
             ),
         });
     }

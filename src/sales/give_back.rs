@@ -1,6 +1,8 @@
 //! Giving back what a sale took: cancelling the whole sale, or returning some of its
 //! articles. The sale is never deleted; each unit given back is a `RETOUR` movement linked
-//! to its sale line, and a line never gives back more than it sold.
+//! to its sale line, and a line never gives back more than it sold. A return also adds
+//! what it gave back to the sale's `montant_retourne`, which revenue subtracts; a cancelled
+//! sale counts in no revenue at all.
 //!
 //! Lock order: the sale row, then its articles (ascending ids, through [`stock::apply`]).
 //! Recording a sale never locks an existing sale row, so the two cannot wait on each other
@@ -255,6 +257,32 @@ async fn give_back(
     Ok(applied)
 }
 
+/// Keeps the sale's `montant_retourne` (what revenue subtracts) in step with its lines'
+/// given-back units: each line at its price, a line in the other currency at the sale's
+/// rate, rounded per line as `montant_total` is.
+async fn returned_amount(
+    conn: &mut PgConnection,
+    shop: &Shop,
+    vente_id: i64,
+) -> Result<(), GiveBackError> {
+    sqlx::query!(
+        r#"UPDATE ventes v SET montant_retourne = (
+               SELECT COALESCE(sum(CASE
+                          WHEN l.devise = v.devise THEN l.quantite_retournee * l.prix_unitaire
+                          WHEN v.devise = 'CDF'
+                               THEN round(l.quantite_retournee * l.prix_unitaire * v.taux_dollar, 2)
+                          ELSE round(l.quantite_retournee * l.prix_unitaire / v.taux_dollar, 2)
+                      END), 0)
+               FROM lignes_vente l WHERE l.boutique_id = v.boutique_id AND l.vente_id = v.id)
+           WHERE v.boutique_id = $1 AND v.id = $2"#,
+        shop.id,
+        vente_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Cancels the sale: every unit not yet returned goes back to stock, and the sale stays,
 /// marked cancelled, out of the revenue.
 pub async fn cancel(
@@ -356,6 +384,7 @@ pub async fn return_articles(
             .unwrap_or_default()
     );
     let movements = give_back(&mut tx, shop, &sale, &units, actor, comment).await?;
+    returned_amount(&mut tx, shop, sale.id).await?;
     tx.commit().await?;
     Ok(GivenBack {
         vente_id: sale.id,

@@ -1,5 +1,7 @@
 //! Sales as stored, for reading back: one sale or a page of them with their lines, and the
-//! revenue of a period. A cancelled sale is listed, but counts in no revenue.
+//! revenue of a period. Revenue is money kept: a sale counts for its total less what its
+//! returns gave back (`montant_retourne`), on the day of the sale; a cancelled sale is
+//! listed, but counts in no revenue; CDF and USD are summed apart, never together.
 
 use crate::boutiques::DateRange;
 use crate::money::{Currency, Money, Rate};
@@ -24,7 +26,20 @@ pub struct StoredSale {
     pub devise: Currency,
     pub taux_dollar: Rate,
     pub montant_total_usd: Option<Money>,
+    /// What returns gave back, in the sale's currency (see the module's note on revenue).
+    pub montant_retourne: Money,
     pub lignes: Vec<StoredLine>,
+}
+
+impl StoredSale {
+    /// What the sale brought in: nothing once cancelled, else its total less its returns.
+    pub fn net(&self) -> Money {
+        if self.annulee {
+            Money::ZERO
+        } else {
+            Money::new(self.montant_total.amount() - self.montant_retourne.amount())
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +74,7 @@ pub async fn stored(
     let rows = sqlx::query!(
         r#"SELECT v.id, v.numero_facture, v.date_vente, v.montant_total, v.mode_paiement, v.paye,
                   v.terminal_id, t.nom_terminal, v.annulee, v.date_annulation, v.motif_annulation,
-                  v.devise, v.taux_dollar, v.montant_total_usd
+                  v.devise, v.taux_dollar, v.montant_total_usd, v.montant_retourne
            FROM ventes v
            JOIN terminaux t ON t.boutique_id = v.boutique_id AND t.id = v.terminal_id
            WHERE v.boutique_id = $1 AND v.id = ANY($2)
@@ -88,18 +103,19 @@ pub async fn stored(
             devise: Currency::parse(&r.devise).unwrap_or_default(),
             taux_dollar: Rate::new(r.taux_dollar).unwrap_or(Rate::DEFAULT),
             montant_total_usd: r.montant_total_usd.map(Money::from),
+            montant_retourne: r.montant_retourne.into(),
         })
         .collect())
 }
 
-/// How many sales a period or filter covers and their revenue in each currency, cancelled
-/// sales left out. CDF and USD are never added together.
+/// How many sales a period or filter covers and their revenue in each currency: totals less
+/// returns, cancelled sales left out. CDF and USD are never added together.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Revenue {
     pub count: i64,
-    /// The revenue of the sales paid in CDF, in CDF.
+    /// The revenue of the sales paid in CDF, in CDF, net of their returns.
     pub cdf: Money,
-    /// The revenue of the sales paid in USD, in USD.
+    /// The revenue of the sales paid in USD, in USD, net of their returns.
     pub usd: Money,
 }
 
@@ -133,8 +149,8 @@ pub async fn list(
     .await?;
     let totals = sqlx::query!(
         r#"SELECT count(*) AS "count!",
-                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
-                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS "usd!"
+                  COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
+                  COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'USD'), 0) AS "usd!"
            FROM ventes
            WHERE boutique_id = $1 AND NOT annulee
              AND ($2::timestamptz IS NULL OR date_vente >= $2)
@@ -196,7 +212,7 @@ async fn lines(
     Ok(lines)
 }
 
-/// Sales count and revenue of a period, cancelled sales left out.
+/// Sales count and revenue of a period (net of returns), cancelled sales left out.
 pub async fn totals_between(
     pool: &PgPool,
     boutique_id: i64,
@@ -205,8 +221,8 @@ pub async fn totals_between(
 ) -> Result<Revenue, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT count(*) AS "count!",
-                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
-                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS "usd!"
+                  COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
+                  COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'USD'), 0) AS "usd!"
            FROM ventes
            WHERE boutique_id = $1 AND NOT annulee AND date_vente >= $2 AND date_vente < $3"#,
         boutique_id,
@@ -223,8 +239,8 @@ pub async fn totals_between(
 }
 
 /// The shop's figures as its dashboards show them live (`dashboard_stats_updated`): paid
-/// sales not cancelled, today and this month in its time zone, per currency, the CDF revenue
-/// net of the cash-report expenses a manager applied.
+/// sales not cancelled, net of their returns, today and this month in its time zone, per
+/// currency, the CDF revenue net of the cash-report expenses a manager applied.
 pub async fn dashboard_figures(
     pool: &PgPool,
     shop: &crate::boutiques::Shop,
@@ -235,10 +251,10 @@ pub async fn dashboard_figures(
         r#"WITH sales AS (
                SELECT count(*) FILTER (WHERE date_vente >= $2) AS nb_jour,
                       count(*) AS nb_mois,
-                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF' AND date_vente >= $2), 0) AS cdf_jour,
-                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD' AND date_vente >= $2), 0) AS usd_jour,
-                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS cdf_mois,
-                      COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS usd_mois
+                      COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'CDF' AND date_vente >= $2), 0) AS cdf_jour,
+                      COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'USD' AND date_vente >= $2), 0) AS usd_jour,
+                      COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'CDF'), 0) AS cdf_mois,
+                      COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'USD'), 0) AS usd_mois
                FROM ventes
                WHERE boutique_id = $1 AND paye AND NOT annulee
                  AND date_vente >= $3 AND date_vente < $4

@@ -5,6 +5,7 @@
 //! stock decrements and stock movements, or refuses it leaving nothing behind.
 
 pub mod batcher;
+pub mod figures;
 pub mod give_back;
 pub mod history;
 pub mod parse;

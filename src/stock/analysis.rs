@@ -1,8 +1,9 @@
 //! A shop's stock and sales over a period, analysed (`GET analyse/mouvements`, API-D1.md
 //! §3.7): revenue per currency, stock values, the movements by kind, what sales past zero
 //! left to regularise, a health score and the advice that goes with it. Read only; every
-//! query names the boutique. Revenue counts sales not cancelled, by when they were made;
-//! stock values count active articles priced in CDF.
+//! query names the boutique. Revenue (in total and per article) counts sales not cancelled,
+//! less what returns gave back, by when they were made; stock values count active articles
+//! priced in CDF.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -118,8 +119,8 @@ pub async fn analyse(
 ) -> Result<Analysis, sqlx::Error> {
     let mut analysis = Analysis::default();
     let revenue = sqlx::query!(
-        r#"SELECT COALESCE(sum(montant_total) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
-                  COALESCE(sum(montant_total) FILTER (WHERE devise = 'USD'), 0) AS "usd!",
+        r#"SELECT COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'CDF'), 0) AS "cdf!",
+                  COALESCE(sum(montant_total - montant_retourne) FILTER (WHERE devise = 'USD'), 0) AS "usd!",
                   count(*) AS "nb_ventes!",
                   COALESCE(sum((SELECT count(*) FROM lignes_vente l
                                  WHERE l.boutique_id = v.boutique_id AND l.vente_id = v.id)), 0)::int8
@@ -242,7 +243,7 @@ pub async fn analyse(
         TopArticle,
         r#"SELECT a.id AS article_id, a.nom, a.code, l.devise,
                   sum(l.quantite)::int8 AS "qte_vendue!",
-                  sum(l.quantite * l.prix_unitaire) AS "ca!",
+                  sum((l.quantite - l.quantite_retournee) * l.prix_unitaire) AS "ca!",
                   count(DISTINCT v.id) AS "nb_ventes!"
            FROM lignes_vente l
            JOIN ventes v ON v.boutique_id = l.boutique_id AND v.id = l.vente_id
@@ -275,7 +276,7 @@ pub async fn analyse(
                    LEFT JOIN categories c ON c.id = a.categorie_id
                    LEFT JOIN (
                        SELECT l.article_id, sum(l.quantite) AS qte,
-                              sum(l.quantite * l.prix_unitaire) AS ca
+                              sum((l.quantite - l.quantite_retournee) * l.prix_unitaire) AS ca
                        FROM lignes_vente l
                        JOIN ventes v ON v.boutique_id = l.boutique_id AND v.id = l.vente_id
                        WHERE l.boutique_id = $1 AND NOT v.annulee

@@ -1582,9 +1582,9 @@ async fn the_sales_history_its_export_and_the_refused_sales() {
     assert_eq!(
         csv.text.lines().collect::<Vec<_>>(),
         [
-            "\u{feff}date;numero_facture;terminal;mode_paiement;paye;annulee;montant_total;devise;article_code;article;quantite;prix_unitaire;sous_total;quantite_retournee",
+            "\u{feff}date;numero_facture;terminal;mode_paiement;paye;annulee;montant_total;devise;article_code;article;quantite;prix_unitaire;sous_total;quantite_retournee;montant_retourne;montant_net",
             // Amounts hold a decimal comma: quoted, for a spreadsheet set to either separator.
-            "2026-11-20 09:30:00;FAC-0002;Terminal MAUI;MOBILE_MONEY;oui;non;\"75000,00\";CDF;ECO-001;Écouteurs Bluetooth;1;\"75000,00\";\"75000,00\";0",
+            "2026-11-20 09:30:00;FAC-0002;Terminal MAUI;MOBILE_MONEY;oui;non;\"75000,00\";CDF;ECO-001;Écouteurs Bluetooth;1;\"75000,00\";\"75000,00\";0;\"0,00\";\"75000,00\"",
         ]
     );
     let all = ma.get(&url("/ventes.csv")).await;
@@ -1941,3 +1941,6 @@ async fn a_count_from_the_back_office_with_a_late_offline_sale() {
     let autre = Browser::logged_in(&app, AUTRE, AUTRE_PASSWORD).await;
     assert_eq!(autre.get(&session).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The boutique dashboard: revenue net of returns, and its charts.
+mod dashboard;

@@ -397,7 +397,7 @@ async fn sales_refusals_and_catalogue_changes_reach_the_shops_tills_on_every_ins
 /// The shop's figures reach its notifications sockets within the second of a sale or a
 /// cancellation: paid sales not cancelled, per currency.
 #[tokio::test]
-async fn the_shops_figures_follow_its_sales_and_cancellations() {
+async fn the_shops_figures_follow_its_sales_cancellations_and_returns() {
     let app = TestApp::spawn().await;
     let (a, _) = shops(&app.pool).await;
     let cable = app.article("BTQ-009", "CAB-001").await;
@@ -434,6 +434,24 @@ async fn the_shops_figures_follow_its_sales_and_cancellations() {
     assert_eq!(
         (after["ca_jour"].clone(), after["nb_ventes_jour"].clone()),
         (json!(10000.0), json!(1))
+    );
+    // A return takes what it gave back off the figures, pushed as well.
+    let back = app
+        .post(
+            "/api/v2/simple/ventes/retour/",
+            Some(DEMO_SERIAL),
+            &json!({"numero_facture": "F-1", "lignes": [{"article_id": cable.id, "quantite": 1}]}),
+        )
+        .await;
+    assert_eq!(back.status, 200, "{:#}", back.body);
+    let returned = figures(next(&mut notifications).await);
+    assert_eq!(
+        (
+            returned["ca_jour"].clone(),
+            returned["ca_mois"].clone(),
+            returned["nb_ventes_jour"].clone()
+        ),
+        (json!(5000.0), json!(5000.0), json!(1))
     );
 }
 

@@ -25,7 +25,7 @@ pub struct AdminSalesResponse {
     /// Sales matching the filters (cancelled ones left out), all pages.
     #[schema(example = 1)]
     total: i64,
-    /// Their revenue, all pages: the sales paid in CDF, in CDF.
+    /// Their revenue, all pages, net of returns: the sales paid in CDF, in CDF.
     chiffre_affaires: Money,
     /// The sales paid in USD, in USD (never added to the CDF revenue).
     chiffre_affaires_usd: Money,
@@ -239,5 +239,6 @@ pub async fn return_articles(
     )
     .await
     .map_err(|e| ApiError::give_back(e, shop))?;
+    state.recorder.figures_changed(shop);
     Ok(Json(GivenBackView::new(done, shop)))
 }

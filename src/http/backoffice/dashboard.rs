@@ -1,7 +1,8 @@
 //! The dashboards: the merchant's (every boutique at a glance, `GET /backoffice/`) and a
 //! boutique's (`GET /backoffice/boutiques/<id>`): today's and this month's sales in the
 //! shop's time zone, stock alerts, refused sales waiting for review, and tills not seen
-//! for too long (the sales they hold offline are at risk).
+//! for too long (the sales they hold offline are at risk); a boutique's also draws its
+//! last 30 days ([`super::trends`]).
 
 use super::access::{ShopAccess, path_id};
 use super::document::{notice, render};
@@ -194,6 +195,7 @@ pub async fn shop(
         .filter(|t| t.est_actif && t.is_silent(now, silence))
         .collect();
     let zone = shop.time_zone;
+    let charts = super::trends::charts(pool, shop, now).await?;
     let body = html! {
         h1 { "Tableau de bord" }
         @if query.get("fait").is_some_and(|d| d == "alerte-fermee") {
@@ -340,6 +342,8 @@ pub async fn shop(
                 }
             }
         }
+        // The pictures come after what asks for action.
+        (charts)
     };
     Ok(render(page(
         &format!("{} — tableau de bord", shop.nom),

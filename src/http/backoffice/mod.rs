@@ -28,6 +28,7 @@
 pub mod access;
 pub mod articles;
 pub mod auth;
+pub mod chart;
 pub mod counts;
 pub mod csv;
 pub mod dashboard;
@@ -46,6 +47,7 @@ pub mod settings;
 pub mod shop_settings;
 pub mod stock;
 pub mod terminals;
+pub mod trends;
 
 pub use settings::Settings;
 

@@ -164,10 +164,13 @@ pub async fn export(
         "prix_unitaire",
         "sous_total",
         "quantite_retournee",
+        "montant_retourne",
+        "montant_net",
     ]);
     let yes_no = |b: bool| if b { "oui" } else { "non" };
     // Oldest first: a spreadsheet reads a period from the top.
     for sale in sales.iter().rev() {
+        let net = sale.net();
         for line in &sale.lignes {
             csv.row([
                 csv_time(sale.date_vente, shop.time_zone),
@@ -184,6 +187,8 @@ pub async fn export(
                 decimal(line.prix_unitaire.amount()),
                 decimal(line.sous_total.amount()),
                 line.quantite_retournee.to_string(),
+                decimal(sale.montant_retourne.amount()),
+                decimal(net.amount()),
             ]);
         }
     }

@@ -278,6 +278,8 @@ pub async fn return_articles(
     let done = give_back::return_articles(&state.pool, shop, &sale, &actor, &units, reason)
         .await
         .map_err(|e| ApiError::give_back(e, shop))?;
+    // Revenue is net of returns: the shop's live figures changed.
+    state.recorder.figures_changed(shop);
     Ok(Json(GivenBackView::new(done, shop)))
 }
 

@@ -33,7 +33,7 @@ pub struct HistoryTotals {
     /// Sales of the period in either currency, cancelled ones left out.
     #[schema(example = 1)]
     total_ventes: i64,
-    /// The revenue of the sales paid in CDF, in CDF.
+    /// The revenue of the sales paid in CDF, in CDF, net of their returns.
     chiffre_affaires: Money,
     /// The revenue of the sales paid in USD, in USD (never added to the CDF one).
     chiffre_affaires_usd: Money,

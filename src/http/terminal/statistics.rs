@@ -65,7 +65,7 @@ pub struct PeriodSales {
     /// Sales in either currency.
     #[schema(example = 1)]
     nombre: i64,
-    /// The revenue of the sales paid in CDF, in CDF.
+    /// The revenue of the sales paid in CDF, in CDF, net of their returns.
     chiffre_affaires: Money,
     /// The revenue of the sales paid in USD, in USD (never added to the CDF one).
     chiffre_affaires_usd: Money,
