@@ -63,6 +63,7 @@ pub enum Code {
     PosBoutiqueInactive,
     PosDisabled,
     PosOk,
+    TransferClosed,
 }
 
 impl Code {
@@ -118,6 +119,7 @@ impl Code {
             Code::PosBoutiqueInactive => "POS_BOUTIQUE_INACTIVE",
             Code::PosDisabled => "POS_DISABLED",
             Code::PosOk => "POS_OK",
+            Code::TransferClosed => "TRANSFER_CLOSED",
         }
     }
 }

@@ -289,6 +289,11 @@ refusals!(AdminStock, Admin, true, {
     400 => [InvalidFormat],
     404 => [NotFound, ArticleNotFound],
 });
+refusals!(AdminTransfer, Admin, true, {
+    400 => [InvalidFormat],
+    404 => [NotFound, ArticleNotFound],
+    409 => [InsufficientStock, TransferClosed],
+});
 refusals!(AdminGiveBack, Admin, true, {
     400 => [InvalidFormat],
     404 => [NotFound, SaleNotFound, ArticleNotFound],
