@@ -138,6 +138,18 @@ const scenario = [
     ["admin_send_to_shop", { path: { boutique_id: "{{new_boutique_id}}" }, body: { lignes: [{ article_id: "{{new_article_id}}", quantite: 6 }] } }],
     ["pending_sendings", { serial: `PM-TILL-${run}`, key: "{{new_terminal_key}}", name: "Sendings awaiting the new shop's till" }],
     ["confirm_sending", { serial: `PM-TILL-${run}`, key: "{{new_terminal_key}}", body: { article_id: "{{new_article_id}}", quantite_validee: 6 } }],
+    // Transfers stay within one merchant: the new shop belongs to none (an all-merchant token
+    // created it), so the demo shop cannot send to it, and it has no transfer to follow.
+    ["admin_send_transfer", {
+      path: { boutique_id: "{{boutique_id}}" },
+      body: { boutique_destination_id: "{{new_boutique_id}}", lignes: [{ article_id: "{{article_id}}", quantite: 1 }] },
+      status: 404,
+      name: "A transfer to a shop of another merchant is refused",
+    }],
+    ["admin_list_transfers", { path: { boutique_id: "{{boutique_id}}" } }],
+    ["admin_show_transfer", { path: { boutique_id: "{{new_boutique_id}}", transfert_id: "999999999" }, status: 404, name: "A transfer the shop has no part in" }],
+    ["admin_receive_transfer", { path: { boutique_id: "{{new_boutique_id}}", transfert_id: "999999999" }, body: { lignes: [] }, status: 404, name: "Receive a transfer the shop does not receive" }],
+    ["admin_refuse_transfer", { path: { boutique_id: "{{new_boutique_id}}", transfert_id: "999999999" }, status: 404, name: "Refuse a transfer the shop does not receive" }],
     ["admin_adjust_stock", { path: { boutique_id: "{{new_boutique_id}}" }, body: { article_id: "{{new_article_id}}", quantite_stock: 20, motif: "Inventaire" } }],
     // A count session: opened, counted, applied; a second one abandoned.
     ["admin_open_count", { path: { boutique_id: "{{new_boutique_id}}" }, body: { commentaire: "Inventaire de fin de mois" }, save: { comptage_id: "json.comptage.id" } }],

@@ -65,6 +65,7 @@ pub enum Code {
     PosOk,
     // Counts.
     CountClosed,
+    TransferClosed,
 }
 
 impl Code {
@@ -121,6 +122,7 @@ impl Code {
             Code::PosDisabled => "POS_DISABLED",
             Code::PosOk => "POS_OK",
             Code::CountClosed => "COUNT_CLOSED",
+            Code::TransferClosed => "TRANSFER_CLOSED",
         }
     }
 }

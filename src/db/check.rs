@@ -9,7 +9,10 @@
 //! - what a sale line gave back (returns, cancellation) is what its `RETOUR` movements
 //!   restored (a line gives back at most what it sold: a CHECK);
 //! - what a sale standing (not cancelled) says its returns gave back (`montant_retourne`,
-//!   which revenue subtracts) is the value of its lines' given-back units.
+//!   which revenue subtracts) is the value of its lines' given-back units;
+//! - every transfer's `TRANSFERT-<id>` movements are what its lines say: out of the sender
+//!   what was sent, back what was refused; into the receiver what was received; and units
+//!   in transit still await the receiver (its article's `quantite_envoyee` covers them).
 //!
 //! The one-sale-per-invoice and same-shop rules are enforced by the schema's keys.
 //!
@@ -213,6 +216,70 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
             what: format!(
                 "stock alert counts {:?} low / {:?} at zero, but {} low / {} at zero",
                 row.compte_bas, row.compte_zero, row.bas, row.zero
+            ),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT t.id, t.boutique_source_id, t.boutique_destination_id,
+                  l.attendu_source AS "attendu_source!", l.attendu_destination AS "attendu_destination!",
+                  COALESCE(ms.quantite, 0)::int8 AS "source!",
+                  COALESCE(md.quantite, 0)::int8 AS "destination!"
+           FROM transferts t
+           JOIN LATERAL (
+               SELECT sum(CASE WHEN statut = 'REFUSEE' THEN 0 ELSE -quantite_envoyee END)::int8
+                          AS attendu_source,
+                      COALESCE(sum(quantite_recue), 0)::int8 AS attendu_destination
+               FROM lignes_transfert WHERE transfert_id = t.id) l ON true
+           LEFT JOIN LATERAL (
+               SELECT sum(quantite) AS quantite FROM mouvements_stock
+               WHERE boutique_id = t.boutique_source_id
+                 AND reference_document = 'TRANSFERT-' || t.id) ms ON true
+           LEFT JOIN LATERAL (
+               SELECT sum(quantite) AS quantite FROM mouvements_stock
+               WHERE boutique_id = t.boutique_destination_id
+                 AND reference_document = 'TRANSFERT-' || t.id) md ON true
+           WHERE l.attendu_source <> COALESCE(ms.quantite, 0)
+              OR l.attendu_destination <> COALESCE(md.quantite, 0)
+           ORDER BY t.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.boutique_source_id,
+            what: format!(
+                "transfer {} to boutique {}: its lines move {} out of the sender and {} into \
+                 the receiver, but its movements moved {} and {}",
+                row.id,
+                row.boutique_destination_id,
+                row.attendu_source,
+                row.attendu_destination,
+                row.source,
+                row.destination
+            ),
+        });
+    }
+
+    for row in sqlx::query!(
+        r#"SELECT a.boutique_id, a.id, a.code, a.quantite_envoyee,
+                  sum(l.quantite_envoyee)::int8 AS "en_transit!"
+           FROM lignes_transfert l
+           JOIN articles a ON a.boutique_id = l.boutique_destination_id
+                          AND a.id = l.article_destination_id
+           WHERE l.statut = 'EN_TRANSIT'
+           GROUP BY a.boutique_id, a.id
+           HAVING a.quantite_envoyee < sum(l.quantite_envoyee)
+           ORDER BY a.boutique_id, a.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        violations.push(Violation {
+            boutique_id: row.boutique_id,
+            what: format!(
+                "article {} ({}): {} units in transit to it, but only {} await confirmation",
+                row.id, row.code, row.en_transit, row.quantite_envoyee
             ),
         });
     }

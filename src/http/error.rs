@@ -229,6 +229,38 @@ impl From<crate::stock::counts::CountError> for ApiError {
     }
 }
 
+pub const TRANSFER_MISSING: &str = "Transfert introuvable dans cette boutique";
+
+impl From<crate::stock::transfers::TransferError> for ApiError {
+    fn from(error: crate::stock::transfers::TransferError) -> Self {
+        use crate::stock::transfers::TransferError;
+        match error {
+            TransferError::NotFound => missing(TRANSFER_MISSING),
+            TransferError::DestinationNotFound => missing(
+                "Boutique destinataire introuvable parmi les boutiques actives du commerçant",
+            )
+            .with("champ", "boutique_destination_id"),
+            TransferError::ArticleNotFound(id) => article_not_found(Some(id)),
+            TransferError::InsufficientStock { article_id, asked } => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::InsufficientStock,
+                format!(
+                    "Stock insuffisant pour envoyer {asked} unité(s) de l'article {article_id}"
+                ),
+            )
+            .with("article_id", article_id)
+            .with("stock_demande", i64::from(asked)),
+            TransferError::Closed(id) => ApiError::new(
+                StatusCode::CONFLICT,
+                Code::TransferClosed,
+                format!("Le transfert n° {id} n'a plus rien en transit"),
+            ),
+            TransferError::Invalid(invalid) => invalid.into(),
+            TransferError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::catalogue::CatalogueError> for ApiError {
     fn from(error: crate::catalogue::CatalogueError) -> Self {
         use crate::catalogue::CatalogueError;

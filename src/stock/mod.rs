@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod counts;
 pub mod journal;
 pub mod sendings;
+pub mod transfers;
 pub mod value_journal;
 
 use crate::events::{self, Channel, Event, SyncReason};
@@ -238,6 +239,18 @@ pub struct Delivery {
     pub refuse_repeat: bool,
 }
 
+/// `TRANSFERT-<id>` names a transfer's movements only (the journal and `caisse check` read
+/// them as such): a manager's delivery or count may not take it.
+fn not_a_transfer(reference: Option<&str>) -> Result<(), Invalid> {
+    match reference {
+        Some(r) if r.to_uppercase().starts_with("TRANSFERT-") => Err(Invalid::new(
+            "reference_document",
+            "les références TRANSFERT-… sont réservées aux transferts entre boutiques",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Records `delivery` in the boutique's stock.
 pub async fn receive(
     pool: &PgPool,
@@ -245,6 +258,7 @@ pub async fn receive(
     delivery: &Delivery,
 ) -> Result<Vec<Applied>, StockError> {
     let reference = field::text("reference_document", &delivery.reference_document, 100)?;
+    not_a_transfer(Some(&reference))?;
     let commentaire = delivery
         .commentaire
         .as_deref()
@@ -322,6 +336,7 @@ pub async fn count(pool: &PgPool, boutique_id: i64, count: &Count) -> Result<App
         count.reference_document.as_deref(),
         100,
     )?;
+    not_a_transfer(reference.as_deref())?;
     let mut tx = pool.begin().await?;
     let applied = apply(
         &mut tx,

@@ -8,6 +8,7 @@
 //! Each step locks the article row, so a confirmation and a refusal, or two confirmations
 //! from two tills, cannot both take the same units.
 
+use super::transfers;
 use super::{
     Applied, Change, MAX_DELIVERY_LINES, MAX_RECEIVED, MovementType, StockChange, StockError,
 };
@@ -137,8 +138,10 @@ pub struct Settled {
     pub quantite_stock: i32,
     pub est_valide_client: bool,
     pub date_validation: Option<DateTime<Utc>>,
-    /// The movement that brought the units in (`None`: nothing was pending).
+    /// The last movement that brought units in (`None`: nothing was pending).
     pub entree: Option<Applied>,
+    /// Units that entered the stock (plain sendings and transfers together).
+    pub ajoute: i32,
 }
 
 /// Who confirms, and the count they declared.
@@ -184,11 +187,15 @@ async fn settled(
         quantite_stock: row.quantite_stock,
         est_valide_client: row.est_valide_client,
         date_validation: row.date_validation,
+        ajoute: 0,
         entree,
     })
 }
 
-/// A till confirms receipt: the server's pending units enter the stock.
+/// A till confirms receipt: the server's pending units enter the stock. Those awaiting in
+/// transfers are received in full (each by an `ENTREE` referenced `TRANSFERT-<id>`, the
+/// line marked received); the rest, plain sendings, by one `ENTREE` referenced
+/// `VALIDATION-<code_boutique>-<id>`.
 pub async fn confirm(
     pool: &PgPool,
     boutique_id: i64,
@@ -203,32 +210,54 @@ pub async fn confirm(
         return Ok(unchanged);
     }
     let declared = confirmation.quantite_declaree;
-    let commentaire = format!(
-        "Envoi de {pending} unité(s) confirmé par la caisse{}",
-        if declared == i64::from(pending) {
-            String::new()
-        } else {
-            format!(" (quantité déclarée par la caisse : {declared})")
-        }
-    );
-    let entree = super::apply(
-        &mut tx,
-        boutique_id,
-        &[StockChange {
-            article_id,
-            kind: MovementType::Entree,
-            change: Change::Add(pending),
-            reference_document: Some(format!(
-                "VALIDATION-{}-{article_id}",
-                confirmation.code_boutique
-            )),
-            utilisateur: confirmation.utilisateur.to_owned(),
-            commentaire: Some(commentaire),
-            sale_line: None,
-        }],
-    )
-    .await?
-    .pop();
+    let noted = if declared == i64::from(pending) {
+        String::new()
+    } else {
+        format!(" (quantité déclarée par la caisse : {declared})")
+    };
+    let lines = transfers::awaiting(&mut tx, boutique_id, article_id).await?;
+    let in_transfers: i32 = lines.iter().map(|l| l.quantite_envoyee).sum();
+    let mut entree = None;
+    for line in &lines {
+        // The till's count is the line's own only when nothing else awaited.
+        let declared = (line.quantite_envoyee == pending)
+            .then(|| i32::try_from(declared).ok())
+            .flatten();
+        transfers::settle_line(
+            &mut tx,
+            line,
+            transfers::Outcome::Received {
+                units: line.quantite_envoyee,
+                declared,
+            },
+            confirmation.utilisateur,
+        )
+        .await
+        .map_err(transfer_failed)?;
+    }
+    let plain = (pending - in_transfers).max(0);
+    if plain > 0 {
+        entree = super::apply(
+            &mut tx,
+            boutique_id,
+            &[StockChange {
+                article_id,
+                kind: MovementType::Entree,
+                change: Change::Add(plain),
+                reference_document: Some(format!(
+                    "VALIDATION-{}-{article_id}",
+                    confirmation.code_boutique
+                )),
+                utilisateur: confirmation.utilisateur.to_owned(),
+                commentaire: Some(format!(
+                    "Envoi de {plain} unité(s) confirmé par la caisse{noted}"
+                )),
+                sale_line: None,
+            }],
+        )
+        .await?
+        .pop();
+    }
     sqlx::query!(
         r#"UPDATE articles SET est_valide_client = TRUE, quantite_envoyee = 0,
                                date_validation = now(), date_modification = now()
@@ -238,32 +267,74 @@ pub async fn confirm(
     )
     .execute(&mut *tx)
     .await?;
+    let transfer_ids: Vec<i64> = lines.iter().map(|l| l.transfert_id).collect();
+    transfers::refresh(&mut tx, &transfer_ids).await?;
     live::changed(&mut tx, boutique_id, article_id, Some(&before)).await?;
-    let done = settled(&mut tx, boutique_id, article_id, entree).await?;
+    let mut done = settled(&mut tx, boutique_id, article_id, entree).await?;
+    done.ajoute = plain + in_transfers;
     tx.commit().await?;
     Ok(done)
 }
 
-/// A till refuses a sending: its pending units are dropped, the stock does not move.
+/// A transfer's failure where only a stock error can be told.
+fn transfer_failed(error: transfers::TransferError) -> StockError {
+    use transfers::TransferError;
+    match error {
+        TransferError::ArticleNotFound(id) => StockError::ArticleNotFound(id),
+        TransferError::Invalid(invalid) => StockError::Invalid(invalid),
+        TransferError::Database(e) => StockError::Database(e),
+        other => StockError::Invalid(Invalid::new("article_id", other.to_string())),
+    }
+}
+
+/// A till refuses a sending: its pending units are dropped, the stock does not move; units
+/// awaiting in transfers go back to their senders (an `ENTREE` there, the line refused).
 pub async fn refuse(
     pool: &PgPool,
     boutique_id: i64,
     article_id: i64,
+    utilisateur: &str,
 ) -> Result<Settled, StockError> {
-    let mut tx = pool.begin().await?;
-    let (before, pending) = lock(&mut tx, boutique_id, article_id).await?;
-    if pending > 0 {
-        sqlx::query!(
-            r#"UPDATE articles SET quantite_envoyee = 0, date_modification = now()
-               WHERE boutique_id = $1 AND id = $2"#,
-            boutique_id,
-            article_id
-        )
-        .execute(&mut *tx)
-        .await?;
-        live::changed(&mut tx, boutique_id, article_id, Some(&before)).await?;
+    // The senders' articles are locked with this one, in id order; a transfer sent to the
+    // article between the first look and the locks brings a sender not locked: start again.
+    for _ in 0..5 {
+        let mut tx = pool.begin().await?;
+        let mut articles = transfers::senders_awaiting(&mut tx, boutique_id, article_id).await?;
+        articles.push((boutique_id, article_id));
+        transfers::lock(&mut tx, &articles).await?;
+        let (before, pending) = lock(&mut tx, boutique_id, article_id).await?;
+        let lines = transfers::awaiting(&mut tx, boutique_id, article_id).await?;
+        if lines
+            .iter()
+            .any(|l| !articles.contains(&(l.boutique_source_id, l.article_source_id)))
+        {
+            tx.rollback().await?;
+            continue;
+        }
+        if pending > 0 {
+            for line in &lines {
+                transfers::settle_line(&mut tx, line, transfers::Outcome::Refused, utilisateur)
+                    .await
+                    .map_err(transfer_failed)?;
+            }
+            let transfer_ids: Vec<i64> = lines.iter().map(|l| l.transfert_id).collect();
+            transfers::refresh(&mut tx, &transfer_ids).await?;
+            sqlx::query!(
+                r#"UPDATE articles SET quantite_envoyee = 0, date_modification = now()
+                   WHERE boutique_id = $1 AND id = $2"#,
+                boutique_id,
+                article_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            live::changed(&mut tx, boutique_id, article_id, Some(&before)).await?;
+        }
+        let done = settled(&mut tx, boutique_id, article_id, None).await?;
+        tx.commit().await?;
+        return Ok(done);
     }
-    let done = settled(&mut tx, boutique_id, article_id, None).await?;
-    tx.commit().await?;
-    Ok(done)
+    Err(StockError::Invalid(Invalid::new(
+        "article_id",
+        "l'article change trop vite, réessayez",
+    )))
 }

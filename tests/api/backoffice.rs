@@ -1942,5 +1942,109 @@ async fn a_count_from_the_back_office_with_a_late_offline_sale() {
     assert_eq!(autre.get(&session).await.status, StatusCode::NOT_FOUND);
 }
 
+#[tokio::test]
+async fn a_manager_sends_a_transfer_and_the_other_shop_receives_it_with_a_missing_unit() {
+    let app = TestApp::spawn().await;
+    let from = shop_id(&app, "BTQ-009").await;
+    let to: i64 = sqlx::query_scalar(
+        "INSERT INTO boutiques (commercant_id, nom, code_boutique, est_depot)
+         SELECT commercant_id, 'Dépôt Limete', 'DEP-001', TRUE FROM boutiques WHERE id = $1
+         RETURNING id",
+    )
+    .bind(from)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let charger = app.article("BTQ-009", "CHG-001").await;
+    let browser = Browser::logged_in(&app, MA, MA_PASSWORD).await;
+
+    let form = browser
+        .get(&format!("/backoffice/boutiques/{from}/transferts"))
+        .await;
+    assert_eq!(form.status, 200);
+    assert!(form.text.contains("Dépôt Limete (dépôt)"), "{}", form.text);
+    // Another merchant's shop is not offered, and refused if sent anyway.
+    let foreign = shop_id(&app, "BTQ-010").await;
+    let refused = browser
+        .post(
+            &format!("/backoffice/boutiques/{from}/transferts"),
+            &[
+                ("boutique_destination_id", &foreign.to_string()),
+                ("article_id", &charger.id.to_string()),
+                ("quantite", "3"),
+            ],
+        )
+        .await;
+    assert!(
+        refused
+            .text
+            .contains("Choisissez une autre boutique active du même commerçant")
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM transferts").await, 0);
+
+    let sent = browser
+        .post(
+            &format!("/backoffice/boutiques/{from}/transferts"),
+            &[
+                ("boutique_destination_id", &to.to_string()),
+                ("article_id", &charger.id.to_string()),
+                ("quantite", "3"),
+                ("article_id", ""),
+                ("quantite", ""),
+                ("commentaire", "Réassort"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+    assert_eq!(app.stock(charger.id).await, charger.stock - 3);
+    let (id, line): (i64, i64) = sqlx::query_as("SELECT transfert_id, id FROM lignes_transfert")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    let incoming = browser
+        .get(&format!("/backoffice/boutiques/{to}/transferts"))
+        .await;
+    assert!(incoming.text.contains("En transit"), "{}", incoming.text);
+    let received = browser
+        .post(
+            &format!("/backoffice/boutiques/{to}/transferts/{id}/recevoir"),
+            &[("ligne_id", &line.to_string()), ("quantite_recue", "2")],
+        )
+        .await;
+    assert_eq!(received.status, 303, "{}", received.text);
+    let shown = browser
+        .get(&format!("/backoffice/boutiques/{to}/transferts"))
+        .await;
+    assert!(shown.text.contains("Reçu avec écart"), "{}", shown.text);
+    assert!(
+        shown.text.contains("1 unité(s) manquante(s)"),
+        "{}",
+        shown.text
+    );
+    let stock: i32 = sqlx::query_scalar(
+        "SELECT quantite_stock FROM articles WHERE boutique_id = $1 AND code = 'CHG-001'",
+    )
+    .bind(to)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stock, 2);
+    // Nothing left in transit: a second receipt or a refusal changes nothing.
+    let again = browser
+        .post(
+            &format!("/backoffice/boutiques/{to}/transferts/{id}/refuser"),
+            &[],
+        )
+        .await;
+    assert!(
+        again.text.contains("n'a plus rien en transit"),
+        "{}",
+        again.text
+    );
+    assert_eq!(app.stock(charger.id).await, charger.stock - 3);
+    app.assert_invariants().await;
+}
+
 /// The boutique dashboard: revenue net of returns, and its charts.
 mod dashboard;

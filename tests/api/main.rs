@@ -24,3 +24,4 @@ mod security;
 mod sendings;
 mod sync;
 mod terminal_api;
+mod transfers;

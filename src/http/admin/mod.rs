@@ -17,6 +17,7 @@ pub mod sales;
 pub mod stock;
 pub mod terminals;
 pub mod tokens;
+pub mod transfers;
 pub mod variants;
 
 use super::AppState;
@@ -184,6 +185,22 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
         ),
         ("/boutiques/{boutique_id}/entrees", post(stock::receive)),
         ("/boutiques/{boutique_id}/envois", post(stock::send)),
+        (
+            "/boutiques/{boutique_id}/transferts",
+            get(transfers::list).post(transfers::send),
+        ),
+        (
+            "/boutiques/{boutique_id}/transferts/{transfert_id}",
+            get(transfers::show),
+        ),
+        (
+            "/boutiques/{boutique_id}/transferts/{transfert_id}/recevoir",
+            post(transfers::receive),
+        ),
+        (
+            "/boutiques/{boutique_id}/transferts/{transfert_id}/refuser",
+            post(transfers::refuse),
+        ),
         (
             "/boutiques/{boutique_id}/articles/{article_id}/variantes",
             post(variants::create),

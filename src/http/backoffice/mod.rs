@@ -47,6 +47,7 @@ pub mod settings;
 pub mod shop_settings;
 pub mod stock;
 pub mod terminals;
+pub mod transfers;
 pub mod trends;
 
 pub use settings::Settings;
@@ -127,6 +128,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &shop("/terminaux/{terminal_id}/cle-requise"),
             post(terminals::set_key_required),
+        )
+        .route(
+            &shop("/transferts"),
+            get(transfers::list).post(transfers::send),
+        )
+        .route(
+            &shop("/transferts/{transfert_id}/recevoir"),
+            post(transfers::receive),
+        )
+        .route(
+            &shop("/transferts/{transfert_id}/refuser"),
+            post(transfers::refuse),
         )
         .route(&shop("/ventes"), get(sales::list))
         .route(&shop("/ventes.csv"), get(sales::export))

@@ -294,6 +294,11 @@ refusals!(AdminCount, Admin, true, {
     404 => [NotFound, ArticleNotFound],
     409 => [AlreadyExists, CountClosed],
 });
+refusals!(AdminTransfer, Admin, true, {
+    400 => [InvalidFormat],
+    404 => [NotFound, ArticleNotFound],
+    409 => [InsufficientStock, TransferClosed],
+});
 refusals!(AdminGiveBack, Admin, true, {
     400 => [InvalidFormat],
     404 => [NotFound, SaleNotFound, ArticleNotFound],

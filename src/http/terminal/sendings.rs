@@ -240,15 +240,15 @@ pub async fn confirm(
 }
 
 fn confirmed(done: Settled, shop: &crate::boutiques::Shop) -> ConfirmResponse {
-    let (message, already_validated) = match &done.entree {
-        Some(entree) => (
+    let (message, already_validated) = match done.entree {
+        _ if done.ajoute > 0 => (
             format!(
                 "Réception confirmée : {} unité(s) ajoutée(s) au stock",
-                entree.stock_apres - entree.stock_avant
+                done.ajoute
             ),
             None,
         ),
-        None => (
+        _ => (
             "Rien n'attend de confirmation pour cet article".to_owned(),
             Some(true),
         ),
@@ -296,7 +296,13 @@ pub async fn refuse(
 ) -> Result<Json<RefuseResponse>, ApiError> {
     terminal.own_boutique_in(&body)?;
     let article_id = article_id(&body)?;
-    let done = sendings::refuse(&state.pool, terminal.boutique.id, article_id).await?;
+    let done = sendings::refuse(
+        &state.pool,
+        terminal.boutique.id,
+        article_id,
+        &terminal.nom_terminal,
+    )
+    .await?;
     Ok(Json(RefuseResponse {
         success: true,
         message: "Envoi refusé : le stock n'a pas bougé",
