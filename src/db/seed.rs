@@ -397,6 +397,12 @@ pub async fn remove_demo(pool: &PgPool) -> Result<u64, sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
+        "DELETE FROM sessions_caisse WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         "DELETE FROM rapports_caisse WHERE boutique_id = ANY($1)",
         &shops
     )

@@ -23,3 +23,4 @@ mod security;
 mod sendings;
 mod sync;
 mod terminal_api;
+mod till_sessions;
