@@ -179,6 +179,10 @@ const scenario = [
     ["admin_list_tokens", {}],
     // Revoking a token that does not exist: the collection's own token must keep working.
     ["admin_revoke_token", { path: { jeton_id: "999999999" }, status: 404, name: "Revoke a token that does not exist" }],
+    ["admin_open_till_session", { path: { boutique_id: "{{new_boutique_id}}" }, body: { terminal_id: "{{new_terminal_id}}", fond_cdf: "10000", fond_usd: "20" }, save: { session_id: "json.session.id" } }],
+    ["admin_close_till_session", { path: { boutique_id: "{{new_boutique_id}}", session_id: "{{session_id}}" }, body: { compte_cdf: "10000", compte_usd: "20" } }],
+    ["admin_list_till_sessions", { path: { boutique_id: "{{new_boutique_id}}" }, query: { limit: "50" } }],
+    ["admin_till_session_report", { path: { boutique_id: "{{new_boutique_id}}", session_id: "{{session_id}}" } }],
     ["admin_deactivate_terminal", { path: { boutique_id: "{{new_boutique_id}}", terminal_id: "{{new_terminal_id}}" } }],
     ["admin_deactivate_boutique", { path: { boutique_id: "{{new_boutique_id}}" } }],
   ]],

@@ -22,3 +22,4 @@ pub mod stock;
 pub mod telemetry;
 pub mod terminals;
 pub mod till_records;
+pub mod till_sessions;

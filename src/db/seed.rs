@@ -397,6 +397,12 @@ pub async fn remove_demo(pool: &PgPool) -> Result<u64, sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
+        "DELETE FROM sessions_caisse WHERE boutique_id = ANY($1)",
+        &shops
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         r#"DELETE FROM lignes_transfert
            WHERE boutique_source_id = ANY($1) OR boutique_destination_id = ANY($1)"#,
         &shops

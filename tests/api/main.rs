@@ -24,4 +24,5 @@ mod security;
 mod sendings;
 mod sync;
 mod terminal_api;
+mod till_sessions;
 mod transfers;

@@ -14,6 +14,7 @@ pub mod counts;
 pub mod rates;
 pub mod review;
 pub mod sales;
+pub mod sessions;
 pub mod stock;
 pub mod terminals;
 pub mod tokens;
@@ -242,6 +243,18 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
         (
             "/boutiques/{boutique_id}/mouvements-stock",
             get(stock::movements),
+        ),
+        (
+            "/boutiques/{boutique_id}/sessions-caisse",
+            get(sessions::list).post(sessions::open),
+        ),
+        (
+            "/boutiques/{boutique_id}/sessions-caisse/{session_id}/fermer",
+            post(sessions::close),
+        ),
+        (
+            "/boutiques/{boutique_id}/sessions-caisse/{session_id}/rapport-z",
+            get(sessions::report),
         ),
         ("/jetons", get(tokens::list)),
         ("/jetons/{jeton_id}", axum::routing::delete(tokens::revoke)),
