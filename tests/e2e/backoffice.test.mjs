@@ -129,7 +129,7 @@ test("a shop's day in the back-office", async (t) => {
     await sales.saveAs(`${out}/ventes.csv`);
     const salesCsv = await readFile(`${out}/ventes.csv`, 'utf8');
     assert.match(sales.suggestedFilename(), /^ventes-BTQ-009\.csv$/);
-    assert.match(salesCsv, /;FAC-E2E-0001;Terminal MAUI;CASH;oui;non;"50000,00";CDF;CHG-001;Chargeur USB-C 25 W;2;"25000,00";"50000,00";0\r\n/);
+    assert.match(salesCsv, /;FAC-E2E-0001;Terminal MAUI;CASH;oui;non;"50000,00";CDF;CHG-001;Chargeur USB-C 25 W;2;"25000,00";"50000,00";0;"0,00";"50000,00"\r\n/);
 
     await page.getByRole('link', { name: 'Journal du stock' }).click();
     const [journal] = await Promise.all([
