@@ -98,11 +98,8 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
            FROM ventes v
            -- A line in the other currency counts at the sale's rate, rounded per line.
            LEFT JOIN LATERAL (
-               SELECT sum(CASE WHEN lv.devise = v.devise THEN lv.quantite * lv.prix_unitaire
-                               WHEN v.devise = 'CDF'
-                                    THEN round(lv.quantite * lv.prix_unitaire * v.taux_dollar, 2)
-                               ELSE round(lv.quantite * lv.prix_unitaire / v.taux_dollar, 2)
-                          END) AS total,
+               SELECT sum(valeur_ligne(lv.quantite, lv.prix_unitaire, lv.devise, v.devise,
+                                       v.taux_dollar)) AS total,
                       sum(lv.quantite)::int8 AS quantite
                FROM lignes_vente lv
                WHERE lv.boutique_id = v.boutique_id AND lv.vente_id = v.id
@@ -173,12 +170,8 @@ pub async fn check_invariants(pool: &PgPool) -> Result<Vec<Violation>, sqlx::Err
            FROM ventes v
            -- Priced as `montant_total` is: the other currency at the sale's rate, per line.
            JOIN LATERAL (
-               SELECT COALESCE(sum(CASE
-                          WHEN lv.devise = v.devise THEN lv.quantite_retournee * lv.prix_unitaire
-                          WHEN v.devise = 'CDF'
-                               THEN round(lv.quantite_retournee * lv.prix_unitaire * v.taux_dollar, 2)
-                          ELSE round(lv.quantite_retournee * lv.prix_unitaire / v.taux_dollar, 2)
-                      END), 0) AS rendu
+               SELECT COALESCE(sum(valeur_ligne(lv.quantite_retournee, lv.prix_unitaire,
+                                                lv.devise, v.devise, v.taux_dollar)), 0) AS rendu
                FROM lignes_vente lv
                WHERE lv.boutique_id = v.boutique_id AND lv.vente_id = v.id) l ON true
            WHERE NOT v.reprise AND NOT v.annulee AND l.rendu <> v.montant_retourne

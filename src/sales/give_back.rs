@@ -267,12 +267,8 @@ async fn returned_amount(
 ) -> Result<(), GiveBackError> {
     sqlx::query!(
         r#"UPDATE ventes v SET montant_retourne = (
-               SELECT COALESCE(sum(CASE
-                          WHEN l.devise = v.devise THEN l.quantite_retournee * l.prix_unitaire
-                          WHEN v.devise = 'CDF'
-                               THEN round(l.quantite_retournee * l.prix_unitaire * v.taux_dollar, 2)
-                          ELSE round(l.quantite_retournee * l.prix_unitaire / v.taux_dollar, 2)
-                      END), 0)
+               SELECT COALESCE(sum(valeur_ligne(l.quantite_retournee, l.prix_unitaire,
+                                                l.devise, v.devise, v.taux_dollar)), 0)
                FROM lignes_vente l WHERE l.boutique_id = v.boutique_id AND l.vente_id = v.id)
            WHERE v.boutique_id = $1 AND v.id = $2"#,
         shop.id,
