@@ -107,3 +107,34 @@ pub async fn list(
     .fetch_all(pool)
     .await
 }
+
+/// A manager applies the expense of the shop's report `id`: it was paid from the till, so it
+/// comes off the cash expected of the till's session and off the shop's figures. `Some(true)`
+/// when it was pending, `Some(false)` when it was applied already, `None` when the shop has
+/// no such report.
+pub async fn apply_expense(
+    pool: &PgPool,
+    boutique_id: i64,
+    id: i64,
+) -> Result<Option<bool>, sqlx::Error> {
+    let applied = sqlx::query_scalar!(
+        r#"UPDATE rapports_caisse SET depense_appliquee = TRUE, updated_at = now()
+           WHERE boutique_id = $1 AND id = $2 AND NOT depense_appliquee
+           RETURNING id"#,
+        boutique_id,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    if applied.is_some() {
+        return Ok(Some(true));
+    }
+    let exists = sqlx::query_scalar!(
+        "SELECT id FROM rapports_caisse WHERE boutique_id = $1 AND id = $2",
+        boutique_id,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(exists.map(|_| false))
+}

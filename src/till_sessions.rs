@@ -5,6 +5,12 @@
 //! till's sales dated in its window, read when the report is read, so that a sale made
 //! during the session but synced after it was closed still counts, shown as late. CDF and
 //! USD are never added together.
+//!
+//! The cash reports a 2026 till writes (`rapports-caisse/`, [`crate::cash_reports`]) map
+//! onto the session of their till whose window holds their `date_rapport`: each shows on its
+//! report as an expense paid from the till, and once a manager has applied it
+//! (`depense_appliquee`) it comes off the cash expected in its currency; until then it is
+//! listed as pending and the difference still shows it.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -189,13 +195,29 @@ pub struct LateSale {
     pub annulee: bool,
 }
 
-/// The cash of one currency: float, cash sales, cash given back, expected, counted.
+/// An expense the till reported during the session (one of its cash reports).
+#[derive(Debug, Clone)]
+pub struct Expense {
+    pub rapport_id: i64,
+    pub date_rapport: DateTime<Utc>,
+    pub detail: String,
+    pub depense: Decimal,
+    pub devise: String,
+    pub depense_appliquee: bool,
+}
+
+/// The cash of one currency: float, cash sales, cash given back, expenses, expected,
+/// counted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CashLine {
     pub devise: &'static str,
     pub fond: Decimal,
     pub ventes_especes: Decimal,
     pub retours_especes: Decimal,
+    /// Expenses applied by a manager: paid from the till.
+    pub depenses: Decimal,
+    /// Expenses reported by the till, not applied yet: not taken off `attendu`.
+    pub depenses_en_attente: Decimal,
     pub attendu: Decimal,
     pub compte: Option<Decimal>,
     pub ecart: Option<Decimal>,
@@ -213,8 +235,14 @@ pub struct ZReport {
     /// the units, `montant` their price.
     pub retours: Vec<ModeTotal>,
     pub caisse: Vec<CashLine>,
+    /// The till's cash reports dated in the window, oldest first (at most [`MAX_LISTED`];
+    /// the cash lines count them all).
+    pub depenses: Vec<Expense>,
     pub ventes_tardives: Vec<LateSale>,
 }
+
+/// At most this many late sales and expenses are listed on a report.
+pub const MAX_LISTED: i64 = 1000;
 
 /// The Z-report of a session of the shop.
 pub async fn report(
@@ -290,15 +318,54 @@ pub async fn report(
                    WHERE v.boutique_id = $1 AND v.terminal_id = $2
                      AND v.date_vente >= $3 AND v.date_vente < $4 AND v.date_reception > $4
                    ORDER BY v.date_reception, v.id
-                   LIMIT 1000"#,
+                   LIMIT $5"#,
                 boutique_id,
                 session.terminal_id,
                 start,
-                end
+                end,
+                MAX_LISTED
             )
             .fetch_all(pool)
             .await?
         }
+    };
+    let depenses = sqlx::query_as!(
+        Expense,
+        r#"SELECT r.id AS rapport_id, r.date_rapport, r.detail, r.depense, r.devise,
+                  r.depense_appliquee
+           FROM rapports_caisse r
+           WHERE r.boutique_id = $1 AND r.terminal_id = $2
+             AND r.date_rapport >= $3 AND ($4::timestamptz IS NULL OR r.date_rapport < $4)
+           ORDER BY r.date_rapport, r.id
+           LIMIT $5"#,
+        boutique_id,
+        session.terminal_id,
+        start,
+        end,
+        MAX_LISTED
+    )
+    .fetch_all(pool)
+    .await?;
+    let spent = sqlx::query!(
+        r#"SELECT r.devise AS "devise!", r.depense_appliquee AS "appliquee!",
+                  sum(r.depense) AS "montant!"
+           FROM rapports_caisse r
+           WHERE r.boutique_id = $1 AND r.terminal_id = $2
+             AND r.date_rapport >= $3 AND ($4::timestamptz IS NULL OR r.date_rapport < $4)
+           GROUP BY 1, 2"#,
+        boutique_id,
+        session.terminal_id,
+        start,
+        end
+    )
+    .fetch_all(pool)
+    .await?;
+    let spent = |devise: &str, appliquee: bool| -> Decimal {
+        spent
+            .iter()
+            .filter(|s| s.devise == devise && s.appliquee == appliquee)
+            .map(|s| s.montant)
+            .sum()
     };
     let cash = |list: &[ModeTotal], devise: &str| -> Decimal {
         list.iter()
@@ -313,12 +380,15 @@ pub async fn report(
     .into_iter()
     .map(|(devise, fond, compte)| {
         let (ventes_especes, retours_especes) = (cash(&ventes, devise), cash(&retours, devise));
-        let attendu = fond + ventes_especes - retours_especes;
+        let depenses = spent(devise, true);
+        let attendu = fond + ventes_especes - retours_especes - depenses;
         CashLine {
             devise,
             fond,
             ventes_especes,
             retours_especes,
+            depenses,
+            depenses_en_attente: spent(devise, false),
             attendu,
             compte,
             ecart: compte.map(|c| c - attendu),
@@ -331,6 +401,7 @@ pub async fn report(
         annulations,
         retours,
         caisse,
+        depenses,
         ventes_tardives,
     }))
 }

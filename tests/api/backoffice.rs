@@ -2048,3 +2048,4 @@ async fn a_manager_sends_a_transfer_and_the_other_shop_receives_it_with_a_missin
 
 /// The boutique dashboard: revenue net of returns, and its charts.
 mod dashboard;
+mod sessions;

@@ -140,13 +140,15 @@ async fn a_session_closed_with_a_difference_reads_as_its_z_report_and_late_sales
         r["caisse"],
         json!([
             {"devise": "CDF", "fond": "10000.00", "ventes_especes": "9000.00",
-             "retours_especes": "2000.00", "attendu": "17000.00", "compte": "16500.00",
-             "ecart": "-500.00"},
+             "retours_especes": "2000.00", "depenses": "0.00", "depenses_en_attente": "0.00",
+             "attendu": "17000.00", "compte": "16500.00", "ecart": "-500.00"},
             {"devise": "USD", "fond": "20.00", "ventes_especes": "9.00",
-             "retours_especes": "0.00", "attendu": "29.00", "compte": "29.00", "ecart": "0.00"},
+             "retours_especes": "0.00", "depenses": "0.00", "depenses_en_attente": "0.00",
+             "attendu": "29.00", "compte": "29.00", "ecart": "0.00"},
         ])
     );
     assert_eq!(r["ventes_tardives"], json!([]));
+    assert_eq!(r["depenses"], json!([]));
 
     // A sale made during the session, synced after it was closed: counted, and listed late.
     let during = (chrono::Utc::now() - chrono::Duration::minutes(30)).to_rfc3339();

@@ -9,7 +9,9 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, TERMINAL_MISSING, missing};
 use crate::http::extract::{Body, Params};
 use crate::money::Money;
-use crate::till_sessions::{self, CashLine, LateSale, ModeTotal, Session, SessionError, ZReport};
+use crate::till_sessions::{
+    self, CashLine, Expense, LateSale, ModeTotal, Session, SessionError, ZReport,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -139,7 +141,12 @@ pub struct CashLineView {
     ventes_especes: Money,
     /// Cash given back for returns of `CASH` sales.
     retours_especes: Money,
-    /// `fond + ventes_especes - retours_especes`.
+    /// Expenses the till reported in this currency (`rapports-caisse/`) and a manager
+    /// applied: paid from the till.
+    depenses: Money,
+    /// Expenses reported, not applied yet: not taken off `attendu`.
+    depenses_en_attente: Money,
+    /// `fond + ventes_especes - retours_especes - depenses`.
     attendu: Money,
     /// Counted at closing; `null` while open.
     compte: Option<Money>,
@@ -154,9 +161,39 @@ impl From<CashLine> for CashLineView {
             fond: Money::new(c.fond),
             ventes_especes: Money::new(c.ventes_especes),
             retours_especes: Money::new(c.retours_especes),
+            depenses: Money::new(c.depenses),
+            depenses_en_attente: Money::new(c.depenses_en_attente),
             attendu: Money::new(c.attendu),
             compte: c.compte.map(Money::new),
             ecart: c.ecart.map(Money::new),
+        }
+    }
+}
+
+/// A cash report of the till dated in the session: its expense.
+#[derive(Serialize, ToSchema)]
+pub struct SessionExpenseView {
+    /// The report's id (`rapports-caisse/`).
+    rapport_id: i64,
+    #[schema(value_type = String)]
+    date_rapport: DateTime<Utc>,
+    detail: String,
+    depense: Money,
+    #[schema(example = "CDF")]
+    devise: String,
+    /// Applied by a manager: taken off the cash expected.
+    depense_appliquee: bool,
+}
+
+impl From<Expense> for SessionExpenseView {
+    fn from(e: Expense) -> Self {
+        SessionExpenseView {
+            rapport_id: e.rapport_id,
+            date_rapport: e.date_rapport,
+            detail: e.detail,
+            depense: Money::new(e.depense),
+            devise: e.devise,
+            depense_appliquee: e.depense_appliquee,
         }
     }
 }
@@ -202,6 +239,8 @@ pub struct ZReportResponse {
     retours: Vec<ModeTotalView>,
     /// One line per currency, CDF then USD.
     caisse: Vec<CashLineView>,
+    /// The till's cash reports dated in the session, oldest first.
+    depenses: Vec<SessionExpenseView>,
     ventes_tardives: Vec<LateSaleView>,
 }
 
@@ -215,6 +254,11 @@ impl From<ZReport> for ZReportResponse {
             annulations: list(r.annulations),
             retours: list(r.retours),
             caisse: r.caisse.into_iter().map(CashLineView::from).collect(),
+            depenses: r
+                .depenses
+                .into_iter()
+                .map(SessionExpenseView::from)
+                .collect(),
             ventes_tardives: r
                 .ventes_tardives
                 .into_iter()

@@ -10,14 +10,17 @@ use std::sync::OnceLock;
 
 const CSS_FILE: &str = "caisse.css";
 const HTMX_FILE: &str = "htmx.min.js";
+const JS_FILE: &str = "caisse.js";
 const CSS: &str = include_str!("static/caisse.css");
 const HTMX: &str = include_str!("static/htmx.min.js");
+const JS: &str = include_str!("static/caisse.js");
 
 /// A static file of the back-office by name: its content type and its content.
 pub fn static_file(name: &str) -> Option<(&'static str, &'static str)> {
     match name {
         CSS_FILE => Some(("text/css; charset=utf-8", CSS)),
         HTMX_FILE => Some(("text/javascript; charset=utf-8", HTMX)),
+        JS_FILE => Some(("text/javascript; charset=utf-8", JS)),
         _ => None,
     }
 }
@@ -27,8 +30,10 @@ pub fn static_file(name: &str) -> Option<(&'static str, &'static str)> {
 fn asset(file: &str) -> &'static str {
     static CSS_URL: OnceLock<String> = OnceLock::new();
     static HTMX_URL: OnceLock<String> = OnceLock::new();
+    static JS_URL: OnceLock<String> = OnceLock::new();
     let (cell, content) = match file {
         CSS_FILE => (&CSS_URL, CSS),
+        JS_FILE => (&JS_URL, JS),
         _ => (&HTMX_URL, HTMX),
     };
     cell.get_or_init(|| {
@@ -52,6 +57,7 @@ pub fn document(title: &str, header: Option<Markup>, body: Markup) -> Markup {
                 link rel="icon" href="data:,";
                 link rel="stylesheet" href=(asset(CSS_FILE));
                 script src=(asset(HTMX_FILE)) defer {}
+                script src=(asset(JS_FILE)) defer {}
             }
             body {
                 @if let Some(header) = header {

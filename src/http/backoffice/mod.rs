@@ -7,7 +7,8 @@
 //! as one types); it is served from the binary, never from a CDN, since shops' links are
 //! poor: `static/htmx.min.js` is htmx.org 2.0.11 as published on the npm registry
 //! (`dist/htmx.min.js`, BSD Zero Clause licence, SHA-256
-//! d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717).
+//! d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717). `static/caisse.js`
+//! is ours: the print buttons (a page's security policy forbids inline scripts).
 //!
 //! Two gates, each in one place, so that no page can forget them:
 //! - [`access::ShopAccess`] is the only way a handler gets a boutique: it takes the boutique
@@ -47,6 +48,7 @@ pub mod settings;
 pub mod shop_settings;
 pub mod stock;
 pub mod terminals;
+pub mod till_sessions;
 pub mod transfers;
 pub mod trends;
 
@@ -140,6 +142,22 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &shop("/transferts/{transfert_id}/refuser"),
             post(transfers::refuse),
+        )
+        .route(
+            &shop("/sessions-caisse"),
+            get(till_sessions::list).post(till_sessions::open),
+        )
+        .route(
+            &shop("/sessions-caisse/{session_id}"),
+            get(till_sessions::show),
+        )
+        .route(
+            &shop("/sessions-caisse/{session_id}/fermer"),
+            post(till_sessions::close),
+        )
+        .route(
+            &shop("/sessions-caisse/{session_id}/depenses/{rapport_id}/appliquer"),
+            post(till_sessions::apply_expense),
         )
         .route(&shop("/ventes"), get(sales::list))
         .route(&shop("/ventes.csv"), get(sales::export))
