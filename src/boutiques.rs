@@ -272,6 +272,8 @@ pub struct Boutique {
     pub politique_stock: String,
     pub est_active: bool,
     pub pos_autorise: bool,
+    /// A depot: a stock room of the merchant, usually without tills, that sends transfers.
+    pub est_depot: bool,
     pub date_creation: DateTime<Utc>,
     pub nb_terminaux: i64,
     pub nb_articles: i64,
@@ -295,7 +297,7 @@ pub async fn list_of(
         Boutique,
         r#"SELECT b.id, b.nom, b.code_boutique, b.type_commerce, b.ville, b.adresse, b.devise,
                   b.alerte_stock_bas, b.fuseau_horaire, b.politique_stock, b.est_active,
-                  b.pos_autorise, b.date_creation,
+                  b.pos_autorise, b.est_depot, b.date_creation,
                   (SELECT count(*) FROM terminaux t WHERE t.boutique_id = b.id AND t.est_actif)
                       AS "nb_terminaux!",
                   (SELECT count(*) FROM articles a WHERE a.boutique_id = b.id AND a.est_actif)
@@ -363,6 +365,8 @@ pub struct BoutiqueFields {
     pub est_active: Option<bool>,
     /// Whether its tills may sell (`pos/status/`).
     pub pos_autorise: Option<bool>,
+    /// Whether it is a depot (transfers say so).
+    pub est_depot: Option<bool>,
 }
 
 /// The highest low-stock threshold a boutique may set.
@@ -397,6 +401,7 @@ impl BoutiqueFields {
             politique_stock: text("politique_stock", &self.politique_stock, 32)?,
             est_active: self.est_active,
             pos_autorise: self.pos_autorise,
+            est_depot: self.est_depot,
         };
         if let Some(zone) = &checked.fuseau_horaire
             && zone.parse::<Tz>().is_err()
@@ -435,10 +440,11 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
     Ok(sqlx::query_scalar!(
         r#"INSERT INTO boutiques (nom, code_boutique, type_commerce, ville, adresse, devise,
                                   alerte_stock_bas, fuseau_horaire, est_active, politique_stock,
-                                  pos_autorise)
+                                  pos_autorise, est_depot)
            VALUES ($1, $2, COALESCE($3, ''), COALESCE($4, ''), COALESCE($5, ''),
                    COALESCE($6, 'CDF'), COALESCE($7, 5), COALESCE($8, 'Africa/Kinshasa'),
-                   COALESCE($9, TRUE), COALESCE($10, 'STRICT'), COALESCE($11, TRUE))
+                   COALESCE($9, TRUE), COALESCE($10, 'STRICT'), COALESCE($11, TRUE),
+                   COALESCE($12, FALSE))
            RETURNING id"#,
         f.nom,
         f.code_boutique,
@@ -450,7 +456,8 @@ pub async fn create(pool: &PgPool, f: &BoutiqueFields) -> Result<i64, BoutiqueEr
         f.fuseau_horaire,
         f.est_active,
         f.politique_stock,
-        f.pos_autorise
+        f.pos_autorise,
+        f.est_depot
     )
     .fetch_one(pool)
     .await?)
@@ -471,7 +478,8 @@ pub async fn update(pool: &PgPool, id: i64, f: &BoutiqueFields) -> Result<(), Bo
                fuseau_horaire = COALESCE($9, fuseau_horaire),
                est_active = COALESCE($10, est_active),
                politique_stock = COALESCE($11, politique_stock),
-               pos_autorise = COALESCE($12, pos_autorise)
+               pos_autorise = COALESCE($12, pos_autorise),
+               est_depot = COALESCE($13, est_depot)
            WHERE id = $1"#,
         id,
         f.nom,
@@ -484,7 +492,8 @@ pub async fn update(pool: &PgPool, id: i64, f: &BoutiqueFields) -> Result<(), Bo
         f.fuseau_horaire,
         f.est_active,
         f.politique_stock,
-        f.pos_autorise
+        f.pos_autorise,
+        f.est_depot
     )
     .execute(pool)
     .await?;

@@ -294,10 +294,25 @@ pub struct BoutiqueView {
     pub est_active: bool,
     /// Whether its tills may sell (`pos/status/`).
     pub pos_autorise: bool,
+    /// In the administration API only (the tills' `boutiques/` answer stays as they know
+    /// it): a depot of the merchant, a stock room that sends transfers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub est_depot: Option<bool>,
     pub date_creation: String,
     /// Active tills and active articles.
     pub nb_terminaux: i64,
     pub nb_articles: i64,
+}
+
+impl BoutiqueView {
+    /// As the administration API shows it: with `est_depot`.
+    pub fn with_depot(b: Boutique) -> Self {
+        let est_depot = Some(b.est_depot);
+        BoutiqueView {
+            est_depot,
+            ..b.into()
+        }
+    }
 }
 
 impl From<Boutique> for BoutiqueView {
@@ -316,6 +331,7 @@ impl From<Boutique> for BoutiqueView {
             politique_stock: b.politique_stock,
             est_active: b.est_active,
             pos_autorise: b.pos_autorise,
+            est_depot: None,
             nb_terminaux: b.nb_terminaux,
             nb_articles: b.nb_articles,
         }

@@ -340,7 +340,7 @@ pub(super) async fn collect(conn: &mut PgConnection) -> Result<Vec<Finding>, sql
         "depot",
         "depots (Django's stock rooms, without tills)",
         ids,
-        "brought as shops without tills; their transfers are kept in django_lignes",
+        "brought as depots (est_depot), shops without tills; their past transfers are kept in django_lignes",
     ));
 
     let ids = sqlx::query_scalar!(

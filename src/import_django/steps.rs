@@ -143,7 +143,8 @@ pub(super) async fn structure(
     let shops = sqlx::query_scalar!(
         r#"INSERT INTO boutiques (id, commercant_id, nom, code_boutique, type_commerce, ville,
                                   adresse, devise, alerte_stock_bas, est_active, date_creation,
-                                  politique_stock, fuseau_horaire, taux_dollar, pos_autorise)
+                                  politique_stock, fuseau_horaire, taux_dollar, pos_autorise,
+                                  est_depot)
            SELECT b.id, m.id, b.nom, COALESCE(NULLIF(b.code_boutique, ''), 'DJANGO-' || b.id),
                   COALESCE(b.type_commerce, ''), COALESCE(b.ville, ''), COALESCE(b.adresse, ''),
                   COALESCE(NULLIF(b.devise, ''), 'CDF'), GREATEST(COALESCE(b.alerte_stock_bas, 5), 0),
@@ -155,7 +156,7 @@ pub(super) async fn structure(
                   CASE WHEN b.taux_dollar > 0 AND b.taux_dollar <> 2800.00
                             AND b.taux_dollar IS DISTINCT FROM c.taux_dollar
                        THEN b.taux_dollar END,
-                  COALESCE(b.pos_autorise, true)
+                  COALESCE(b.pos_autorise, true), COALESCE(b.est_depot, false)
            FROM django_boutiques b
            LEFT JOIN django_commercants c ON c.id = b.commercant_id
            LEFT JOIN commercants m ON m.id = b.commercant_id
@@ -165,7 +166,8 @@ pub(super) async fn structure(
                type_commerce = EXCLUDED.type_commerce, ville = EXCLUDED.ville,
                adresse = EXCLUDED.adresse, devise = EXCLUDED.devise,
                alerte_stock_bas = EXCLUDED.alerte_stock_bas, est_active = EXCLUDED.est_active,
-               taux_dollar = EXCLUDED.taux_dollar, pos_autorise = EXCLUDED.pos_autorise
+               taux_dollar = EXCLUDED.taux_dollar, pos_autorise = EXCLUDED.pos_autorise,
+               est_depot = EXCLUDED.est_depot
            RETURNING id"#,
         sold_past_zero
     )

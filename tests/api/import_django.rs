@@ -375,6 +375,14 @@ async fn the_2026_database_comes_across_in_both_currencies_selling_past_zero() {
         ["124", "271"]
     );
     assert_eq!(finding_ids(&report, "depot"), ["1", "2"]);
+    assert_eq!(
+        text(
+            &caisse,
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM boutiques WHERE est_depot"
+        )
+        .await,
+        "1,2"
+    );
     assert_eq!(finding_ids(&report, "kept_transfertstock").len(), 58);
     assert_eq!(
         number(

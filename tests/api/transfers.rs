@@ -620,3 +620,107 @@ async fn concurrent_receipts_and_refusals_take_the_units_once() {
         app.assert_invariants().await;
     }
 }
+
+#[tokio::test]
+async fn a_depot_made_through_the_admin_api_receives_and_is_said_to_be_one() {
+    let app = TestApp::spawn().await;
+    let shop = app.article("BTQ-009", "CHG-001").await;
+    let merchant: i64 = sqlx::query_scalar("SELECT commercant_id FROM boutiques WHERE id = $1")
+        .bind(shop.boutique_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let token = caisse::accounts::create_scoped_admin_token(
+        &app.pool,
+        caisse::accounts::NewAdminToken {
+            nom: "ma-boutique",
+            commercant_id: Some(merchant),
+            days: Some(30),
+        },
+    )
+    .await
+    .unwrap();
+    let created = app
+        .admin(
+            Method::POST,
+            "/api/admin/boutiques",
+            &token,
+            Some(&json!({"nom": "Dépôt Kingabwa", "code_boutique": "DEP-KIN", "est_depot": true})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    assert_eq!(created.body["boutique"]["est_depot"], true);
+    let depot = created.body["boutique"]["id"].as_i64().unwrap();
+    let path = format!("/api/admin/boutiques/{depot}");
+    let refused = app
+        .admin(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"est_depot": "oui"})),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{:#}", refused.body);
+    let shop_json = app.admin(Method::GET, &path, &token, None).await;
+    assert_eq!(shop_json.body["boutique"]["est_depot"], true);
+    // A shop is not a depot unless said so.
+    let listed = app
+        .admin(Method::GET, "/api/admin/boutiques", &token, None)
+        .await;
+    let flags: Vec<(String, bool)> = listed.body["boutiques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["code_boutique"].as_str().unwrap().to_owned(),
+                b["est_depot"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [("BTQ-009".to_owned(), false), ("DEP-KIN".to_owned(), true)]
+    );
+
+    // The shop sends to the depot; the depot receives what came.
+    let sent = send(
+        &app,
+        &token,
+        shop.boutique_id,
+        depot,
+        json!([{"article_id": shop.id, "quantite": 4}]),
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{:#}", sent.body);
+    let id = sent.body["transfert"]["id"].as_i64().unwrap();
+    let line = sent.body["transfert"]["lignes"][0]["id"].as_i64().unwrap();
+    let received = receive(
+        &app,
+        &token,
+        depot,
+        id,
+        json!([{"ligne_id": line, "quantite_recue": 4}]),
+    )
+    .await;
+    assert_eq!(received.status, 200, "{:#}", received.body);
+    let (_, stock, pending, _) = receiver_article(&app, depot, "CHG-001").await.unwrap();
+    assert_eq!((stock, pending), (4, 0));
+    let flag: bool = sqlx::query_scalar("SELECT est_depot FROM boutiques WHERE id = $1")
+        .bind(depot)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(flag);
+    let unset = app
+        .admin(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"est_depot": false})),
+        )
+        .await;
+    assert_eq!(unset.status, 200, "{:#}", unset.body);
+    assert_eq!(unset.body["boutique"]["est_depot"], false);
+    app.assert_invariants().await;
+}

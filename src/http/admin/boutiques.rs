@@ -36,7 +36,7 @@ impl BoutiqueResponse {
     async fn of(state: &AppState, id: i64) -> Result<Self, ApiError> {
         Ok(BoutiqueResponse {
             success: true,
-            boutique: boutiques::get(&state.pool, id).await?.into(),
+            boutique: BoutiqueView::with_depot(boutiques::get(&state.pool, id).await?),
         })
     }
 }
@@ -80,6 +80,10 @@ pub struct BoutiqueBody {
     /// default `true`.
     #[serde(default, deserialize_with = "given")]
     pos_autorise: Option<bool>,
+    /// A depot of the merchant: a stock room, usually without tills, that sends transfers
+    /// to its shops; default `false`.
+    #[serde(default, deserialize_with = "given")]
+    est_depot: Option<bool>,
 }
 
 impl From<BoutiqueBody> for BoutiqueFields {
@@ -96,6 +100,7 @@ impl From<BoutiqueBody> for BoutiqueFields {
             politique_stock: body.politique_stock,
             est_active: body.est_active,
             pos_autorise: body.pos_autorise,
+            est_depot: body.est_depot,
         }
     }
 }
@@ -119,7 +124,7 @@ pub async fn list(
     let boutiques: Vec<BoutiqueView> = boutiques::list_of(&state.pool, None, admin.commercant_id)
         .await?
         .into_iter()
-        .map(BoutiqueView::from)
+        .map(BoutiqueView::with_depot)
         .collect();
     Ok(Json(AdminBoutiquesResponse {
         success: true,
