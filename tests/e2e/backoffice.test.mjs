@@ -1,7 +1,10 @@
 // A shop's day in the back-office, in headless Chromium on a phone-sized screen: log in,
 // receive a delivery, a till syncs a sale through the API, the sale shows on the dashboard,
 // in the sales and in the stock journal, both exports download, the article list follows
-// the stock by itself, and a count is taken and applied before a late offline sale arrives. Started by run.sh, which sets up the server and the user.
+// the stock by itself, a count is taken and applied before a late offline sale arrives, and
+// a till session is opened, sold on in CDF and USD, closed with a difference and its Z-report
+// printed (PDFs on A4 and on 80 mm paper). Started by run.sh, which sets up the server and
+// the user.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +19,11 @@ const DEMO_SERIAL = '0a1badae951f8473';
 
 /// Text as a person reads it: the no-break spaces of amounts as plain spaces.
 const readable = (text) => text.replace(/\u00a0/g, ' ');
+
+/// The size of each page of a PDF, in points: [width, height].
+const pageSizes = (pdf) =>
+  [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)]
+    .map((m) => [Number(m[1]), Number(m[2])]);
 
 test("a shop's day in the back-office", async (t) => {
   const browser = await chromium.launch({
@@ -193,10 +201,64 @@ test("a shop's day in the back-office", async (t) => {
     await shot('journal-vente-tardive');
   });
 
+  await t.test('a till session: opened, sold on in CDF and USD, closed with a difference, its Z-report printed', async () => {
+    await page.getByRole('link', { name: 'Sessions de caisse' }).click();
+    assert.match(await body(), /comme tardive/);
+    await page.locator('select[name=terminal_id]').selectOption({ label: 'Terminal MAUI' });
+    await page.getByLabel('Fond de caisse en CDF').fill('50 000');
+    await page.getByLabel('Fond de caisse en USD').fill('20');
+    await page.getByRole('button', { name: 'Ouvrir la session' }).click();
+    await page.waitForURL(/\/sessions-caisse\/\d+\?fait=ouverte$/);
+    assert.match(await body(), /Session ouverte\./);
+    await shot('session-ouverte');
+    // The till sells a charger for 25 000 CDF and one for 9 USD, both paid in cash.
+    const response = await fetch(`${base}/api/v2/simple/ventes/sync`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Device-Serial': DEMO_SERIAL },
+      body: JSON.stringify([
+        { numero_facture: 'FAC-E2E-SESSION-CDF', mode_paiement: 'CASH', paye: true,
+          lignes: [{ article_id: Number(chargeur), quantite: 1, prix_unitaire: 25000 }] },
+        { numero_facture: 'FAC-E2E-SESSION-USD', mode_paiement: 'CASH', paye: true, devise: 'USD',
+          lignes: [{ article_id: Number(chargeur), quantite: 1, prix_unitaire: 9, devise: 'USD' }] },
+      ]),
+    });
+    assert.equal(response.status, 201, await response.text());
+    await page.reload();
+    let report = await body();
+    assert.match(report, /Attendu\s+75 000 CDF/);
+    assert.match(report, /Attendu\s+29 USD/);
+    // Closed: 1 000 CDF short, the dollars right.
+    await page.getByLabel('Espèces comptées en CDF').fill('74 000');
+    await page.getByLabel('Espèces comptées en USD').fill('29');
+    await page.getByRole('button', { name: 'Fermer la session' }).click();
+    await page.waitForURL(/\?fait=fermee$/);
+    report = await body();
+    assert.match(report, /Rapport Z — session n° \d+ \(Terminal MAUI\)/);
+    assert.match(report, /Compté\s+74 000 CDF\s+Écart\s+-1 000 CDF \(manque\)/);
+    assert.match(report, /Compté\s+29 USD\s+Écart\s+0 USD/);
+    assert.match(report, /CASH\s+USD\s+1\s+9 USD/);
+    await shot('rapport-z');
+    // Printed: on A4 the report alone (no menu, no form), on a ticket 80 mm wide.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('nav.shop').isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Imprimer (A4)' }).isVisible(), false);
+    await shot('rapport-z-impression');
+    await page.emulateMedia({ media: 'screen' });
+    const a4 = pageSizes(await page.pdf({ path: `${out}/rapport-z-a4.pdf`, preferCSSPageSize: true }));
+    assert.ok(a4.length >= 1 && a4.every(([w, h]) => Math.abs(w - 595.3) < 1.5 && Math.abs(h - 841.9) < 1.5), JSON.stringify(a4));
+    await page.getByRole('link', { name: 'Ticket 80 mm' }).click();
+    await page.waitForURL(/format=ticket$/);
+    assert.match(await body(), /Écart\s+-1 000 CDF \(manque\)/);
+    await shot('rapport-z-ticket');
+    const ticket = pageSizes(await page.pdf({ path: `${out}/rapport-z-ticket.pdf`, preferCSSPageSize: true }));
+    assert.ok(ticket.length >= 1 && ticket.every(([w]) => Math.abs(w - 226.8) < 1.5), JSON.stringify(ticket));
+    await page.getByRole('link', { name: 'Retour au rapport' }).click();
+  });
+
   await t.test('on a desk, then log out', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('link', { name: 'Tableau de bord' }).click();
-    assert.match(await body(), /Aujourd'hui\s+100 000 CDF\s+3 vente\(s\)/);
+    assert.match(await body(), /Aujourd'hui\s+125 000 CDF \+ 9 USD\s+5 vente\(s\)/);
     await shot('tableau-de-bord-bureau');
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL(/\/backoffice\/login$/);

@@ -362,11 +362,11 @@ fn report_body(shop: &Shop, report: &ZReport) -> Markup {
             h2 { "Espèces" }
             @for line in &report.caisse { (cash_table(line)) }
             h2 { "Ventes par mode de paiement" }
-            (totals_table(&report.ventes, "ventes", "Aucune vente."))
+            (totals_table(&report.ventes, "Ventes", "Aucune vente."))
             h2 { "Annulations" }
-            (totals_table(&report.annulations, "ventes", "Aucune annulation."))
+            (totals_table(&report.annulations, "Ventes", "Aucune annulation."))
             h2 { "Retours" }
-            (totals_table(&report.retours, "unités", "Aucun retour."))
+            (totals_table(&report.retours, "Unités", "Aucun retour."))
             h2 { "Dépenses signalées par le terminal" }
             @if report.depenses.is_empty() {
                 p.muted { "Aucune dépense." }
@@ -428,14 +428,14 @@ fn cash_table(line: &CashLine) -> Markup {
     }
 }
 
-/// Totals by payment mode and currency; `nombre` counts `what`.
+/// Totals by payment mode and currency; `nombre` counts `what` (its column's heading).
 fn totals_table(totals: &[ModeTotal], what: &str, none: &str) -> Markup {
     html! {
         @if totals.is_empty() {
             p.muted { (none) }
         } @else {
             div.table-wrap { table {
-                thead { tr { th scope="col" { "Mode" } th scope="col" { "Devise" } th.num scope="col" { "Nombre de " (what) } th.num scope="col" { "Montant" } } }
+                thead { tr { th scope="col" { "Mode" } th scope="col" { "Devise" } th.num scope="col" { (what) } th.num scope="col" { "Montant" } } }
                 tbody { @for t in totals { tr {
                     td { (t.mode_paiement) }
                     td { (t.devise) }
