@@ -1,11 +1,15 @@
 // A shop's day in the back-office, in headless Chromium on a phone-sized screen: log in,
 // receive a delivery, a till syncs a sale through the API, the sale shows on the dashboard,
 // in the sales and in the stock journal, both exports download, the article list follows
-// the stock by itself, and a count is taken and applied before a late offline sale arrives. Started by run.sh, which sets up the server and the user.
+// the stock by itself, and a count is taken and applied before a late offline sale arrives;
+// `caisse check` then finds the books right. Started by run.sh, which sets up the server,
+// the merchant with its two shops and the user.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const base = process.env.BASE_URL;
@@ -13,9 +17,17 @@ const email = process.env.E2E_EMAIL;
 const password = process.env.E2E_PASSWORD;
 const out = process.env.E2E_OUT ?? 'target/e2e';
 const DEMO_SERIAL = '0a1badae951f8473';
+const caisse = process.env.CAISSE_BIN ?? 'target/debug/caisse';
 
 /// Text as a person reads it: the no-break spaces of amounts as plain spaces.
 const readable = (text) => text.replace(/\u00a0/g, ' ');
+
+/// `caisse check` on the test's database (DATABASE_URL comes with the environment): it
+/// exits 0 and finds nothing wrong. It exits 1 when an invariant is broken, which rejects.
+const check = async () => {
+  const { stdout, stderr } = await promisify(execFile)(caisse, ['check']);
+  assert.equal(stdout.trim(), 'all invariants hold', `caisse check:\n${stdout}${stderr}`);
+};
 
 test("a shop's day in the back-office", async (t) => {
   const browser = await chromium.launch({
@@ -192,6 +204,7 @@ test("a shop's day in the back-office", async (t) => {
     assert.match(journal, /Vente -1\s+FAC-E2E-HORS-LIGNE\s+118 → 117/);
     assert.match(journal, /Ajustement \+1\s+INVENTAIRE-\d+\s+117 → 118/);
     await shot('journal-vente-tardive');
+    await check();
   });
 
   await t.test('on a desk, then log out', async () => {

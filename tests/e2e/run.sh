@@ -2,8 +2,9 @@
 # The back-office in a real browser, as a new user meets it: a throwaway PostgreSQL, the
 # real binary with the demo data, a merchant given both demo shops and its user made with
 # the command line, the server started, then backoffice.test.mjs drives headless Chromium
-# (Debian's, through playwright-core) through a shop's day. Screenshots, the exports and
-# the server's log go to target/e2e/.
+# (Debian's, through playwright-core) through a shop's day (it runs `caisse check` itself
+# after some steps, through CAISSE_BIN). Screenshots, the exports and the server's log go
+# to target/e2e/.
 #
 #   tests/e2e/run.sh     needs chromium (apt-get install chromium) and node with npm
 set -euo pipefail
@@ -51,7 +52,7 @@ done
 
 echo "-- the browser test"
 BASE_URL="http://127.0.0.1:$port" E2E_EMAIL="$email" E2E_PASSWORD="$password" \
-    E2E_OUT="$out" node --test --test-reporter=spec tests/e2e/backoffice.test.mjs
+    E2E_OUT="$out" CAISSE_BIN="$caisse" node --test --test-reporter=spec tests/e2e/backoffice.test.mjs
 
 echo "-- the books still balance"
 "$caisse" check
