@@ -2,9 +2,9 @@
 # The back-office in a real browser, as a new user meets it: a throwaway PostgreSQL, the
 # real binary with the demo data, a merchant given both demo shops and its user made with
 # the command line, the server started, then backoffice.test.mjs drives headless Chromium
-# (Debian's, through playwright-core) through a shop's day (it runs `caisse check` itself
-# after some steps, through CAISSE_BIN). Screenshots, the exports and the server's log go
-# to target/e2e/.
+# (Debian's, through playwright-core) through a shop's day and a transfer to the other shop
+# (it runs `caisse check` itself after some steps, through CAISSE_BIN). Screenshots, the
+# exports and the server's log go to target/e2e/.
 #
 #   tests/e2e/run.sh     needs chromium (apt-get install chromium) and node with npm
 set -euo pipefail
