@@ -1,14 +1,18 @@
 // A shop's day in the back-office, in headless Chromium on a phone-sized screen: log in,
 // receive a delivery, a till syncs a sale through the API, the sale shows on the dashboard,
 // in the sales and in the stock journal, both exports download, the article list follows
-// the stock by itself, a count is taken and applied before a late offline sale arrives, and
-// a till session is opened, sold on in CDF and USD, closed with a difference and its Z-report
-// printed (PDFs on A4 and on 80 mm paper). Started by run.sh, which sets up the server and
-// the user.
+// the stock by itself, and a count is taken and applied before a late offline sale arrives.
+// Then, on a desk, the shop sends chargers to the merchant's other shop, which receives
+// them with one unit missing, and a till session is opened, sold on in CDF and USD, closed
+// with a difference and its Z-report printed (PDFs on A4 and on 80 mm paper). `caisse check`
+// runs after the count, the transfer and the session. Started by run.sh, which sets up the
+// server, the merchant with its two shops and the user.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const base = process.env.BASE_URL;
@@ -16,6 +20,7 @@ const email = process.env.E2E_EMAIL;
 const password = process.env.E2E_PASSWORD;
 const out = process.env.E2E_OUT ?? 'target/e2e';
 const DEMO_SERIAL = '0a1badae951f8473';
+const caisse = process.env.CAISSE_BIN ?? 'target/debug/caisse';
 
 /// Text as a person reads it: the no-break spaces of amounts as plain spaces.
 const readable = (text) => text.replace(/\u00a0/g, ' ');
@@ -24,6 +29,13 @@ const readable = (text) => text.replace(/\u00a0/g, ' ');
 const pageSizes = (pdf) =>
   [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)]
     .map((m) => [Number(m[1]), Number(m[2])]);
+
+/// `caisse check` on the test's database (DATABASE_URL comes with the environment): it
+/// exits 0 and finds nothing wrong. It exits 1 when an invariant is broken, which rejects.
+const check = async () => {
+  const { stdout, stderr } = await promisify(execFile)(caisse, ['check']);
+  assert.equal(stdout.trim(), 'all invariants hold', `caisse check:\n${stdout}${stderr}`);
+};
 
 test("a shop's day in the back-office", async (t) => {
   const browser = await chromium.launch({
@@ -79,10 +91,11 @@ test("a shop's day in the back-office", async (t) => {
     await page.waitForURL(`${base}/backoffice/`);
     const text = await body();
     assert.match(text, /Ets Kivu/);
-    assert.match(text, /Ma Boutique/);
-    assert.doesNotMatch(text, /Autre Boutique/, 'another merchant\'s shop');
+    // The merchant's two shops, and no other.
+    const listed = await page.locator('main tbody tr td:first-child a').allInnerTexts();
+    assert.deepEqual(listed.sort(), ['Autre Boutique', 'Ma Boutique']);
     await shot('tableau-de-bord-commercant');
-    await page.getByRole('link', { name: 'Ma Boutique' }).click();
+    await page.getByRole('link', { name: 'Ma Boutique', exact: true }).click();
     await page.waitForURL(/\/backoffice\/boutiques\/\d+$/);
     assert.match(await body(), /Aujourd'hui\s+0 CDF\s+0 vente\(s\)/);
   });
@@ -199,9 +212,77 @@ test("a shop's day in the back-office", async (t) => {
     assert.match(journal, /Vente -1\s+FAC-E2E-HORS-LIGNE\s+118 → 117/);
     assert.match(journal, /Ajustement \+1\s+INVENTAIRE-\d+\s+117 → 118/);
     await shot('journal-vente-tardive');
+    await check();
+  });
+
+  await t.test('on a desk, send chargers to the other shop, which receives them with one missing', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Ma Boutique (BTQ-009) sends 3 chargers to Autre Boutique (BTQ-010).
+    await page.getByRole('link', { name: 'Transferts', exact: true }).click();
+    await page.waitForURL(/\/transferts$/);
+    const from = page.url();
+    assert.match(await body(), /Aucun transfert envoyé\./);
+    await page.locator('select[name=boutique_destination_id]').selectOption({ label: 'Autre Boutique' });
+    await page.getByLabel('Article, ligne 1', { exact: true }).selectOption(chargeur);
+    await page.getByLabel('Quantité, ligne 1', { exact: true }).fill('3');
+    await page.getByLabel('Commentaire', { exact: true }).fill('Réassort E2E');
+    await page.getByRole('button', { name: 'Envoyer', exact: true }).click();
+    // Back on the same address once sent: the card of the transfer tells it apart.
+    await page.locator('section.card', { hasText: 'envoyé à Autre Boutique' }).waitFor();
+    assert.equal(page.url(), from);
+    const sent = await body();
+    const [, id] = sent.match(/Transfert n° (\d+) — envoyé à Autre Boutique — En transit/) ?? [];
+    assert.ok(id, `no transfer in transit:\n${sent}`);
+    assert.match(sent, /Réassort E2E/);
+    assert.match(sent, /Chargeur USB-C 25 W \(CHG-001\)\s+3\s+—\s+—\s+En transit/);
+    await shot('transfert-envoye');
+    // The units left Ma Boutique's stock at once: 118 → 115.
+    await page.getByRole('link', { name: 'Journal du stock', exact: true }).click();
+    assert.match(await body(), new RegExp(`Sortie -3\\s+TRANSFERT-${id}\\s+118 → 115`));
+    await page.getByRole('link', { name: 'Articles', exact: true }).click();
+    assert.match(readable(await page.locator('td[data-article="CHG-001"]').innerText()), /^115\b/);
+
+    // In Autre Boutique, the manager counts 2 of the 3 and receives them.
+    await page.getByRole('link', { name: 'Changer de boutique' }).click();
+    await page.waitForURL(`${base}/backoffice/`);
+    await page.getByRole('link', { name: 'Autre Boutique', exact: true }).click();
+    await page.waitForURL(/\/backoffice\/boutiques\/\d+$/);
+    assert.match(await page.locator('header').innerText(), /Autre Boutique \(BTQ-010\)/);
+    await page.getByRole('link', { name: 'Transferts', exact: true }).click();
+    await page.waitForURL(/\/transferts$/);
+    const to = page.url();
+    assert.notEqual(to, from);
+    const incoming = page.locator('section.card', { hasText: `Transfert n° ${id} —` });
+    assert.match(await incoming.innerText(), /reçu de Ma Boutique — En transit/);
+    await page.getByLabel('Quantité reçue, Chargeur USB-C 25 W', { exact: true }).fill('2');
+    await shot('transfert-a-recevoir');
+    await page.getByRole('button', { name: 'Enregistrer la réception', exact: true }).click();
+    await page.locator('section.card', { hasText: 'Reçu avec écart' }).waitFor();
+    assert.equal(page.url(), to);
+    const received = readable(await incoming.innerText());
+    assert.match(received, new RegExp(`Transfert n° ${id} — reçu de Ma Boutique — Reçu avec écart`));
+    assert.match(received, /1 unité\(s\) manquante\(s\)/);
+    assert.match(received, /Chargeur USB-C 25 W \(CHG-001\)\s+3\s+2\s+1\s+Reçue/);
+    await shot('transfert-recu-avec-ecart');
+    // Autre Boutique had no charger: the article came with the transfer, with the 2 received.
+    await page.getByRole('link', { name: 'Articles', exact: true }).click();
+    assert.match(readable(await page.locator('td[data-article="CHG-001"]').innerText()), /^2\b/);
+    await shot('articles-autre-boutique');
+    await page.getByRole('link', { name: 'Journal du stock', exact: true }).click();
+    assert.match(await body(), new RegExp(`Entrée \\+2\\s+TRANSFERT-${id}\\s+0 → 2`));
+    await check();
+
+    // Back to Ma Boutique for the rest of the day.
+    await page.getByRole('link', { name: 'Changer de boutique' }).click();
+    await page.waitForURL(`${base}/backoffice/`);
+    await page.getByRole('link', { name: 'Ma Boutique', exact: true }).click();
+    await page.waitForURL(/\/backoffice\/boutiques\/\d+$/);
+    assert.match(await page.locator('header').innerText(), /Ma Boutique \(BTQ-009\)/);
   });
 
   await t.test('a till session: opened, sold on in CDF and USD, closed with a difference, its Z-report printed', async () => {
+    // On a phone again, as at the till.
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Sessions de caisse' }).click();
     assert.match(await body(), /comme tardive/);
     await page.locator('select[name=terminal_id]').selectOption({ label: 'Terminal MAUI' });
@@ -253,6 +334,7 @@ test("a shop's day in the back-office", async (t) => {
     const ticket = pageSizes(await page.pdf({ path: `${out}/rapport-z-ticket.pdf`, preferCSSPageSize: true }));
     assert.ok(ticket.length >= 1 && ticket.every(([w]) => Math.abs(w - 226.8) < 1.5), JSON.stringify(ticket));
     await page.getByRole('link', { name: 'Retour au rapport' }).click();
+    await check();
   });
 
   await t.test('on a desk, then log out', async () => {

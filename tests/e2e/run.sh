@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The back-office in a real browser, as a new user meets it: a throwaway PostgreSQL, the
-# real binary with the demo data, a merchant and a user made with the command line, the
-# server started, then backoffice.test.mjs drives headless Chromium (Debian's, through
-# playwright-core) through a shop's day. Screenshots, the exports and the server's log go
-# to target/e2e/.
+# real binary with the demo data, a merchant given both demo shops and its user made with
+# the command line, the server started, then backoffice.test.mjs drives headless Chromium
+# (Debian's, through playwright-core) through a shop's day and a transfer to the other shop
+# (it runs `caisse check` itself after some steps, through CAISSE_BIN). Screenshots, the
+# exports and the server's log go to target/e2e/.
 #
 #   tests/e2e/run.sh     needs chromium (apt-get install chromium) and node with npm
 set -euo pipefail
@@ -28,6 +29,8 @@ password='mot de passe de la gérante'
 "$caisse" seed-demo
 "$caisse" create-merchant --nom "Ets Kivu" --email contact@kivu.example
 "$caisse" assign-boutique --boutique BTQ-009 --commercant "Ets Kivu"
+# Taken from its demo merchant: two shops of one merchant can send each other goods.
+"$caisse" assign-boutique --boutique BTQ-010 --commercant "Ets Kivu"
 printf '%s\n' "$password" | "$caisse" create-user --email "$email" --nom "Gérante" \
     --commercant "Ets Kivu" --password-stdin
 
@@ -49,7 +52,7 @@ done
 
 echo "-- the browser test"
 BASE_URL="http://127.0.0.1:$port" E2E_EMAIL="$email" E2E_PASSWORD="$password" \
-    E2E_OUT="$out" node --test --test-reporter=spec tests/e2e/backoffice.test.mjs
+    E2E_OUT="$out" CAISSE_BIN="$caisse" node --test --test-reporter=spec tests/e2e/backoffice.test.mjs
 
 echo "-- the books still balance"
 "$caisse" check
