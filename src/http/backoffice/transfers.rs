@@ -7,7 +7,7 @@ use super::access::{ShopAccess, path_id};
 use super::document::{notice, render_form};
 use super::error::PageError;
 use super::form::{Form, Typed};
-use super::format::number;
+use super::format::{date_time, number};
 use super::layout::{Section, page};
 use super::paths::shop_url;
 use super::session::csrf_field;
@@ -197,7 +197,7 @@ fn transfer_card(access: &ShopAccess, t: &Transfer) -> Markup {
                 " — " strong { (status(&t.statut)) }
             }
             p.muted {
-                "Envoyé le " (shop.timestamp(t.date_envoi)) " par " (t.envoye_par)
+                "Envoyé le " (date_time(t.date_envoi, shop.time_zone)) " par " (t.envoye_par)
                 @if !t.commentaire.is_empty() { " — " (t.commentaire) }
                 @if t.manquants() > 0 { " — " strong { (number(t.manquants().into())) " unité(s) manquante(s)" } }
             }
