@@ -133,25 +133,26 @@ pub async fn find(
     boutique_id: i64,
     session_id: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
-    sqlx::query_as!(
-        Session,
-        r#"SELECT s.id, s.terminal_id, t.nom_terminal AS terminal_nom, s.date_ouverture,
-                  s.ouverte_par, s.fond_cdf, s.fond_usd, s.date_fermeture, s.fermee_par,
-                  s.compte_cdf, s.compte_usd
-           FROM sessions_caisse s
-           JOIN terminaux t ON t.boutique_id = s.boutique_id AND t.id = s.terminal_id
-           WHERE s.boutique_id = $1 AND s.id = $2"#,
-        boutique_id,
-        session_id
-    )
-    .fetch_optional(pool)
-    .await
+    Ok(read(pool, boutique_id, Some(session_id), None, 1)
+        .await?
+        .pop())
 }
 
 /// The shop's sessions, newest first, at most `limit`; only the till's when given.
 pub async fn list(
     pool: &PgPool,
     boutique_id: i64,
+    terminal_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Session>, sqlx::Error> {
+    read(pool, boutique_id, None, terminal_id, limit).await
+}
+
+/// The shop's sessions (the one `session_id`, the till's), newest first, at most `limit`.
+async fn read(
+    pool: &PgPool,
+    boutique_id: i64,
+    session_id: Option<i64>,
     terminal_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Session>, sqlx::Error> {
@@ -162,10 +163,12 @@ pub async fn list(
                   s.compte_cdf, s.compte_usd
            FROM sessions_caisse s
            JOIN terminaux t ON t.boutique_id = s.boutique_id AND t.id = s.terminal_id
-           WHERE s.boutique_id = $1 AND ($2::int8 IS NULL OR s.terminal_id = $2)
+           WHERE s.boutique_id = $1 AND ($2::int8 IS NULL OR s.id = $2)
+             AND ($3::int8 IS NULL OR s.terminal_id = $3)
            ORDER BY s.date_ouverture DESC, s.id DESC
-           LIMIT $3"#,
+           LIMIT $4"#,
         boutique_id,
+        session_id,
         terminal_id,
         limit
     )

@@ -479,22 +479,7 @@ async fn a_count_session_refuses_what_it_cannot_do_and_writes_nothing() {
     }
 
     // Another merchant's token sees no such shop; another shop has no such session.
-    let scoped = caisse::accounts::create_scoped_admin_token(
-        &app.pool,
-        caisse::accounts::NewAdminToken {
-            nom: "autre",
-            commercant_id: Some(
-                sqlx::query_scalar("SELECT commercant_id FROM boutiques WHERE id = $1")
-                    .bind(foreign.boutique_id)
-                    .fetch_one(&app.pool)
-                    .await
-                    .unwrap(),
-            ),
-            days: Some(1),
-        },
-    )
-    .await
-    .unwrap();
+    let scoped = app.merchant_token(foreign.boutique_id).await;
     counts(
         &app,
         &scoped,

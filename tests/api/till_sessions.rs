@@ -181,31 +181,14 @@ async fn a_session_closed_with_a_difference_reads_as_its_z_report_and_late_sales
     assert_eq!(list.body["sessions"][0]["compte_cdf"], "16500.00");
 
     // Another merchant's token, and another shop's path: as if the session did not exist.
-    let (other, other_merchant): (i64, i64) =
-        sqlx::query_as("SELECT id, commercant_id FROM boutiques WHERE code_boutique = 'BTQ-010'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    let scoped = caisse::accounts::create_scoped_admin_token(
-        &app.pool,
-        caisse::accounts::NewAdminToken {
-            nom: "autre-commercant",
-            commercant_id: Some(other_merchant),
-            days: Some(30),
-        },
-    )
-    .await
-    .unwrap();
-    let own_merchant: i64 = sqlx::query_scalar("SELECT commercant_id FROM boutiques WHERE id = $1")
-        .bind(b)
+    let other: i64 = sqlx::query_scalar("SELECT id FROM boutiques WHERE code_boutique = 'BTQ-010'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    if own_merchant != other_merchant {
-        app.admin(Method::GET, &report_path, &scoped, None)
-            .await
-            .assert_error(404, "NOT_FOUND");
-    }
+    let scoped = app.merchant_token(other).await;
+    app.admin(Method::GET, &report_path, &scoped, None)
+        .await
+        .assert_error(404, "NOT_FOUND");
     let elsewhere = format!("/api/admin/boutiques/{other}/sessions-caisse/{id}");
     app.admin(Method::GET, &format!("{elsewhere}/rapport-z"), &token, None)
         .await

@@ -625,21 +625,7 @@ async fn concurrent_receipts_and_refusals_take_the_units_once() {
 async fn a_depot_made_through_the_admin_api_receives_and_is_said_to_be_one() {
     let app = TestApp::spawn().await;
     let shop = app.article("BTQ-009", "CHG-001").await;
-    let merchant: i64 = sqlx::query_scalar("SELECT commercant_id FROM boutiques WHERE id = $1")
-        .bind(shop.boutique_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let token = caisse::accounts::create_scoped_admin_token(
-        &app.pool,
-        caisse::accounts::NewAdminToken {
-            nom: "ma-boutique",
-            commercant_id: Some(merchant),
-            days: Some(30),
-        },
-    )
-    .await
-    .unwrap();
+    let token = app.merchant_token(shop.boutique_id).await;
     let created = app
         .admin(
             Method::POST,

@@ -165,6 +165,25 @@ impl TestApp {
             .expect("admin token")
     }
 
+    /// A 30-day administration token of the merchant that owns the boutique `boutique_id`.
+    pub async fn merchant_token(&self, boutique_id: i64) -> String {
+        let merchant: i64 = sqlx::query_scalar("SELECT commercant_id FROM boutiques WHERE id = $1")
+            .bind(boutique_id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("the boutique's merchant");
+        caisse::accounts::create_scoped_admin_token(
+            &self.pool,
+            caisse::accounts::NewAdminToken {
+                nom: "merchant",
+                commercant_id: Some(merchant),
+                days: Some(30),
+            },
+        )
+        .await
+        .expect("merchant token")
+    }
+
     /// An administration request.
     pub async fn admin(
         &self,
